@@ -1,0 +1,183 @@
+"""The `shanzhi` command.
+
+shanzhi up [--host H] [--port P] [--no-demo]   migrate, demo data if empty, web + worker
+shanzhi demo [--reset] [--seed N] [--password P]
+shanzhi worker                                 the background worker alone
+shanzhi token create USERNAME                  print a new API token
+shanzhi audit-verify                           walk the audit chain
+shanzhi bench NAME [...]                       run a benchmark from bench/
+shanzhi manage ...                             any Django management command
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanzhi.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanzhi.settings")
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(["shanzhi manage", *argv])
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return 0
+
+
+def cmd_up(args) -> int:
+    _setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from shanzhi.core.models import CalendarDay
+    from shanzhi.core.services import calendar_seed_from_package
+    from shanzhi.demo import builder
+    from shanzhi.demo.management.commands.demo import print_accounts
+
+    print(f"数据目录 data directory: {settings.DATA_DIR}")
+    call_command("migrate", interactive=False, verbosity=0)
+    if not CalendarDay.objects.exists():
+        calendar_seed_from_package(actor="up")
+    if not args.no_demo and builder.is_empty():
+        print("首次启动：正在建立演示数据（湖州市）… building the demo municipality …")
+        result = builder.build(seed=2026)
+        builder.remember_password(result.password)
+    from django.core.management.base import OutputWrapper
+
+    env = dict(os.environ)
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not env.get("SHANZHI_ALLOWED_HOSTS"):
+        env["SHANZHI_ALLOWED_HOSTS"] = "*"
+        print("提示：已监听非本机地址，允许任意 Host；生产环境请设置 SHANZHI_ALLOWED_HOSTS。")
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+    print(f"\n善治已启动 Shanzhi is running: http://{shown_host}:{args.port}/")
+    if not args.no_demo:
+        print_accounts(OutputWrapper(sys.stdout), builder.remembered_password())
+    print("按 Ctrl+C 停止 · press Ctrl+C to stop\n", flush=True)
+
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "shanzhi.wsgi:application",
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+        ],
+        env=env,
+    )
+    worker = subprocess.Popen([sys.executable, "-m", "shanzhi.cli", "worker"], env=env)
+    children = [web, worker]
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    stop()
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
+    return 1 if failed else 0
+
+
+def cmd_worker(args) -> int:
+    return _manage(["db_worker", "--queue-name", "*", "--interval", str(args.interval)])
+
+
+def cmd_bench(args) -> int:
+    bench_dir = Path(__file__).resolve().parent.parent / "bench"
+    script = bench_dir / f"{args.name}.py"
+    if not script.is_file():
+        available = sorted(p.stem for p in bench_dir.glob("*.py") if not p.stem.startswith("_"))
+        print(
+            f"unknown benchmark {args.name!r}; available: {', '.join(available) or 'none'}"
+            " (benchmarks ship with the source checkout)",
+            file=sys.stderr,
+        )
+        return 2
+    _setup()
+    import runpy
+
+    sys.argv = [str(script), *args.rest]
+    runpy.run_path(str(script), run_name="__main__")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "manage":
+        return _manage(argv[1:])
+    parser = argparse.ArgumentParser(prog="shanzhi", description="善治 Shanzhi")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run the whole system on this machine")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--workers", type=int, default=2, help="web worker processes")
+    up.add_argument("--no-demo", action="store_true", help="do not build the demo data")
+    up.set_defaults(func=cmd_up)
+
+    demo = sub.add_parser("demo", help="build the demo municipality")
+    demo.add_argument("--reset", action="store_true")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--password")
+    demo.set_defaults(
+        func=lambda a: _manage(
+            ["demo", "--seed", str(a.seed)]
+            + (["--reset"] if a.reset else [])
+            + (["--password", a.password] if a.password else [])
+        )
+    )
+
+    worker = sub.add_parser("worker", help="run the background worker")
+    worker.add_argument("--interval", type=float, default=1.0)
+    worker.set_defaults(func=cmd_worker)
+
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="print a new token for USERNAME")
+    create.add_argument("username")
+    create.add_argument("--name", default="")
+    create.set_defaults(func=lambda a: _manage(["token", "create", a.username, "--name", a.name]))
+
+    verify = sub.add_parser("audit-verify", help="walk the audit chain")
+    verify.set_defaults(func=lambda a: _manage(["audit_verify"]))
+
+    bench = sub.add_parser("bench", help="run a benchmark from bench/")
+    bench.add_argument("name")
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=cmd_bench)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

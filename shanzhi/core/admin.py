@@ -1,0 +1,68 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from shanzhi.core import services
+from shanzhi.core.checks import calendar_warnings
+from shanzhi.core.models import ApiToken, AuditEvent, CalendarDay
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name", "source", "updated_at"]
+    list_filter = ["kind", "source"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    readonly_fields = ["source", "updated_at"]
+
+    def changelist_view(self, request, extra_context=None):
+        for message in calendar_warnings():
+            messages.warning(request, message)
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so the change is audited and the cache refreshed.
+        if change and "date" in form.changed_data:
+            services.calendar_day_remove(actor=request.user, date=form.initial["date"])
+        services.calendar_day_set(actor=request.user, date=obj.date, kind=obj.kind, name=obj.name)
+
+    def delete_model(self, request, obj):
+        services.calendar_day_remove(actor=request.user, date=obj.date)
+
+    def delete_queryset(self, request, queryset):
+        for day in queryset:
+            services.calendar_day_remove(actor=request.user, date=day.date)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is append-only."""
+
+    list_display = ["id", "created_at", "actor_label", "action", "object_type", "object_id"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "actor_label", "request_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked"]
+    list_filter = ["revoked"]
+    readonly_fields = ["user", "prefix", "key_hash", "created_at", "last_used_at"]
+    fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # tokens are made with `shanzhi token create`, which shows them once
+
+    @admin.action(description=_("吊销所选令牌"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked=False):
+            services.api_token_revoke(actor=request.user, token_id=token.pk)

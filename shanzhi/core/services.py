@@ -1,0 +1,218 @@
+"""Writes of the core app: the audit trail, API tokens and the working-day calendar."""
+
+import datetime
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from shanzhi.core.choices import CalendarDayKind, CalendarDaySource
+from shanzhi.core.middleware import current_request_id
+from shanzhi.core.models import ApiToken, AuditChainHead, AuditEvent, CalendarDay
+
+GENESIS_HASH = "0" * 64
+
+
+def _normalise(value: Any) -> Any:
+    """What the JSON column will give back: dates and decimals as strings, tuples as lists."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def audit_hash(event: AuditEvent) -> str:
+    """SHA-256 over the event's content and the previous hash, in a canonical JSON form that reads
+    the same back from SQLite and PostgreSQL (sorted keys, UTC time with microseconds)."""
+    payload = [
+        event.pk,
+        event.created_at.astimezone(datetime.UTC).isoformat(),
+        event.actor_id,
+        event.actor_label,
+        event.action,
+        event.object_type,
+        str(event.object_id),
+        event.before,
+        event.after,
+        event.reason,
+        event.request_id,
+        event.prev_hash,
+    ]
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Append one event to the chain. Call it inside the transaction of the change it records:
+    the head row is locked until that transaction ends, so events are chained in commit order."""
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        event = AuditEvent.objects.create(
+            created_at=timezone.now(),
+            actor=user,
+            actor_label=(user.get_username() if user else str(actor or "system"))[:150],
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            before=_normalise(before),
+            after=_normalise(after),
+            reason=reason or "",
+            request_id=current_request_id.get(),
+            prev_hash=head.last_hash,
+            hash=secrets.token_hex(32),  # placeholder until the id is known
+        )
+        event.hash = audit_hash(event)
+        event.save(update_fields=["hash"])
+        head.last_event_id = event.pk
+        head.last_hash = event.hash
+        head.save(update_fields=["last_event_id", "last_hash"])
+    return event
+
+
+def api_token_create(*, user, name: str = "", actor=None) -> str:
+    """Create a token for `user` and return it in clear; only its hash is kept."""
+    token = "sz_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        row = ApiToken.objects.create(
+            user=user,
+            name=name,
+            key_hash=hashlib.sha256(token.encode()).hexdigest(),
+            prefix=token[:8],
+        )
+        audit_record(
+            actor=actor or "cli",
+            action="api_token.create",
+            object_type="api_token",
+            object_id=row.pk,
+            after={"user": user.get_username(), "name": name, "prefix": row.prefix},
+        )
+    return token
+
+
+def api_token_authenticate(token: str):
+    """The user a bearer token belongs to, or None. Records when the token was last used."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=digest, revoked=False, user__is_active=True)
+        .first()
+    )
+    if row is None:
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or now - row.last_used_at > datetime.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user
+
+
+def calendar_day_set(
+    *, actor, date: datetime.date, kind: str, name: str = "", reason: str = ""
+) -> CalendarDay:
+    """An administrator marks a date as holiday or make-up working day."""
+    from shanzhi.core import workdays
+
+    if kind not in CalendarDayKind.values:
+        raise ValueError(kind)
+    with transaction.atomic():
+        existing = CalendarDay.objects.filter(date=date).first()
+        before = (
+            {"kind": existing.kind, "name": existing.name, "source": existing.source}
+            if existing
+            else None
+        )
+        day, _ = CalendarDay.objects.update_or_create(
+            date=date,
+            defaults={"kind": kind, "name": name, "source": CalendarDaySource.ADMIN},
+        )
+        audit_record(
+            actor=actor,
+            action="calendar_day.set",
+            object_type="calendar_day",
+            object_id=date.isoformat(),
+            before=before,
+            after={"kind": kind, "name": name, "source": CalendarDaySource.ADMIN},
+            reason=reason,
+        )
+    transaction.on_commit(workdays.clear_cache)
+    return day
+
+
+def calendar_day_remove(*, actor, date: datetime.date, reason: str = "") -> None:
+    """Remove an exception: the date follows the Monday–Friday rule again."""
+    from shanzhi.core import workdays
+
+    with transaction.atomic():
+        existing = CalendarDay.objects.filter(date=date).first()
+        if existing is None:
+            return
+        existing.delete()
+        audit_record(
+            actor=actor,
+            action="calendar_day.remove",
+            object_type="calendar_day",
+            object_id=date.isoformat(),
+            before={"kind": existing.kind, "name": existing.name, "source": existing.source},
+            reason=reason,
+        )
+    transaction.on_commit(workdays.clear_cache)
+
+
+def calendar_seed_from_package(*, actor="system") -> int:
+    """Insert the holidays and make-up days that `chinese-calendar` knows. Dates an administrator
+    entered are left as they are. Returns how many dates were added."""
+    import chinese_calendar
+
+    from shanzhi.core import workdays
+
+    chinese_names = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
+    existing = set(CalendarDay.objects.values_list("date", flat=True))
+    rows = []
+    for day, name in chinese_calendar.holidays.items():
+        if day.weekday() < 5 and day not in existing:
+            label = chinese_names.get(name, name or "")
+            rows.append(CalendarDay(date=day, kind=CalendarDayKind.HOLIDAY, name=label))
+    for day, name in chinese_calendar.workdays.items():
+        if day.weekday() >= 5 and day not in existing:
+            label = chinese_names.get(name, name or "") + "调休"
+            rows.append(CalendarDay(date=day, kind=CalendarDayKind.WORKDAY, name=label))
+    with transaction.atomic():
+        for row in rows:
+            row.source = CalendarDaySource.PACKAGE
+        CalendarDay.objects.bulk_create(rows, batch_size=500)
+        if rows:
+            audit_record(
+                actor=actor,
+                action="calendar.seed",
+                object_type="calendar",
+                object_id="chinese-calendar",
+                after={"added": len(rows), "years": sorted({r.date.year for r in rows})},
+            )
+    transaction.on_commit(workdays.clear_cache)
+    return len(rows)
+
+
+def api_token_revoke(*, actor, token_id: int) -> None:
+    with transaction.atomic():
+        updated = ApiToken.objects.filter(pk=token_id, revoked=False).update(revoked=True)
+        if updated:
+            audit_record(
+                actor=actor,
+                action="api_token.revoke",
+                object_type="api_token",
+                object_id=token_id,
+                before={"revoked": False},
+                after={"revoked": True},
+            )

@@ -1,0 +1,144 @@
+"""Working-day arithmetic on the calendar table.
+
+A date is a working day when the table says so, else when it is Monday to Friday. Deadlines follow
+the hotline rule "counted from the next day": N working days after an instant end at the end of
+the N-th working day after the local date of that instant. All inputs and outputs are aware
+datetimes; the local dates are those of settings.TIME_ZONE.
+"""
+
+import datetime
+import threading
+import time
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from shanzhi.core.choices import CalendarDayKind, DurationUnit
+
+# Calendar rows change a few times a year; every process keeps them in memory and reloads them
+# after a minute, or at once in the process that changed them (services call clear_cache).
+_CACHE_SECONDS = 60
+_lock = threading.Lock()
+_cache: dict = {"loaded_at": 0.0, "days": {}, "years": frozenset()}
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache["loaded_at"] = 0.0
+
+
+def _overrides() -> tuple[dict[datetime.date, bool], frozenset[int]]:
+    """{date: is_working} for every exception, and the years the table covers."""
+    now = time.monotonic()
+    if now - _cache["loaded_at"] > _CACHE_SECONDS:
+        from shanzhi.core.models import CalendarDay
+
+        days = {
+            date: kind == CalendarDayKind.WORKDAY
+            for date, kind in CalendarDay.objects.values_list("date", "kind")
+        }
+        with _lock:
+            _cache.update(
+                days=days, years=frozenset(d.year for d in days), loaded_at=time.monotonic()
+            )
+    return _cache["days"], _cache["years"]
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def is_working_day(day: datetime.date) -> bool:
+    days, _ = _overrides()
+    if day in days:
+        return days[day]
+    return day.weekday() < 5
+
+
+def covered_years() -> frozenset[int]:
+    """Years for which the table holds the official arrangement (any row at all)."""
+    return _overrides()[1]
+
+
+def uncovered_years(years) -> list[int]:
+    known = covered_years()
+    return [year for year in years if year not in known]
+
+
+def _end_of_local_day(day: datetime.date) -> datetime.datetime:
+    """The last second of a local day, which is how a deadline "by day N" is shown and kept."""
+    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=local_tz())
+
+
+def add_working_days(start: datetime.datetime, count: int) -> datetime.datetime:
+    """End of the count-th working day after the local date of `start` (count ≥ 1); with count 0,
+    the end of the start's own day if it is a working day, else of the next working day."""
+    if count < 0:
+        raise ValueError("count must not be negative")
+    day = start.astimezone(local_tz()).date()
+    if count == 0:
+        while not is_working_day(day):
+            day += datetime.timedelta(days=1)
+        return _end_of_local_day(day)
+    remaining = count
+    while remaining:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return _end_of_local_day(day)
+
+
+def add_natural_days(start: datetime.datetime, count: int) -> datetime.datetime:
+    """End of the count-th calendar day after the local date of `start`."""
+    if count < 0:
+        raise ValueError("count must not be negative")
+    day = start.astimezone(local_tz()).date() + datetime.timedelta(days=count)
+    return _end_of_local_day(day)
+
+
+def add_hours(start: datetime.datetime, count: float) -> datetime.datetime:
+    """Round-the-clock hours: 紧急 24 h and 特急 2 h run through nights and holidays."""
+    if count < 0:
+        raise ValueError("count must not be negative")
+    return start + datetime.timedelta(hours=count)
+
+
+def add_duration(start: datetime.datetime, amount: float, unit: str) -> datetime.datetime:
+    if unit == DurationUnit.WORKING_DAYS:
+        return add_working_days(start, int(amount))
+    if unit == DurationUnit.NATURAL_DAYS:
+        return add_natural_days(start, int(amount))
+    if unit == DurationUnit.HOURS:
+        return add_hours(start, amount)
+    raise ValueError(f"unknown duration unit {unit!r}")
+
+
+def working_time_between(start: datetime.datetime, end: datetime.datetime) -> datetime.timedelta:
+    """How much of [start, end) falls on working days (whole local days count 24 hours).
+    Used for handling time and for moving a deadline after a suspension; negative spans give 0."""
+    if end <= start:
+        return datetime.timedelta(0)
+    tz = local_tz()
+    start_local, end_local = start.astimezone(tz), end.astimezone(tz)
+    total = datetime.timedelta(0)
+    day = start_local.date()
+    while day <= end_local.date():
+        day_start = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
+        day_end = datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time(0), tzinfo=tz
+        )
+        if is_working_day(day):
+            total += min(day_end, end_local) - max(day_start, start_local)
+        day += datetime.timedelta(days=1)
+    return total
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days d with start < d ≤ end: the "counted from the next day" measure."""
+    count = 0
+    day = start
+    while day < end:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count

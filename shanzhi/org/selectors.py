@@ -1,0 +1,84 @@
+"""Reads of the org app that depend on who asks, starting with the scope every other app uses."""
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from shanzhi.core.scoping import ALL, prefix_q
+from shanzhi.org.choices import SCOPED_ROLES, Role
+from shanzhi.org.models import GridAssignment, Household, Membership, PartyMember, Unit
+from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel
+
+
+def user_scope(user) -> tuple[str, ...]:
+    """Territory prefixes the user may see: those of the units where they hold a staff role.
+    Superusers and administrators see everything. Cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    cached = getattr(user, "_shanzhi_scope", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = ALL
+    else:
+        scope = []
+        for role, code, level in Membership.objects.filter(
+            user=user, is_active=True, unit__is_active=True
+        ).values_list("role", "unit__region_id", "unit__region__level"):
+            if role == Role.ADMIN:
+                scope = list(ALL)
+                break
+            if role in SCOPED_ROLES:
+                scope.append(code[: PREFIX_LENGTH[RegionLevel(level)]])
+        scope = tuple(sorted(set(scope)))
+    user._shanzhi_scope = scope
+    return scope
+
+
+def user_roles(user) -> list[Membership]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("unit", "unit__region")
+        .order_by("unit__region_id", "role")
+    )
+
+
+def user_has_role(user, *roles: str) -> bool:
+    return any(m.role in roles for m in user_roles(user))
+
+
+def units_visible_to(user) -> QuerySet[Unit]:
+    return Unit.objects.filter(prefix_q("region__code", user_scope(user))).select_related("region")
+
+
+def households_visible_to(user) -> QuerySet[Household]:
+    return Household.objects.filter(prefix_q("grid__code", user_scope(user)))
+
+
+def household_counts_by_grid(grid_codes) -> dict[str, int]:
+    rows = (
+        Household.objects.filter(grid_id__in=list(grid_codes))
+        .values("grid_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["grid_id"]: row["n"] for row in rows}
+
+
+def grid_people(grid_code: str) -> dict:
+    """Who works in a grid: its leader and workers, and its party members with their links."""
+    return {
+        "assignments": list(
+            GridAssignment.objects.filter(grid_id=grid_code).select_related("user").order_by("duty")
+        ),
+        "party_members": list(
+            PartyMember.objects.filter(grid_id=grid_code).annotate(linked=Count("households"))
+        ),
+    }
+
+
+def household_get_for(user, household_id: int) -> Household:
+    household = households_visible_to(user).filter(pk=household_id).first()
+    if household is None:
+        raise Http404
+    return household

@@ -1,0 +1,317 @@
+"""Writes of the territory app: regions and grids."""
+
+import csv
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from shanzhi.core.services import audit_record
+from shanzhi.territory import locate
+from shanzhi.territory.choices import (
+    GRID_CODE_LENGTH,
+    REGION_CODE_LENGTH,
+    RegionLevel,
+    ancestor_codes,
+    level_of_code,
+)
+from shanzhi.territory.geo import GeometryError, check_lon_lat, parse_polygon
+from shanzhi.territory.models import Grid, Region
+
+
+class TerritoryError(ValueError):
+    """A refused change, with a message for the person who asked for it."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _cpca_adcodes_path() -> Path:
+    # Located without importing cpca, whose __init__ pulls in pandas for its address matcher.
+    spec = importlib.util.find_spec("cpca")
+    if spec is None or not spec.submodule_search_locations:
+        raise TerritoryError(_("未安装 cpca 包，无法载入全国区划"))
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
+
+
+def regions_load_national(*, actor="system") -> int:
+    """Load (or refresh the names and centres of) China's provinces, cities and counties from the
+    `cpca` package. Placeholder rows without coordinates (市辖区) are skipped."""
+    rows = {}
+    with _cpca_adcodes_path().open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            code = row["adcode"].strip()
+            if len(code) != REGION_CODE_LENGTH or not row["longitude"]:
+                continue
+            rows[code] = (row["name"].strip(), float(row["longitude"]), float(row["latitude"]))
+    existing = {r.code: r for r in Region.objects.filter(code__in=rows)}
+    new, changed = [], []
+    for code in sorted(rows, key=lambda c: (len(c.rstrip("0")), c)):
+        name, lon, lat = rows[code]
+        parent = next((c for c in ancestor_codes(code) if c in rows or c in existing), None)
+        if code in existing:
+            region = existing[code]
+            if (region.name, region.lon, region.lat) != (name, lon, lat):
+                region.name, region.lon, region.lat = name, lon, lat
+                changed.append(region)
+        else:
+            level = level_of_code(code)
+            new.append(
+                Region(code=code, name=name, level=level, parent_id=parent, lon=lon, lat=lat)
+            )
+    with transaction.atomic():
+        Region.objects.bulk_create(new, batch_size=1000)
+        Region.objects.bulk_update(changed, ["name", "lon", "lat"], batch_size=1000)
+        if new or changed:
+            audit_record(
+                actor=actor,
+                action="regions.load_national",
+                object_type="region",
+                object_id="*",
+                after={"added": len(new), "updated": len(changed), "source": "cpca"},
+            )
+    transaction.on_commit(locate.invalidate)
+    return len(new) + len(changed)
+
+
+def region_save(
+    *,
+    actor,
+    code: str,
+    name: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    reason: str = "",
+) -> Region:
+    """Create or rename a region (townships and villages are entered by administrators). The
+    level and parent follow from the code; the parent must exist."""
+    code = (code or "").strip()
+    name = (name or "").strip()
+    if len(code) != REGION_CODE_LENGTH or not code.isdigit():
+        raise TerritoryError(_("区划代码必须是 12 位数字"), "code")
+    if not name:
+        raise TerritoryError(_("名称不能为空"), "name")
+    if (lon is None) != (lat is None):
+        raise TerritoryError(_("经度和纬度须同时填写"), "lon")
+    if lon is not None:
+        try:
+            lon, lat = check_lon_lat(lon, lat)
+        except GeometryError as error:
+            raise TerritoryError(str(error), "lon") from None
+    level = level_of_code(code)
+    parent = None
+    if level != RegionLevel.PROVINCE:
+        parent = Region.objects.filter(code__in=ancestor_codes(code)).order_by("-code").first()
+        if parent is None:
+            raise TerritoryError(
+                _("上级区划不存在：请先建立 %(code)s") % {"code": ancestor_codes(code)[0]}, "code"
+            )
+    with transaction.atomic():
+        region = Region.objects.select_for_update().filter(code=code).first()
+        before = None
+        if region is None:
+            region = Region.objects.create(
+                code=code, name=name, level=level, parent=parent, lon=lon, lat=lat
+            )
+            action = "region.create"
+        else:
+            before = {"name": region.name, "lon": region.lon, "lat": region.lat}
+            region.name, region.lon, region.lat = name, lon, lat
+            region.save(update_fields=["name", "lon", "lat", "updated_at"])
+            action = "region.update"
+        audit_record(
+            actor=actor,
+            action=action,
+            object_type="region",
+            object_id=code,
+            before=before,
+            after={
+                "name": name,
+                "level": level,
+                "parent": parent.code if parent else None,
+                "lon": lon,
+                "lat": lat,
+            },
+            reason=reason,
+        )
+    transaction.on_commit(locate.invalidate)
+    return region
+
+
+@dataclass(frozen=True)
+class FeatureProblem:
+    index: int  # 0-based position in the FeatureCollection
+    line: int | None
+    code: str
+    message: str
+
+    def __str__(self):
+        where = _("第 %(n)s 个要素") % {"n": self.index + 1}
+        if self.line:
+            where += _("（第 %(line)s 行）") % {"line": self.line}
+        code = f" [{self.code}]" if self.code else ""
+        return f"{where}{code}: {self.message}"
+
+
+class GridImportError(ValueError):
+    def __init__(self, problems: list[FeatureProblem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class GridImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _geometry_digest(geometry: dict) -> str:
+    text = json.dumps(geometry, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def grids_import(
+    *,
+    actor,
+    features: list,
+    lines: list[int | None] | None = None,
+    overlap_tolerance: float | None = None,
+) -> GridImportResult:
+    """Create or update grids from GeoJSON features with `code` and `name` properties. Every
+    feature is checked first (geometry, code under an existing village, overlaps with the other
+    features and with existing grids); if any is invalid nothing is imported."""
+    tolerance = settings.GRID_OVERLAP_TOLERANCE if overlap_tolerance is None else overlap_tolerance
+    lines = lines or [None] * len(features)
+    problems: list[FeatureProblem] = []
+    parsed: list[tuple[int, str, str, dict, shapely.Geometry]] = []
+    seen: dict[str, int] = {}
+    village_codes = set(
+        Region.objects.filter(level=RegionLevel.VILLAGE).values_list("code", flat=True)
+    )
+
+    def problem(index, code, message):
+        problems.append(FeatureProblem(index, lines[index], code, message))
+
+    for index, feature in enumerate(features):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problem(index, "", _("不是 GeoJSON Feature 对象"))
+            continue
+        properties = feature.get("properties") or {}
+        code = str(properties.get("code") or "").strip()
+        name = str(properties.get("name") or "").strip()
+        if len(code) != GRID_CODE_LENGTH or not code.isdigit():
+            problem(
+                index,
+                code,
+                _("网格编码 (code) 必须是 15 位数字：所属村社区的 12 位代码加 3 位序号"),
+            )
+            continue
+        if code in seen:
+            problem(index, code, _("网格编码与第 %(n)s 个要素重复") % {"n": seen[code] + 1})
+            continue
+        seen[code] = index
+        if code[:12] not in village_codes:
+            problem(
+                index,
+                code,
+                _("网格编码不在已有的村社区之下：村社区 %(v)s 不存在") % {"v": code[:12]},
+            )
+            continue
+        if not name or len(name) > 100:
+            problem(index, code, _("名称 (name) 不能为空，且不超过 100 字"))
+            continue
+        try:
+            geometry = parse_polygon(feature.get("geometry"))
+        except GeometryError as error:
+            problem(index, code, str(error))
+            continue
+        parsed.append((index, code, name, feature["geometry"], geometry))
+
+    # Overlaps: among the new features, and with existing grids that the import does not replace.
+    others = [
+        (None, code, shapely.geometry.shape(geo))
+        for code, geo in Grid.objects.exclude(code__in=seen).values_list("code", "geometry")
+    ]
+    candidates = [(index, code, geom) for index, code, _n, _g, geom in parsed] + others
+    if candidates:
+        tree = shapely.STRtree([c[2] for c in candidates])
+        for position, (index, code, _name, _geo, geom) in enumerate(parsed):
+            for hit in tree.query(geom, predicate="intersects"):
+                other_index, other_code, other_geom = candidates[hit]
+                if hit == position or (other_index is not None and other_index < index):
+                    continue  # itself, or a pair already reported from the other side
+                shared = geom.intersection(other_geom).area
+                if shared > tolerance * min(geom.area, other_geom.area):
+                    if other_index is None:
+                        other = _("已有网格 %(code)s") % {"code": other_code}
+                    else:
+                        other = _("第 %(n)s 个要素 [%(code)s]") % {
+                            "n": other_index + 1,
+                            "code": other_code,
+                        }
+                    share = shared / min(geom.area, other_geom.area)
+                    problem(
+                        index,
+                        code,
+                        _("与%(other)s重叠 %(pct).1f%%，超过允许的 %(tol).1f%%")
+                        % {"other": other, "pct": share * 100, "tol": tolerance * 100},
+                    )
+    if problems:
+        problems.sort(key=lambda p: p.index)
+        raise GridImportError(problems)
+
+    created = updated = unchanged = 0
+    with transaction.atomic():
+        existing = {g.code: g for g in Grid.objects.select_for_update().filter(code__in=seen)}
+        for _index, code, name, geojson, geom in parsed:
+            centre = geom.representative_point()
+            grid = existing.get(code)
+            after = {"name": name, "village": code[:12], "geometry": _geometry_digest(geojson)}
+            if grid is None:
+                Grid.objects.create(
+                    code=code,
+                    name=name,
+                    village_id=code[:12],
+                    geometry=geojson,
+                    lon=centre.x,
+                    lat=centre.y,
+                )
+                audit_record(
+                    actor=actor,
+                    action="grid.create",
+                    object_type="grid",
+                    object_id=code,
+                    after=after,
+                )
+                created += 1
+                continue
+            before = {
+                "name": grid.name,
+                "village": grid.village_id,
+                "geometry": _geometry_digest(grid.geometry),
+            }
+            if before == after:
+                unchanged += 1
+                continue
+            grid.name, grid.geometry, grid.lon, grid.lat = name, geojson, centre.x, centre.y
+            grid.save(update_fields=["name", "geometry", "lon", "lat", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="grid.update",
+                object_type="grid",
+                object_id=code,
+                before=before,
+                after=after,
+            )
+            updated += 1
+    transaction.on_commit(locate.invalidate)
+    return GridImportResult(created, updated, unchanged)

@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from shanzhi.core.privacy import mask_phone
+from shanzhi.org.selectors import grid_people, households_visible_to
+from shanzhi.territory import selectors
+
+
+@login_required
+def territory_map(request):
+    """The grids of the user's territory on a map, with drill-down through the regions."""
+    root = selectors.territory_root_for(request.user)
+    if root is None:
+        raise Http404
+    within = request.GET.get("within") or root.code
+    region = selectors.region_get_for(request.user, within)
+    if not region.prefix.startswith(root.prefix):
+        region = root
+    return render(
+        request,
+        "territory/map.html",
+        {
+            "region": region,
+            "breadcrumb": selectors.region_breadcrumb(region, root),
+            "children": selectors.region_children_for(request.user, region),
+            "grid_count": selectors.grids_within_for(request.user, region.code).count(),
+            "map_config": {
+                "gridsUrl": f"/api/v1/grids?within={region.code}",
+                "gridPageUrl": "/territory/grids/",
+                "tileUrl": settings.MAP_TILE_URL,
+                "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+                "centre": [region.lat, region.lon] if region.lat is not None else None,
+            },
+        },
+    )
+
+
+@login_required
+def grid_page(request, code: str):
+    grid = selectors.grid_get_for(request.user, code)
+    people = grid_people(grid.code)
+    households = households_visible_to(request.user).filter(grid=grid).order_by("address")
+    return render(
+        request,
+        "territory/grid.html",
+        {
+            "grid": grid,
+            "assignments": people["assignments"],
+            "party_members": people["party_members"],
+            "households": [(h, mask_phone(h.phone)) for h in households],
+            "breadcrumb": [r for r in [grid.village.parent, grid.village] if r is not None],
+            "map_config": {
+                "geometry": grid.geometry,
+                "tileUrl": settings.MAP_TILE_URL,
+                "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+            },
+        },
+    )

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from shanzhi.api import api
+from shanzhi.territory import views as territory_views
+from shanzhi.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("territory/", territory_views.territory_map, name="territory-map"),
+    path("territory/grids/<str:code>/", territory_views.grid_page, name="grid-page"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "善治 · 系统管理"
+admin.site.site_title = "善治"
+admin.site.index_title = "配置与数据"

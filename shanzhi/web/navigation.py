@@ -1,0 +1,31 @@
+"""The navigation bar: each entry names the roles that see it (None: everyone signed in)."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from shanzhi.org.choices import SCOPED_ROLES
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset | None = None
+
+
+NAV_ITEMS = [
+    NavItem(_("工作台"), "home"),
+    NavItem(_("网格地图"), "territory-map", SCOPED_ROLES),
+]
+
+
+def items_for(user, roles: set[str]) -> list[dict]:
+    visible = []
+    for item in NAV_ITEMS:
+        if item.roles is None or user.is_superuser or roles & item.roles:
+            visible.append(
+                {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
+            )
+    return visible

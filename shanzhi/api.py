@@ -5,6 +5,7 @@ message is translated (Chinese by default, English with Accept-Language: en)."""
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -19,17 +20,17 @@ api = NinjaAPI(
 )
 
 _PYDANTIC_MESSAGES = {
-    "missing": "此项为必填项",
-    "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大",
-    "float_parsing": "必须是数字",
-    "int_parsing": "必须是整数",
-    "string_too_long": "内容过长",
-    "string_too_short": "内容过短",
-    "string_pattern_mismatch": "格式不正确",
-    "json_invalid": "JSON 格式错误",
-    "enum": "不是允许的取值",
-    "literal_error": "不是允许的取值",
+    "missing": gettext_noop("此项为必填项"),
+    "greater_than_equal": gettext_noop("数值过小"),
+    "less_than_equal": gettext_noop("数值过大"),
+    "float_parsing": gettext_noop("必须是数字"),
+    "int_parsing": gettext_noop("必须是整数"),
+    "string_too_long": gettext_noop("内容过长"),
+    "string_too_short": gettext_noop("内容过短"),
+    "string_pattern_mismatch": gettext_noop("格式不正确"),
+    "json_invalid": gettext_noop("JSON 格式错误"),
+    "enum": gettext_noop("不是允许的取值"),
+    "literal_error": gettext_noop("不是允许的取值"),
 }
 
 

@@ -36,20 +36,32 @@ def _manage(argv: list[str]) -> int:
     return 0
 
 
+def _command(name: str, *args: str) -> int:
+    """Run one of our management commands in this process and turn its error into an exit code
+    (unlike `manage`, this leaves the database connection open for the caller)."""
+    _setup()
+    from django.core.management import CommandError, call_command
+
+    try:
+        call_command(name, *args)
+    except CommandError as error:
+        print(f"CommandError: {error}", file=sys.stderr)
+        return error.returncode
+    return 0
+
+
 def cmd_up(args) -> int:
     _setup()
     from django.conf import settings
     from django.core.management import call_command
 
-    from shanzhi.core.models import CalendarDay
     from shanzhi.core.services import calendar_seed_from_package
     from shanzhi.demo import builder
     from shanzhi.demo.management.commands.demo import print_accounts
 
     print(f"数据目录 data directory: {settings.DATA_DIR}")
     call_command("migrate", interactive=False, verbosity=0)
-    if not CalendarDay.objects.exists():
-        calendar_seed_from_package(actor="up")
+    calendar_seed_from_package(actor="up")  # adds only dates the table does not have yet
     if not args.no_demo and builder.is_empty():
         print("首次启动：正在建立演示数据（湖州市）… building the demo municipality …")
         result = builder.build(seed=2026)
@@ -108,7 +120,7 @@ def cmd_up(args) -> int:
 
 
 def cmd_worker(args) -> int:
-    return _manage(["db_worker", "--queue-name", "*", "--interval", str(args.interval)])
+    return _command("db_worker", "--queue-name", "*", "--interval", str(args.interval))
 
 
 def cmd_bench(args) -> int:
@@ -165,10 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     create = token_sub.add_parser("create", help="print a new token for USERNAME")
     create.add_argument("username")
     create.add_argument("--name", default="")
-    create.set_defaults(func=lambda a: _manage(["token", "create", a.username, "--name", a.name]))
+    create.set_defaults(func=lambda a: _command("token", "create", a.username, "--name", a.name))
 
     verify = sub.add_parser("audit-verify", help="walk the audit chain")
-    verify.set_defaults(func=lambda a: _manage(["audit_verify"]))
+    verify.set_defaults(func=lambda a: _command("audit_verify"))
 
     bench = sub.add_parser("bench", help="run a benchmark from bench/")
     bench.add_argument("name")

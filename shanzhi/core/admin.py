@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shanzhi.core import services
 from shanzhi.core.checks import calendar_warnings
-from shanzhi.core.models import ApiToken, AuditEvent, CalendarDay
+from shanzhi.core.models import ApiToken, AuditChainHead, AuditEvent, CalendarDay
 
 
 @admin.register(CalendarDay)
@@ -40,6 +40,22 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["id", "created_at", "actor_label", "action", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "actor_label", "request_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(admin.ModelAdmin):
+    """The last event of the chain, shown for inspection; only audit_record moves it."""
+
+    list_display = ["last_event_id", "last_hash"]
 
     def has_add_permission(self, request):
         return False

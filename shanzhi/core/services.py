@@ -216,3 +216,52 @@ def api_token_revoke(*, actor, token_id: int) -> None:
                 before={"revoked": False},
                 after={"revoked": True},
             )
+
+
+def _field_values(instance, names: list[str]) -> dict:
+    return {name: getattr(instance, name) for name in names}
+
+
+def record_save(*, actor, instance, change: bool, reason: str = "") -> None:
+    """Save a configuration row an administrator edited in the admin, auditing the fields that
+    changed. Domain objects with rules of their own (regions, grids) have their own services."""
+    model = type(instance)
+    names = [f.attname for f in model._meta.concrete_fields if f.attname not in ("created_at",)]
+    name = model._meta.model_name
+    with transaction.atomic():
+        before = None
+        if change and instance.pk is not None:
+            before = model.objects.filter(pk=instance.pk).values(*names).first()
+        instance.save()
+        after = _field_values(instance, names)
+        if before is not None:
+            changed = [n for n in names if before.get(n) != after.get(n)]
+            before = {n: before[n] for n in changed}
+            after = {n: after[n] for n in changed}
+        audit_record(
+            actor=actor,
+            action=f"{name}.{'update' if change else 'create'}",
+            object_type=name,
+            object_id=instance.pk,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+
+
+def record_delete(*, actor, instance, reason: str = "") -> None:
+    model = type(instance)
+    names = [f.attname for f in model._meta.concrete_fields]
+    name = model._meta.model_name
+    with transaction.atomic():
+        pk = instance.pk
+        before = _field_values(instance, names)
+        instance.delete()
+        audit_record(
+            actor=actor,
+            action=f"{name}.delete",
+            object_type=name,
+            object_id=pk,
+            before=before,
+            reason=reason,
+        )

@@ -4,7 +4,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from shanzhi.core.scoping import ALL, prefix_q
-from shanzhi.org.choices import SCOPED_ROLES, Role
+from shanzhi.org.choices import SCOPED_ROLES
 from shanzhi.org.models import GridAssignment, Household, Membership, PartyMember, Unit
 from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel
 
@@ -24,9 +24,6 @@ def user_scope(user) -> tuple[str, ...]:
         for role, code, level in Membership.objects.filter(
             user=user, is_active=True, unit__is_active=True
         ).values_list("role", "unit__region_id", "unit__region__level"):
-            if role == Role.ADMIN:
-                scope = list(ALL)
-                break
             if role in SCOPED_ROLES:
                 scope.append(code[: PREFIX_LENGTH[RegionLevel(level)]])
         scope = tuple(sorted(set(scope)))
@@ -38,7 +35,7 @@ def user_roles(user) -> list[Membership]:
     if not getattr(user, "is_authenticated", False):
         return []
     return list(
-        Membership.objects.filter(user=user, is_active=True)
+        Membership.objects.filter(user=user, is_active=True, unit__is_active=True)
         .select_related("unit", "unit__region")
         .order_by("unit__region_id", "role")
     )

@@ -65,8 +65,8 @@ def person_create(
     email: str = "",
     is_superuser: bool = False,
 ):
-    """A person who logs in. Chinese names are kept whole in `last_name`'s place (the family name
-    comes first and is not split)."""
+    """A person who logs in. The Chinese name is kept whole in `first_name` (family name first,
+    not split), which is what get_full_name() shows."""
     User = get_user_model()
     username = (username or "").strip()
     if not username:
@@ -97,10 +97,11 @@ def membership_grant(*, actor, user, unit: Unit, role: str) -> Membership:
         raise OrgError(_("未知的角色"), "role")
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
-        if not created and not membership.is_active:
+        reactivated = not created and not membership.is_active
+        if reactivated:
             membership.is_active = True
             membership.save(update_fields=["is_active"])
-        if created or membership.is_active:
+        if created or reactivated:
             audit_record(
                 actor=actor,
                 action="membership.grant",
@@ -108,9 +109,10 @@ def membership_grant(*, actor, user, unit: Unit, role: str) -> Membership:
                 object_id=membership.pk,
                 after={"user": user.get_username(), "unit": unit.pk, "role": role},
             )
-        if role == Role.ADMIN and not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
+        # The administrator role is the Django superuser: the admin screens and unlimited scope.
+        if role == Role.ADMIN and not (user.is_staff and user.is_superuser):
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
     return membership
 
 

@@ -38,7 +38,8 @@ class Region(models.Model):
 
 class Grid(models.Model):
     """A grid (网格): 15-digit code (its village's code + 3 digits), polygon in WGS84 GeoJSON.
-    The centroid and bounding box are derived from the polygon by the service that writes it."""
+    Its centre (a point inside the polygon, for labels and pins) is derived from the polygon by
+    the service that writes it."""
 
     code = models.CharField(_("网格编码"), max_length=15, primary_key=True)
     name = models.CharField(_("名称"), max_length=100)

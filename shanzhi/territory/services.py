@@ -10,6 +10,7 @@ from pathlib import Path
 import shapely
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.core.services import audit_record
@@ -35,7 +36,8 @@ class TerritoryError(ValueError):
 
 
 def _cpca_adcodes_path() -> Path:
-    # Located without importing cpca, whose __init__ pulls in pandas for its address matcher.
+    # Located without importing cpca: its __init__ builds an address matcher through
+    # pkg_resources, which is slow and absent from current setuptools; we only need its data.
     spec = importlib.util.find_spec("cpca")
     if spec is None or not spec.submodule_search_locations:
         raise TerritoryError(_("未安装 cpca 包，无法载入全国区划"))
@@ -61,6 +63,7 @@ def regions_load_national(*, actor="system") -> int:
             region = existing[code]
             if (region.name, region.lon, region.lat) != (name, lon, lat):
                 region.name, region.lon, region.lat = name, lon, lat
+                region.updated_at = timezone.now()  # bulk_update skips auto_now
                 changed.append(region)
         else:
             level = level_of_code(code)
@@ -69,7 +72,7 @@ def regions_load_national(*, actor="system") -> int:
             )
     with transaction.atomic():
         Region.objects.bulk_create(new, batch_size=1000)
-        Region.objects.bulk_update(changed, ["name", "lon", "lat"], batch_size=1000)
+        Region.objects.bulk_update(changed, ["name", "lon", "lat", "updated_at"], batch_size=1000)
         if new or changed:
             audit_record(
                 actor=actor,
@@ -92,7 +95,9 @@ def region_save(
     reason: str = "",
 ) -> Region:
     """Create or rename a region (townships and villages are entered by administrators). The
-    level and parent follow from the code; the parent must exist."""
+    level and parent follow from the code. A township or village needs the region one level up;
+    a county may sit directly under its province (省直辖县级), so above that the nearest
+    existing ancestor is the parent."""
     code = (code or "").strip()
     name = (name or "").strip()
     if len(code) != REGION_CODE_LENGTH or not code.isdigit():
@@ -109,7 +114,10 @@ def region_save(
     level = level_of_code(code)
     parent = None
     if level != RegionLevel.PROVINCE:
-        parent = Region.objects.filter(code__in=ancestor_codes(code)).order_by("-code").first()
+        candidates = ancestor_codes(code)
+        if level in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
+            candidates = candidates[:1]
+        parent = Region.objects.filter(code__in=candidates).order_by("-code").first()
         if parent is None:
             raise TerritoryError(
                 _("上级区划不存在：请先建立 %(code)s") % {"code": ancestor_codes(code)[0]}, "code"
@@ -179,16 +187,16 @@ def _geometry_digest(geometry: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def grids_import(
+def grids_validate(
     *,
-    actor,
     features: list,
     lines: list[int | None] | None = None,
     overlap_tolerance: float | None = None,
-) -> GridImportResult:
-    """Create or update grids from GeoJSON features with `code` and `name` properties. Every
-    feature is checked first (geometry, code under an existing village, overlaps with the other
-    features and with existing grids); if any is invalid nothing is imported."""
+) -> list[tuple[int, str, str, dict, shapely.Geometry]]:
+    """Check GeoJSON features with `code` and `name` properties as grids: geometry, code under an
+    existing village, overlaps with the other features and with existing grids. Returns
+    (index, code, name, geojson, geometry) for each, or raises GridImportError naming every
+    invalid feature."""
     tolerance = settings.GRID_OVERLAP_TOLERANCE if overlap_tolerance is None else overlap_tolerance
     lines = lines or [None] * len(features)
     problems: list[FeatureProblem] = []
@@ -247,8 +255,8 @@ def grids_import(
         for position, (index, code, _name, _geo, geom) in enumerate(parsed):
             for hit in tree.query(geom, predicate="intersects"):
                 other_index, other_code, other_geom = candidates[hit]
-                if hit == position or (other_index is not None and other_index < index):
-                    continue  # itself, or a pair already reported from the other side
+                if hit == position or (other_index is not None and other_index > index):
+                    continue  # itself, or a pair reported when the later feature comes
                 shared = geom.intersection(other_geom).area
                 if shared > tolerance * min(geom.area, other_geom.area):
                     if other_index is None:
@@ -268,10 +276,22 @@ def grids_import(
     if problems:
         problems.sort(key=lambda p: p.index)
         raise GridImportError(problems)
+    return parsed
 
+
+def grids_import(
+    *,
+    actor,
+    features: list,
+    lines: list[int | None] | None = None,
+    overlap_tolerance: float | None = None,
+) -> GridImportResult:
+    """Create or update grids from GeoJSON features; if any is invalid nothing is imported."""
+    parsed = grids_validate(features=features, lines=lines, overlap_tolerance=overlap_tolerance)
+    codes = [code for _index, code, _name, _geo, _geom in parsed]
     created = updated = unchanged = 0
     with transaction.atomic():
-        existing = {g.code: g for g in Grid.objects.select_for_update().filter(code__in=seen)}
+        existing = {g.code: g for g in Grid.objects.select_for_update().filter(code__in=codes)}
         for _index, code, name, geojson, geom in parsed:
             centre = geom.representative_point()
             grid = existing.get(code)

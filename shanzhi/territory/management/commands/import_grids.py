@@ -54,7 +54,8 @@ class Command(BaseCommand):
             "--overlap-tolerance",
             type=float,
             default=None,
-            help="allowed overlap as a share of the smaller grid (default 0.01)",
+            help="allowed overlap as a share of the smaller grid "
+            "(default: SHANZHI_GRID_OVERLAP_TOLERANCE, 0.01)",
         )
 
     def handle(self, *args, file=None, overlap_tolerance=None, **options):

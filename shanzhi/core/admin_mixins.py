@@ -1,0 +1,22 @@
+from django.contrib import messages
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from shanzhi.core.services import record_delete, record_save
+
+
+class AuditedAdmin:
+    """Admin screens whose saves and deletes go through the audited record services."""
+
+    def save_model(self, request, obj, form, change):
+        record_save(actor=request.user, instance=obj, change=change)
+
+    def delete_model(self, request, obj):
+        try:
+            record_delete(actor=request.user, instance=obj)
+        except ProtectedError:
+            messages.error(request, _("%(obj)s 仍被其他数据引用，不能删除。") % {"obj": obj})
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

@@ -1,0 +1,122 @@
+"""Test fixtures shared by every app: the demo municipality is built once per test database and
+each test runs in a transaction that is rolled back, so every test starts from the same world.
+
+Personas are the demo accounts: resident, gridworker, villageclerk, dispatcher (月河街道),
+department (吴兴区住建局), commander (吴兴区), mediator, leader (湖州市), admin, and outsider
+(dispatcher of 织里镇, another township of the same district)."""
+
+import pytest
+from django.test import Client
+
+DEMO_PASSWORD = "demo-Passw0rd"
+DEMO_SEED = 2026
+PERSONAS = [
+    "resident",
+    "gridworker",
+    "villageclerk",
+    "dispatcher",
+    "department",
+    "commander",
+    "mediator",
+    "leader",
+    "admin",
+    "outsider",
+]
+# Codes the tests refer to, from the demo built with DEMO_SEED.
+DISPATCHER_TOWNSHIP = "330502001000"  # 月河街道
+OUTSIDER_TOWNSHIP = "330502101000"  # 织里镇
+DISTRICT = "330502000000"  # 吴兴区
+CITY = "330500000000"  # 湖州市
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.LANGUAGE_CODE = "zh-hans"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.test import override_settings
+
+    from shanzhi.demo.builder import build
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+    ):
+        build(seed=DEMO_SEED, password=DEMO_PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Process-wide caches must not carry rows from a rolled-back test into the next one."""
+    from shanzhi.core import workdays
+    from shanzhi.territory import locate
+
+    workdays.clear_cache()
+    locate.invalidate()
+    yield
+    workdays.clear_cache()
+    locate.invalidate()
+
+
+@pytest.fixture
+def user_named(db):
+    from django.contrib.auth import get_user_model
+
+    return lambda username: get_user_model().objects.get(username=username)
+
+
+@pytest.fixture
+def client_as(db, user_named):
+    """client_as("dispatcher") → a test client signed in as that persona."""
+
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(user_named(username))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_as(client_as):
+    """Like client_as, with JSON decoding: api_as("leader").get(url) → (status, body)."""
+
+    class Api:
+        def __init__(self, client):
+            self.client = client
+
+        def get(self, url, **extra):
+            response = self.client.get(url, **extra)
+            return response.status_code, response.json()
+
+    return lambda username: Api(client_as(username))
+
+
+@pytest.fixture
+def table_counts(db):
+    """Row counts of every table a refused action must leave untouched."""
+    from django.contrib.auth import get_user_model
+
+    from shanzhi.core.models import ApiToken, AuditEvent, CalendarDay
+    from shanzhi.org.models import GridAssignment, Household, Membership, PartyMember, Unit
+    from shanzhi.territory.models import Grid, Region
+
+    models = [
+        AuditEvent,
+        ApiToken,
+        CalendarDay,
+        Region,
+        Grid,
+        Unit,
+        Membership,
+        GridAssignment,
+        Household,
+        PartyMember,
+        get_user_model(),
+    ]
+
+    return lambda: {model.__name__: model.objects.count() for model in models}

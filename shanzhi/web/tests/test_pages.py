@@ -1,0 +1,94 @@
+"""Signing in, the workbench and the map page, as a person in a browser would use them."""
+
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_is_chinese_and_refuses_a_wrong_password(client):
+    from shanzhi.conftest import DEMO_PASSWORD
+
+    page = client.get("/")
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/login/")
+    login = client.get("/accounts/login/").content.decode()
+    assert 'lang="zh-hans"' in login and "登录" in login and "密码" in login
+    wrong = client.post("/accounts/login/", {"username": "dispatcher", "password": "nope"})
+    assert wrong.status_code == 200 and "用户名或密码不正确" in wrong.content.decode()
+    right = client.post("/accounts/login/", {"username": "dispatcher", "password": DEMO_PASSWORD})
+    assert (right.status_code, right["Location"]) == (302, "/")
+    home = client.get("/").content.decode()
+    assert "张伟" in home and "月河街道综合指挥室" in home and "乡镇分拨员" in home
+
+
+def test_dispatcher_map_shows_the_township_and_its_villages(client_as):
+    page = client_as("dispatcher").get("/territory/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<title>网格地图 · 月河街道" in html
+    assert "15 个网格" in html
+    assert html.count('<li class="list-group-item py-2"><a href="?within=3305020010') == 5
+    assert "/static/vendor/leaflet/leaflet.js" in html and "cdn" not in html.lower()
+    assert '"gridsUrl": "/api/v1/grids?within=330502001000"' in html
+
+
+def test_map_page_drills_down_and_refuses_foreign_codes(client_as):
+    commander = client_as("commander")
+    html = commander.get("/territory/?within=330502101000").content.decode()
+    assert "织里镇" in html and "15 个网格" in html
+    assert commander.get("/territory/?within=330503000000").status_code == 404  # 南浔区
+    assert commander.get("/territory/?within=nonsense").status_code == 404
+
+
+def test_grid_page_lists_staff(client_as):
+    html = client_as("villageclerk").get("/territory/grids/330502001001002/").content.decode()
+    assert "陈丽华" in html and "网格长" in html and "专职网格员" in html
+
+
+def test_static_assets_are_served_by_the_application(client):
+    for path in [
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/vendor/bootstrap/css/bootstrap.min.css",
+        "/static/territory/map.js",
+        "/static/web/app.css",
+    ]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert len(body) > 100
+
+
+def test_healthz_reports_the_database(client):
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    with mock.patch("shanzhi.web.views.connection.cursor", side_effect=OperationalError("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unreachable"}
+
+
+def test_navigation_follows_roles(client_as):
+    dispatcher = client_as("dispatcher").get("/").content.decode()
+    assert 'href="/territory/"' in dispatcher and 'href="/admin/"' not in dispatcher
+    admin = client_as("admin").get("/").content.decode()
+    assert 'href="/territory/"' in admin and 'href="/admin/"' in admin
+
+
+def test_user_text_is_rendered_inert(client_as):
+    from shanzhi.org.models import Household
+
+    Household.objects.filter(grid_id="330502001001001").update(
+        head_name="<script>alert(1)</script>", address='=HYPERLINK("http://x")'
+    )
+    html = client_as("dispatcher").get("/territory/grids/330502001001001/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_api_docs_load_nothing_from_outside(client_as):
+    import re
+
+    html = client_as("dispatcher").get("/api/v1/docs").content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith("/static/") for a in assets)

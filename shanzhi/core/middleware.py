@@ -2,6 +2,10 @@ import contextvars
 import re
 import uuid
 
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
 # The id of the HTTP request being served, written into every audit event it causes.
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
     "current_request_id", default=""
@@ -27,3 +31,15 @@ class RequestIdMiddleware:
             current_request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Pages are Chinese unless the person chose another language (the language cookie set by
+    the switcher in the footer); a browser's Accept-Language alone does not switch them. API
+    clients still negotiate with Accept-Language."""
+
+    def process_request(self, request):
+        if request.path.startswith("/api/") or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+            return super().process_request(request)
+        translation.activate(settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()

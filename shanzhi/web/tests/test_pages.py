@@ -92,3 +92,14 @@ def test_api_docs_load_nothing_from_outside(client_as):
     html = client_as("dispatcher").get("/api/v1/docs").content.decode()
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert assets and all(a.startswith("/static/") for a in assets)
+
+
+def test_pages_are_chinese_unless_english_is_chosen(client_as):
+    client = client_as("dispatcher")
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html and "工作台" in html
+    assert ">简体中文</button>" in html and ">English</button>" in html
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert 'lang="en"' in html and "Workbench" in html and "Township dispatcher" in html

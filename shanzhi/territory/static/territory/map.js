@@ -5,6 +5,7 @@
   var element = document.getElementById("grid-map");
   var status = document.getElementById("grid-map-status");
   var map = L.map(element, { zoomSnap: 0.25 });
+  map.attributionControl.setPrefix("Leaflet");
   if (config.tileUrl) {
     L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
   }
@@ -48,9 +49,11 @@
     .then(function (collection) {
       show(collection);
       element.setAttribute("data-grid-count", String(collection.features.length));
-      if (status) { status.textContent = collection.features.length + " ✓"; }
+      if (status) {
+        status.textContent = status.dataset.loaded.replace("{n}", collection.features.length);
+      }
     })
     .catch(function (error) {
-      if (status) { status.textContent = "⚠ " + error; }
+      if (status) { status.textContent = status.dataset.failed + " " + error; }
     });
 })();

@@ -34,6 +34,16 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.LANGUAGE_CODE = "zh-hans"
+    settings.NOTIFY_BACKEND = "memory"
+
+
+@pytest.fixture
+def outbox():
+    """Notifications sent (after commit) during the test."""
+    from shanzhi.core.notify import MemoryBackend
+
+    MemoryBackend.outbox.clear()
+    return MemoryBackend.outbox
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +54,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with (
         django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            NOTIFY_BACKEND="memory",
+        ),
     ):
         build(seed=DEMO_SEED, password=DEMO_PASSWORD)
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shanzhi.territory",
     "shanzhi.org",
     "shanzhi.web",
+    "shanzhi.workorders",
     "shanzhi.demo",
 ]
 
@@ -162,6 +163,17 @@ TASKS = {
 # Intranets usually point this at their own tile server, e.g. http://tiles.local/{z}/{x}/{y}.png
 MAP_TILE_URL = os.environ.get("SHANZHI_MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("SHANZHI_MAP_TILE_ATTRIBUTION", "")
+
+# Where notifications go until the durable outbox (issue: open interfaces) delivers them:
+# "file" (notifications.log in the data directory), "console", or a dotted path to a backend.
+NOTIFY_BACKEND = os.environ.get("SHANZHI_NOTIFY_BACKEND", "file")
+
+# Uploads: the largest file accepted (bytes); larger ones are refused with 413.
+UPLOAD_MAX_BYTES = int(os.environ.get("SHANZHI_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spill to a temporary file
+
+# Replied work orders that stay unrated this many days are archived by the deadline sweep.
+ARCHIVE_UNRATED_DAYS = int(os.environ.get("SHANZHI_ARCHIVE_UNRATED_DAYS", "7"))
 
 # How much two grids may overlap (share of the smaller one's area) before an import is refused.
 GRID_OVERLAP_TOLERANCE = float(os.environ.get("SHANZHI_GRID_OVERLAP_TOLERANCE", "0.01"))

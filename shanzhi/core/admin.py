@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.core import services
+from shanzhi.core.admin_mixins import ReadOnlyAdmin
 from shanzhi.core.checks import calendar_warnings
 from shanzhi.core.models import ApiToken, AuditChainHead, AuditEvent, CalendarDay
 
@@ -34,37 +35,19 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is append-only."""
 
     list_display = ["id", "created_at", "actor_label", "action", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "actor_label", "request_id"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AuditChainHead)
-class AuditChainHeadAdmin(admin.ModelAdmin):
+class AuditChainHeadAdmin(ReadOnlyAdmin):
     """The last event of the chain, shown for inspection; only audit_record moves it."""
 
     list_display = ["last_event_id", "last_hash"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiToken)

@@ -248,12 +248,20 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
                     )
                     party_count += 1
                     start += size
+        from shanzhi.demo import workorders as demo_workorders
+
+        categories = demo_workorders.build_categories()
+        rules = demo_workorders.build_dispatch_rules()
+        orders = demo_workorders.build_workorders(rng, people)
         result.counts = {
             "townships": sum(len(t) for t in data.TOWNSHIPS.values()),
             "villages": sum(len(v) for v in villages_by_township.values()),
             "grids": len(grids),
             "households": household_count,
             "party_members": party_count,
+            "categories": categories,
+            "dispatch_rules": rules,
+            "work_orders": orders,
         }
     return result
 

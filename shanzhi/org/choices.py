@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     """What a person does in a unit. One person may hold several roles in several units."""
 
     RESIDENT = "resident", _("群众")
+    OPERATOR = "operator", _("话务员")
     GRID_WORKER = "grid_worker", _("网格员")
     VILLAGE_CLERK = "village_clerk", _("村社干部")
     TOWNSHIP_DISPATCHER = "township_dispatcher", _("乡镇分拨员")

@@ -1,0 +1,275 @@
+"""Reads of appeals and work orders that depend on who asks."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shanzhi.core.errors import NotFound
+from shanzhi.core.models import AuditEvent
+from shanzhi.core.scoping import in_scope, prefix_q
+from shanzhi.org.models import Unit
+from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes
+from shanzhi.workorders.access import DISPATCH_ROLES, HANDLER_ROLES, TERRITORIAL_ROLES, Actor
+from shanzhi.workorders.choices import (
+    CLOCK_STATES,
+    PUBLIC_ACTIONS,
+    Action,
+    AssignmentRole,
+    AssignmentState,
+    State,
+)
+from shanzhi.workorders.models import Appeal, Assignment, Category, DispatchRule, WorkOrder
+
+ACTIVE = (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED, AssignmentState.REPLIED)
+
+
+def workorders_visible_to(user) -> QuerySet[WorkOrder]:
+    """Territorial roles: every order in their jurisdiction. Handling units: every order they
+    were ever assigned. Dispatching units: every order they triage."""
+    actor = Actor.of(user)
+    if not getattr(user, "is_authenticated", False):
+        return WorkOrder.objects.none()
+    query = prefix_q("area_code", actor.prefixes_with(TERRITORIAL_ROLES))
+    handler_units = actor.units_with(HANDLER_ROLES)
+    if handler_units:
+        query |= Q(
+            Exists(Assignment.objects.filter(work_order=OuterRef("pk"), unit_id__in=handler_units))
+        )
+    dispatch_units = actor.units_with(DISPATCH_ROLES)
+    if dispatch_units:
+        query |= Q(dispatch_unit_id__in=dispatch_units)
+    return WorkOrder.objects.filter(query)
+
+
+def workorder_get_for(user, order_id) -> WorkOrder:
+    try:
+        order_id = int(order_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("工单不存在")) from None
+    order = (
+        workorders_visible_to(user)
+        .select_related("category", "region", "grid", "dispatch_unit", "lead_unit__region")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound(_("工单不存在"))
+    return order
+
+
+INBOXES = {
+    "pending_dispatch": _("待派单"),
+    "pending_sign": _("待签收"),
+    "handling": _("办理中"),
+    "due_soon": _("即将超期"),
+    "overdue": _("已超期"),
+    "pending_verify": _("待核查"),
+    "pending_rating": _("待回访"),
+    "all": _("全部"),
+}
+
+
+def inbox(user, box: str) -> QuerySet[WorkOrder]:
+    """The work orders waiting for this person's unit in one inbox."""
+    actor = Actor.of(user)
+    visible = workorders_visible_to(user)
+    mine_dispatch = Q(dispatch_unit_id__in=actor.units_with(DISPATCH_ROLES))
+    handler_units = actor.units_with(HANDLER_ROLES)
+    mine_lead = Q(lead_unit_id__in=handler_units)
+    co = Exists(
+        Assignment.objects.filter(
+            work_order=OuterRef("pk"),
+            unit_id__in=handler_units,
+            role=AssignmentRole.CO,
+            state__in=ACTIVE,
+        )
+    )
+    if actor.is_admin:
+        mine_dispatch = mine_lead = Q()
+    mine = mine_dispatch | mine_lead
+    filters = {
+        "pending_dispatch": Q(state=State.PENDING_DISPATCH) & mine_dispatch,
+        "pending_sign": Q(state=State.PENDING_SIGN) & (mine_lead | co),
+        "handling": Q(state__in=[State.HANDLING, State.SUSPENDED]) & (mine_lead | co),
+        "due_soon": Q(state__in=CLOCK_STATES, is_warned=True, is_overdue=False) & mine,
+        "overdue": Q(state__in=CLOCK_STATES)
+        & (Q(is_overdue=True) | Q(is_sign_overdue=True))
+        & mine,
+        "pending_verify": Q(state=State.PENDING_VERIFY) & mine_dispatch,
+        "pending_rating": Q(state=State.PENDING_RATING),
+        "all": Q(),
+    }
+    if box not in filters:
+        raise NotFound(_("没有这个收件箱"))
+    return visible.filter(filters[box])
+
+
+def inbox_counts(user) -> dict[str, int]:
+    return {box: inbox(user, box).count() for box in INBOXES if box != "all"}
+
+
+@dataclass
+class Filters:
+    state: str = ""
+    category: str = ""  # a category code: its whole subtree
+    region: str = ""  # a region or grid code: everything inside it
+    urgency: str = ""
+    channel: str = ""
+    nature: str = ""
+    supervision: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    text: str = ""
+
+
+def apply_filters(orders: QuerySet[WorkOrder], filters: Filters) -> QuerySet[WorkOrder]:
+    for name in ("state", "urgency", "channel", "nature", "supervision"):
+        value = getattr(filters, name)
+        if value:
+            orders = orders.filter(**{name: value})
+    if filters.category:
+        category = Category.objects.filter(code=filters.category).first()
+        path = category.path if category else "-"
+        orders = orders.filter(Q(category__path=path) | Q(category__path__startswith=path + "/"))
+    if filters.region:
+        orders = orders.filter(area_code__startswith=_region_prefix(filters.region))
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        start = datetime.datetime.combine(filters.date_from, datetime.time.min, tzinfo=tz)
+        orders = orders.filter(registered_at__gte=start)
+    if filters.date_to:
+        end = datetime.datetime.combine(
+            filters.date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+        )
+        orders = orders.filter(registered_at__lt=end)
+    text = filters.text.strip()
+    if text:
+        orders = orders.filter(
+            Q(code__iexact=text)
+            | Q(title__icontains=text)
+            | Q(content__icontains=text)
+            | Q(address__icontains=text)
+            | Q(
+                Exists(Appeal.objects.filter(work_order=OuterRef("pk"), tracking_code__iexact=text))
+            )
+        )
+    return orders
+
+
+def _region_prefix(code: str) -> str:
+    from shanzhi.territory.choices import level_of_code
+
+    if len(code) == 12 and code.isdigit():
+        return code[: PREFIX_LENGTH[RegionLevel(level_of_code(code))]]
+    return code
+
+
+def appellant_visible(user, order: WorkOrder) -> bool:
+    """Whether the person may see who raised the appeals (诉求保密 hides them from handling
+    units: only the dispatching level and the hotline see confidential appellants)."""
+    actor = Actor.of(user)
+    if actor.is_admin or actor.phones_appellants(order):
+        return True
+    if order.appeals.filter(confidential=True).exists():
+        return False
+    return actor.leads(order) or in_scope(order.area_code, actor.prefixes_with(TERRITORIAL_ROLES))
+
+
+def timeline(order: WorkOrder, *, public_only: bool = False) -> list[AuditEvent]:
+    """The order's history, read from the audit trail (oldest first)."""
+    events = list(
+        AuditEvent.objects.filter(object_type="workorder", object_id=str(order.pk))
+        .select_related("actor")
+        .order_by("pk")
+    )
+    if public_only:
+        events = [
+            e
+            for e in events
+            if e.action in PUBLIC_ACTIONS
+            and (e.action != Action.NOTE or (e.after or {}).get("public"))
+        ]
+    return events
+
+
+@dataclass(frozen=True)
+class Proposal:
+    unit: Unit
+    rule: DispatchRule
+    co_units: tuple[Unit, ...]
+
+
+def dispatch_proposals(order: WorkOrder) -> list[Proposal]:
+    """Units the dispatch rules propose for this order: rules for the most specific category
+    first, and among them the lowest level first (小事不出村、大事不出镇), then the rules' own
+    order. Named units and 属地 units both count."""
+    ancestors = [c for c in order.category.path.split("/") if c]
+    area_regions = set(ancestor_codes(order.area_code))
+    if len(order.area_code) == 12:
+        area_regions.add(order.area_code)
+    rules = (
+        DispatchRule.objects.filter(category__code__in=ancestors)
+        .filter(Q(region__isnull=True) | Q(region_id__in=area_regions))
+        .select_related("lead_unit__region", "region", "category")
+        .prefetch_related("co_units")
+    )
+    proposals, seen = [], set()
+    for rule in rules:
+        unit = rule.lead_unit
+        if unit is None and rule.lead_kind and rule.lead_level:
+            length = PREFIX_LENGTH[RegionLevel(rule.lead_level)]
+            region_code = order.area_code[:length].ljust(12, "0")
+            unit = (
+                Unit.objects.select_related("region")
+                .filter(kind=rule.lead_kind, region_id=region_code, is_active=True)
+                .first()
+            )
+        if unit is None or not unit.is_active or unit.pk in seen:
+            continue
+        seen.add(unit.pk)
+        proposals.append(Proposal(unit, rule, tuple(rule.co_units.filter(is_active=True))))
+    level_rank = {level: i for i, level in enumerate(reversed(list(PREFIX_LENGTH)))}
+    # The most specific rule first; among equally specific ones, the lowest level first.
+    proposals.sort(
+        key=lambda p: (
+            -p.rule.category.depth,
+            level_rank[RegionLevel(p.unit.region.level)],
+            p.rule.order,
+        )
+    )
+    return proposals
+
+
+def dispatchable_units(order: WorkOrder) -> QuerySet[Unit]:
+    """Every unit whose jurisdiction covers the order's area (the dispatcher may choose any)."""
+    codes = set(ancestor_codes(order.area_code))
+    if len(order.area_code) == 12:
+        codes.add(order.area_code)
+    return (
+        Unit.objects.filter(region_id__in=codes, is_active=True)
+        .exclude(kind="centre")
+        .select_related("region")
+        .order_by("-region_id", "kind", "name")
+    )
+
+
+def categories_tree() -> list[Category]:
+    return list(Category.objects.filter(is_active=True).order_by("path"))
+
+
+def appeal_for_tracking(code: str, phone_tail: str) -> Appeal:
+    """The appeal a tracking code names, if the phone's last four digits match (appeals left
+    without a phone are found by the code alone). Wrong and unknown give the same 404."""
+    appeal = (
+        Appeal.objects.select_related("work_order", "category")
+        .filter(tracking_code=(code or "").strip().upper())
+        .first()
+    )
+    if appeal is None:
+        raise NotFound(_("查询码或手机号后四位不正确"))
+    if appeal.appellant_phone and appeal.appellant_phone[-4:] != (phone_tail or "").strip():
+        raise NotFound(_("查询码或手机号后四位不正确"))
+    return appeal

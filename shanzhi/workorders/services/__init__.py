@@ -1,0 +1,50 @@
+"""Every write to appeals and work orders. Views, API, CLI and tasks only call these."""
+
+from shanzhi.workorders.services.deadlines import deadlines_sweep
+from shanzhi.workorders.services.handling import (
+    GUARDS,
+    allowed_actions,
+    appeal_rate,
+    workorder_answer_directly,
+    workorder_co_reply,
+    workorder_decide_extension,
+    workorder_dispatch,
+    workorder_escalate,
+    workorder_merge,
+    workorder_note,
+    workorder_reply,
+    workorder_request_extension,
+    workorder_resume,
+    workorder_return,
+    workorder_sign,
+    workorder_supervise,
+    workorder_suspend,
+    workorder_verify,
+)
+from shanzhi.workorders.services.intake import AppealInput, Registered, Upload, appeal_register
+
+__all__ = [
+    "GUARDS",
+    "AppealInput",
+    "Registered",
+    "Upload",
+    "allowed_actions",
+    "appeal_rate",
+    "appeal_register",
+    "deadlines_sweep",
+    "workorder_answer_directly",
+    "workorder_co_reply",
+    "workorder_decide_extension",
+    "workorder_dispatch",
+    "workorder_escalate",
+    "workorder_merge",
+    "workorder_note",
+    "workorder_reply",
+    "workorder_request_extension",
+    "workorder_resume",
+    "workorder_return",
+    "workorder_sign",
+    "workorder_supervise",
+    "workorder_suspend",
+    "workorder_verify",
+]

@@ -1,0 +1,123 @@
+"""What every work-order action shares: locking the row, guards, saving with an audit event."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from shanzhi.core.errors import Conflict, Forbidden, NotFound
+from shanzhi.core.notify import Message, notify
+from shanzhi.core.services import audit_record
+from shanzhi.workorders.access import Actor
+from shanzhi.workorders.choices import AssignmentRole, AssignmentState, ExtensionState, State
+from shanzhi.workorders.models import Assignment, ExtensionRequest, WorkOrder
+
+ACTIVE_ASSIGNMENT = (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED, AssignmentState.REPLIED)
+
+
+def lock(order_id) -> WorkOrder:
+    """The order, locked until the transaction ends (PostgreSQL; SQLite's IMMEDIATE transactions
+    already serialise writers), so two people acting at once are applied one after the other."""
+    try:
+        order_id = int(order_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("工单不存在")) from None
+    order = (
+        WorkOrder.objects.select_for_update()
+        .select_related("category", "lead_unit__region", "dispatch_unit__region")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound(_("工单不存在"))
+    return order
+
+
+@dataclass
+class Context:
+    """What guards need beyond the order row, loaded once per action."""
+
+    order: WorkOrder
+    actor: Actor
+    co_unit_ids: list[int] = field(default_factory=list)
+    pending_extension: ExtensionRequest | None = None
+
+    @classmethod
+    def load(cls, order: WorkOrder, user) -> "Context":
+        return cls(
+            order=order,
+            actor=Actor.of(user),
+            co_unit_ids=list(
+                Assignment.objects.filter(
+                    work_order=order, role=AssignmentRole.CO, state__in=ACTIVE_ASSIGNMENT
+                ).values_list("unit_id", flat=True)
+            ),
+            pending_extension=ExtensionRequest.objects.filter(
+                work_order=order, state=ExtensionState.PENDING
+            ).first(),
+        )
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise Forbidden(message)
+
+
+def require_state(order: WorkOrder, *states: str) -> None:
+    if order.state not in states:
+        raise Conflict(
+            _("工单当前状态为“%(state)s”，不能执行此操作（可能已被他人处理，请刷新）")
+            % {"state": State(order.state).label}
+        )
+
+
+def save(
+    order: WorkOrder,
+    fields: list[str],
+    *,
+    actor,
+    action: str,
+    before: dict,
+    after: dict,
+    reason: str = "",
+) -> WorkOrder:
+    """Save the changed fields, bump the version and record the action in the audit trail."""
+    order.version = F("version") + 1
+    order.save(update_fields=[*set(fields), "version", "updated_at"])
+    order.refresh_from_db(fields=["version"])
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="workorder",
+        object_id=order.pk,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    return order
+
+
+def tell_units(order: WorkOrder, kind: str, text: str, *unit_ids) -> None:
+    for unit_id in dict.fromkeys(u for u in unit_ids if u):
+        notify(
+            Message(
+                kind=kind,
+                text=text,
+                unit_id=unit_id,
+                object_type="workorder",
+                object_id=str(order.pk),
+            )
+        )
+
+
+def tell_appellants(order: WorkOrder, kind: str, text_for) -> None:
+    """Every appellant of the order, merged duplicates included, who left a phone;
+    `text_for(tracking_code)` words the message for each."""
+    for code, phone in order.appeals.exclude(appellant_phone="").values_list(
+        "tracking_code", "appellant_phone"
+    ):
+        notify(
+            Message(
+                kind=kind, text=text_for(code), phone=phone, object_type="appeal", object_id=code
+            )
+        )

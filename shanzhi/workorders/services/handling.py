@@ -1,0 +1,860 @@
+"""The actions of domain.md §2 after registration, one service each. Every service locks the
+order, checks its guard (role: 403; state: 409), changes the order, records the audit event and
+notifies on commit. GUARDS lets the pages offer exactly the actions a person may take now."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shanzhi.core.errors import Conflict, InvalidInput, ServiceError
+from shanzhi.org.choices import UnitKind
+from shanzhi.org.models import Unit
+from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes
+from shanzhi.workorders.choices import (
+    CLOSED_STATES,
+    DIRECT_ANSWER_NATURES,
+    Action,
+    AssignmentRole,
+    AssignmentState,
+    ExtensionState,
+    Rating,
+    RatingVia,
+    ReplyResult,
+    ReturnReason,
+    State,
+    Supervision,
+)
+from shanzhi.workorders.models import Appeal, Assignment, ExtensionRequest, WorkOrder
+from shanzhi.workorders.services import deadlines
+from shanzhi.workorders.services.base import (
+    ACTIVE_ASSIGNMENT,
+    Context,
+    lock,
+    require,
+    require_state,
+    save,
+    tell_appellants,
+    tell_units,
+)
+
+NOTE_MAX = 4000
+MAX_EXTENSION_DAYS = 60
+
+
+def _text(value, field: str, *, limit: int = NOTE_MAX, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(_("请填写%(field)s") % {"field": _FIELD_NAMES.get(field, field)}, field)
+    if len(text) > limit:
+        raise InvalidInput(_("内容不能超过 %(n)s 字") % {"n": limit}, field)
+    return text
+
+
+_FIELD_NAMES = {
+    "reason": _("理由"),
+    "text": _("内容"),
+    "note": _("意见"),
+    "answer": _("答复内容"),
+}
+
+
+def _withdraw_assignments(order: WorkOrder) -> None:
+    Assignment.objects.filter(work_order=order, state__in=ACTIVE_ASSIGNMENT).update(
+        state=AssignmentState.WITHDRAWN
+    )
+
+
+def _clear_clock(order: WorkOrder) -> list[str]:
+    order.lead_unit = None
+    order.sign_deadline = order.handle_deadline = order.warn_at = None
+    order.remind_at = order.reminded_at = None
+    order.is_warned = order.is_overdue = order.is_sign_overdue = False
+    return ["lead_unit", *deadlines.DEADLINE_FIELDS]
+
+
+def _at(value):
+    return value.isoformat() if value else None
+
+
+# -- guards: who may do it, and in which state -------------------------------------------------
+
+
+def guard_answer_directly(ctx: Context) -> None:
+    order = ctx.order
+    require(ctx.actor.phones_appellants(order), _("只有话务员或分拨员可以直接答复"))
+    require_state(order, State.PENDING_DISPATCH)
+    if order.nature not in DIRECT_ANSWER_NATURES:
+        raise Conflict(_("只有咨询、求助、建议和表扬类诉求可以直接答复"))
+
+
+def guard_dispatcher(*states):
+    def guard(ctx: Context) -> None:
+        require(ctx.actor.dispatches(ctx.order), _("只有本工单的分拨单位可以执行此操作"))
+        require_state(ctx.order, *states)
+
+    return guard
+
+
+def guard_lead(*states):
+    def guard(ctx: Context) -> None:
+        require(ctx.actor.leads(ctx.order), _("只有主办单位可以执行此操作"))
+        require_state(ctx.order, *states)
+
+    return guard
+
+
+def guard_request_extension(ctx: Context) -> None:
+    guard_lead(State.HANDLING)(ctx)
+    if ctx.pending_extension is not None:
+        raise Conflict(_("已有一份延期申请待审批"))
+
+
+def guard_decide_extension(ctx: Context) -> None:
+    guard_dispatcher(State.PENDING_SIGN, State.HANDLING, State.SUSPENDED)(ctx)
+    if ctx.pending_extension is None:
+        raise Conflict(_("没有待审批的延期申请"))
+
+
+def guard_note(ctx: Context) -> None:
+    require(
+        ctx.actor.leads(ctx.order) or ctx.actor.co_handles(ctx.order, ctx.co_unit_ids),
+        _("只有承办单位可以反馈办理过程"),
+    )
+    require_state(ctx.order, State.PENDING_SIGN, State.HANDLING)
+
+
+def guard_co_reply(ctx: Context) -> None:
+    require(ctx.actor.co_handles(ctx.order, ctx.co_unit_ids), _("只有协办单位可以提交协办意见"))
+    require_state(ctx.order, State.PENDING_SIGN, State.HANDLING)
+
+
+def guard_escalate(ctx: Context) -> None:
+    order = ctx.order
+    if ctx.actor.leads(order) and order.state in (State.PENDING_SIGN, State.HANDLING):
+        return
+    require(
+        ctx.actor.dispatches(order) or ctx.actor.leads(order), _("只有承办单位或分拨单位可以上报")
+    )
+    require_state(order, State.PENDING_DISPATCH)
+
+
+def guard_supervise(ctx: Context) -> None:
+    require(ctx.actor.supervises(ctx.order), _("只有领导、指挥长或分拨单位可以督办"))
+    if ctx.order.state in CLOSED_STATES or ctx.order.state == State.PENDING_RATING:
+        raise Conflict(_("工单已办结，不能督办"))
+
+
+def guard_rate_by_phone(ctx: Context) -> None:
+    require(ctx.actor.phones_appellants(ctx.order), _("只有话务员或分拨员可以登记电话回访"))
+    require_state(ctx.order, State.PENDING_RATING)
+
+
+GUARDS = {
+    Action.ANSWER_DIRECTLY: guard_answer_directly,
+    Action.MERGE: guard_dispatcher(State.PENDING_DISPATCH),
+    Action.DISPATCH: guard_dispatcher(State.PENDING_DISPATCH, State.PENDING_SIGN, State.HANDLING),
+    Action.SIGN: guard_lead(State.PENDING_SIGN),
+    Action.RETURN: guard_lead(State.PENDING_SIGN, State.HANDLING),
+    Action.REQUEST_EXTENSION: guard_request_extension,
+    Action.DECIDE_EXTENSION: guard_decide_extension,
+    Action.SUSPEND: guard_dispatcher(State.PENDING_SIGN, State.HANDLING),
+    Action.RESUME: guard_dispatcher(State.SUSPENDED),
+    Action.NOTE: guard_note,
+    Action.ESCALATE: guard_escalate,
+    Action.SUPERVISE: guard_supervise,
+    Action.REPLY: guard_lead(State.HANDLING),
+    Action.CO_REPLY: guard_co_reply,
+    Action.VERIFY: guard_dispatcher(State.PENDING_VERIFY),
+    Action.RATE: guard_rate_by_phone,
+}
+
+
+def allowed_actions(user, order: WorkOrder) -> list[str]:
+    """The actions this person may take on the order now, in the order of GUARDS."""
+    ctx = Context.load(order, user)
+    allowed = []
+    for action, guard in GUARDS.items():
+        try:
+            guard(ctx)
+        except ServiceError:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def _begin(order_id, user, action: str) -> Context:
+    ctx = Context.load(lock(order_id), user)
+    GUARDS[action](ctx)
+    return ctx
+
+
+# -- the actions -------------------------------------------------------------------------------
+
+
+def workorder_answer_directly(*, actor, order_id, answer: str) -> WorkOrder:
+    """直办: the operator answers a consultation on the spot; the order waits for the rating."""
+    answer = _text(answer, "answer")
+    with transaction.atomic():
+        order = _begin(order_id, actor, Action.ANSWER_DIRECTLY).order
+        now = timezone.now()
+        order.state = State.PENDING_RATING
+        order.answered_directly = True
+        order.reply_result, order.reply_text = ReplyResult.SOLVED, answer
+        order.replied_at = order.verified_at = now
+        save(
+            order,
+            [
+                "state",
+                "answered_directly",
+                "reply_result",
+                "reply_text",
+                "replied_at",
+                "verified_at",
+            ],
+            actor=actor,
+            action=Action.ANSWER_DIRECTLY,
+            before={"state": State.PENDING_DISPATCH},
+            after={"state": order.state, "answer": answer},
+        )
+        tell_appellants(
+            order,
+            "appeal.replied",
+            lambda code: _("您的诉求（查询码 %(code)s）已答复，请查看并评价。") % {"code": code},
+        )
+    return order
+
+
+def _unit_covers(unit: Unit, area_code: str) -> bool:
+    """A unit may take an order in its jurisdiction (a county department: the whole county)."""
+    prefix = unit.region_id[: PREFIX_LENGTH[RegionLevel(unit.region.level)]]
+    return area_code.startswith(prefix)
+
+
+def workorder_merge(*, actor, order_id, into_id) -> WorkOrder:
+    """合并: a duplicate's appeals join an open work order; every appellant gets its answer."""
+    from shanzhi.workorders.selectors import workorder_get_for
+
+    with transaction.atomic():
+        source = _begin(order_id, actor, Action.MERGE).order
+        target = workorder_get_for(actor, into_id)
+        target = lock(target.pk)
+        if target.pk == source.pk:
+            raise InvalidInput(_("不能合并到自身"), "into")
+        if target.state in CLOSED_STATES:
+            raise Conflict(_("目标工单已关闭，不能并入"))
+        moved = list(source.appeals.values_list("tracking_code", flat=True))
+        source.appeals.update(work_order=target, is_primary=False)
+        source.attachments.update(work_order=target)
+        before = {"state": source.state}
+        source.state, source.merged_into, source.closed_at = State.MERGED, target, timezone.now()
+        save(
+            source,
+            ["state", "merged_into", "closed_at"],
+            actor=actor,
+            action=Action.MERGE,
+            before=before,
+            after={"state": source.state, "into": target.code},
+        )
+        save(
+            target,
+            [],
+            actor=actor,
+            action=Action.MERGE,
+            before={"state": target.state},
+            after={"state": target.state, "from": source.code, "appeals": moved},
+        )
+        if target.state == State.PENDING_RATING:
+            tell_appellants(
+                target,
+                "appeal.replied",
+                lambda code: (
+                    _("您的诉求（查询码 %(code)s）已答复，请查看并评价。") % {"code": code}
+                ),
+            )
+    return target
+
+
+def workorder_dispatch(
+    *, actor, order_id, lead_unit_id, co_unit_ids=(), note: str = "", rule_id=None
+) -> WorkOrder:
+    """派单 to a lead unit and optional co-units; from 待签收 or 办理中 this is 改派, and after a
+    return it is the ruling (审定). The deadlines start now, by the rule for the lead's level."""
+    note = _text(note, "note", required=False)
+    with transaction.atomic():
+        ctx = _begin(order_id, actor, Action.DISPATCH)
+        order = ctx.order
+        units = {
+            u.pk: u
+            for u in Unit.objects.select_related("region").filter(
+                pk__in=[lead_unit_id, *co_unit_ids], is_active=True
+            )
+        }
+        lead = units.get(_int(lead_unit_id, "lead_unit"))
+        if lead is None:
+            raise InvalidInput(_("主办单位不存在"), "lead_unit")
+        co_ids = list(dict.fromkeys(_int(u, "co_units") for u in co_unit_ids))
+        if lead.pk in co_ids:
+            raise InvalidInput(_("主办单位不能同时是协办单位"), "co_units")
+        if any(u not in units for u in co_ids):
+            raise InvalidInput(_("协办单位不存在"), "co_units")
+        for unit in [lead, *(units[u] for u in co_ids)]:
+            if unit.kind in (UnitKind.CENTRE,) or not _unit_covers(unit, order.area_code):
+                raise InvalidInput(
+                    _("%(unit)s 不能承办该区域的工单") % {"unit": unit.name},
+                    "lead_unit" if unit is lead else "co_units",
+                )
+        before = {"state": order.state, "lead_unit": order.lead_unit_id}
+        _withdraw_assignments(order)
+        now = timezone.now()
+        Assignment.objects.bulk_create(
+            [
+                Assignment(
+                    work_order=order,
+                    unit=lead,
+                    role=AssignmentRole.LEAD,
+                    state=AssignmentState.PENDING_SIGN,
+                    assigned_at=now,
+                )
+            ]
+            + [
+                Assignment(
+                    work_order=order,
+                    unit=units[u],
+                    role=AssignmentRole.CO,
+                    state=AssignmentState.PENDING_SIGN,
+                    assigned_at=now,
+                )
+                for u in co_ids
+            ]
+        )
+        order.state = State.PENDING_SIGN
+        order.lead_unit = lead
+        order.dispatched_at = now
+        order.signed_at = order.replied_at = None
+        order.reply_result, order.reply_text = "", ""
+        limits = deadlines.start_clock(order, now=now, level=lead.region.level)
+        save(
+            order,
+            [
+                "state",
+                "lead_unit",
+                "dispatched_at",
+                "signed_at",
+                "replied_at",
+                "reply_result",
+                "reply_text",
+                *deadlines.DEADLINE_FIELDS,
+            ],
+            actor=actor,
+            action=Action.DISPATCH,
+            before=before,
+            after={
+                "state": order.state,
+                "lead_unit": lead.pk,
+                "lead_unit_name": lead.name,
+                "co_units": co_ids,
+                "rule": rule_id,
+                "deadline_rule": limits.rule_id,
+                "sign_deadline": _at(order.sign_deadline),
+                "handle_deadline": _at(order.handle_deadline),
+            },
+            reason=note,
+        )
+        tell_units(
+            order,
+            "workorder.assigned",
+            _("新工单待签收：%(code)s %(title)s") % {"code": order.code, "title": order.title},
+            lead.pk,
+            *co_ids,
+        )
+    return order
+
+
+def _int(value, field: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("单位编号必须是整数"), field) from None
+
+
+def workorder_sign(*, actor, order_id) -> WorkOrder:
+    """签收: the lead unit takes the order; the handling stage starts."""
+    with transaction.atomic():
+        order = _begin(order_id, actor, Action.SIGN).order
+        now = timezone.now()
+        order.state, order.signed_at = State.HANDLING, now
+        Assignment.objects.filter(
+            work_order=order, unit=order.lead_unit, state=AssignmentState.PENDING_SIGN
+        ).update(state=AssignmentState.SIGNED, signed_at=now)
+        save(
+            order,
+            ["state", "signed_at"],
+            actor=actor,
+            action=Action.SIGN,
+            before={"state": State.PENDING_SIGN},
+            after={
+                "state": order.state,
+                "on_time": bool(order.sign_deadline and now <= order.sign_deadline),
+            },
+        )
+    return order
+
+
+def workorder_return(*, actor, order_id, reason: str, note: str) -> WorkOrder:
+    """退单: the lead unit sends the order back to the dispatcher with a reason."""
+    if reason not in ReturnReason.values:
+        raise InvalidInput(_("请选择退单理由"), "reason")
+    note = _text(note, "note")
+    with transaction.atomic():
+        order = _begin(order_id, actor, Action.RETURN).order
+        before = {"state": order.state, "lead_unit": order.lead_unit_id}
+        Assignment.objects.filter(
+            work_order=order,
+            unit=order.lead_unit,
+            role=AssignmentRole.LEAD,
+            state__in=ACTIVE_ASSIGNMENT,
+        ).update(state=AssignmentState.RETURNED, return_reason=reason)
+        Assignment.objects.filter(
+            work_order=order, role=AssignmentRole.CO, state__in=ACTIVE_ASSIGNMENT
+        ).update(state=AssignmentState.WITHDRAWN)
+        order.state = State.PENDING_DISPATCH
+        order.returns_count += 1
+        order.signed_at = None
+        fields = _clear_clock(order)
+        save(
+            order,
+            ["state", "returns_count", "signed_at", *fields],
+            actor=actor,
+            action=Action.RETURN,
+            before=before,
+            after={
+                "state": order.state,
+                "reason": reason,
+                "reason_label": str(ReturnReason(reason).label),
+            },
+            reason=note,
+        )
+        tell_units(
+            order,
+            "workorder.returned",
+            _("工单 %(code)s 被退回：%(reason)s")
+            % {"code": order.code, "reason": ReturnReason(reason).label},
+            order.dispatch_unit_id,
+        )
+    return order
+
+
+def workorder_request_extension(*, actor, order_id, days, reason: str) -> ExtensionRequest:
+    """延期申请 by the lead unit, in working days."""
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("延期天数必须是整数"), "days") from None
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise InvalidInput(
+            _("延期天数应在 1 到 %(n)s 个工作日之间") % {"n": MAX_EXTENSION_DAYS}, "days"
+        )
+    reason = _text(reason, "reason")
+    with transaction.atomic():
+        order = _begin(order_id, actor, Action.REQUEST_EXTENSION).order
+        request = ExtensionRequest.objects.create(
+            work_order=order,
+            unit=order.lead_unit,
+            days=days,
+            reason=reason,
+            state=ExtensionState.PENDING,
+            requested_at=timezone.now(),
+        )
+        save(
+            order,
+            [],
+            actor=actor,
+            action=Action.REQUEST_EXTENSION,
+            before={"state": order.state},
+            after={"state": order.state, "extension": request.pk, "days": days},
+            reason=reason,
+        )
+        tell_units(
+            order,
+            "workorder.extension_requested",
+            _("工单 %(code)s 申请延期 %(days)s 个工作日") % {"code": order.code, "days": days},
+            order.dispatch_unit_id,
+        )
+    return request
+
+
+def workorder_decide_extension(*, actor, order_id, approve: bool, note: str = "") -> WorkOrder:
+    """The dispatching level approves (the deadline moves) or refuses an extension request."""
+    note = _text(note, "note", required=not approve)
+    with transaction.atomic():
+        ctx = _begin(order_id, actor, Action.DECIDE_EXTENSION)
+        order, request = ctx.order, ctx.pending_extension
+        before = {"handle_deadline": _at(order.handle_deadline)}
+        now = timezone.now()
+        request.state = ExtensionState.APPROVED if approve else ExtensionState.REFUSED
+        request.decided_at, request.decision_note = now, note
+        request.save(update_fields=["state", "decided_at", "decision_note"])
+        if approve:
+            deadlines.extend(order, days=request.days, now=now)
+        save(
+            order,
+            deadlines.DEADLINE_FIELDS if approve else [],
+            actor=actor,
+            action=Action.DECIDE_EXTENSION,
+            before=before,
+            after={
+                "extension": request.pk,
+                "approved": approve,
+                "days": request.days,
+                "handle_deadline": _at(order.handle_deadline),
+            },
+            reason=note,
+        )
+        tell_units(
+            order,
+            "workorder.extension_decided",
+            (
+                _("工单 %(code)s 的延期申请已批准")
+                if approve
+                else _("工单 %(code)s 的延期申请被驳回")
+            )
+            % {"code": order.code},
+            order.lead_unit_id,
+        )
+    return order
+
+
+def workorder_suspend(*, actor, order_id, reason: str) -> WorkOrder:
+    """挂起: the deadline clock stops (e.g. waiting for a court ruling)."""
+    reason = _text(reason, "reason")
+    with transaction.atomic():
+        order = _begin(order_id, actor, Action.SUSPEND).order
+        before = {"state": order.state}
+        order.suspended_from, order.state = order.state, State.SUSPENDED
+        order.suspended_at = timezone.now()
+        save(
+            order,
+            ["state", "suspended_from", "suspended_at"],
+            actor=actor,
+            action=Action.SUSPEND,
+            before=before,
+            after={"state": order.state},
+            reason=reason,
+        )
+        tell_units(
+            order,
+            "workorder.suspended",
+            _("工单 %(code)s 已挂起") % {"code": order.code},
+            order.lead_unit_id,
+        )
+    return order
+
+
+def workorder_resume(*, actor, order_id, note: str = "") -> WorkOrder:
+    """恢复: the clock runs again; every open deadline moves by the time spent suspended."""
+    note = _text(note, "note", required=False)
+    with transaction.atomic():
+        order = _begin(order_id, actor, Action.RESUME).order
+        now = timezone.now()
+        paused = now - order.suspended_at
+        order.state, order.suspended_from = order.suspended_from, ""
+        order.suspended_at = None
+        deadlines.shift(order, by=paused, now=now)
+        save(
+            order,
+            ["state", "suspended_from", "suspended_at", *deadlines.DEADLINE_FIELDS],
+            actor=actor,
+            action=Action.RESUME,
+            before={"state": State.SUSPENDED},
+            after={
+                "state": order.state,
+                "paused_seconds": int(paused.total_seconds()),
+                "handle_deadline": _at(order.handle_deadline),
+            },
+            reason=note,
+        )
+        tell_units(
+            order,
+            "workorder.resumed",
+            _("工单 %(code)s 已恢复办理") % {"code": order.code},
+            order.lead_unit_id,
+        )
+    return order
+
+
+def workorder_note(*, actor, order_id, text: str, public: bool = False) -> WorkOrder:
+    """过程反馈: a progress note in the timeline; public notes reach the appellant too."""
+    text = _text(text, "text")
+    with transaction.atomic():
+        order = _begin(order_id, actor, Action.NOTE).order
+        save(
+            order,
+            [],
+            actor=actor,
+            action=Action.NOTE,
+            before={"state": order.state},
+            after={"state": order.state, "text": text, "public": bool(public)},
+        )
+    return order
+
+
+def _dispatch_unit_above(unit: Unit) -> Unit:
+    """The triage unit one level above a unit: village → township command room, township →
+    county centre, county → city centre."""
+    from shanzhi.workorders.services.intake import dispatch_unit_for
+
+    level = RegionLevel(unit.region.level)
+    if level in (RegionLevel.CITY, RegionLevel.PROVINCE):
+        raise Conflict(_("已是最高层级，不能再上报"))
+    parent_code = ancestor_codes(unit.region_id)[0]
+    if level == RegionLevel.VILLAGE:
+        return dispatch_unit_for(unit.region_id)
+    return dispatch_unit_for(parent_code)
+
+
+def workorder_escalate(*, actor, order_id, reason: str) -> WorkOrder:
+    """上报: a matter that cannot be solved at this level goes to the triage unit one level up
+    (小事不出村、大事不出镇、矛盾不上交: escalation is counted)."""
+    reason = _text(reason, "reason")
+    with transaction.atomic():
+        ctx = _begin(order_id, actor, Action.ESCALATE)
+        order = ctx.order
+        from_unit = (
+            order.lead_unit if ctx.actor.leads(order) and order.lead_unit else (order.dispatch_unit)
+        )
+        target = _dispatch_unit_above(from_unit)
+        before = {
+            "state": order.state,
+            "dispatch_unit": order.dispatch_unit_id,
+            "lead_unit": order.lead_unit_id,
+        }
+        _withdraw_assignments(order)
+        order.state = State.PENDING_DISPATCH
+        order.dispatch_unit = target
+        order.escalations_count += 1
+        order.signed_at = None
+        fields = _clear_clock(order)
+        save(
+            order,
+            ["state", "dispatch_unit", "escalations_count", "signed_at", *fields],
+            actor=actor,
+            action=Action.ESCALATE,
+            before=before,
+            after={
+                "state": order.state,
+                "dispatch_unit": target.pk,
+                "dispatch_unit_name": target.name,
+            },
+            reason=reason,
+        )
+        tell_units(
+            order,
+            "workorder.escalated",
+            _("下级上报工单 %(code)s：%(title)s") % {"code": order.code, "title": order.title},
+            target.pk,
+        )
+    return order
+
+
+def workorder_supervise(*, actor, order_id, level: str, note: str) -> WorkOrder:
+    """督办: 普通 / 黄牌 / 红牌 (a red card counts against the unit in the ranking)."""
+    if level not in (Supervision.NORMAL, Supervision.YELLOW, Supervision.RED):
+        raise InvalidInput(_("请选择督办等级"), "level")
+    note = _text(note, "note")
+    with transaction.atomic():
+        order = _begin(order_id, actor, Action.SUPERVISE).order
+        before = {"supervision": order.supervision}
+        order.supervision = level
+        save(
+            order,
+            ["supervision"],
+            actor=actor,
+            action=Action.SUPERVISE,
+            before=before,
+            after={"supervision": level, "lead_unit": order.lead_unit_id},
+            reason=note,
+        )
+        tell_units(
+            order,
+            "workorder.supervised",
+            _("%(level)s：工单 %(code)s，%(note)s")
+            % {"level": Supervision(level).label, "code": order.code, "note": note},
+            order.lead_unit_id,
+            order.dispatch_unit_id,
+        )
+    return order
+
+
+def workorder_reply(*, actor, order_id, result: str, text: str) -> WorkOrder:
+    """回复/办结: the lead unit's answer, with the result; the dispatcher verifies it next."""
+    if result not in ReplyResult.values:
+        raise InvalidInput(_("请选择办理结果"), "result")
+    text = _text(text, "text")
+    with transaction.atomic():
+        order = _begin(order_id, actor, Action.REPLY).order
+        now = timezone.now()
+        order.state = State.PENDING_VERIFY
+        order.replied_at, order.reply_result, order.reply_text = now, result, text
+        Assignment.objects.filter(
+            work_order=order,
+            unit=order.lead_unit,
+            role=AssignmentRole.LEAD,
+            state=AssignmentState.SIGNED,
+        ).update(state=AssignmentState.REPLIED, replied_at=now, reply_text=text)
+        save(
+            order,
+            ["state", "replied_at", "reply_result", "reply_text"],
+            actor=actor,
+            action=Action.REPLY,
+            before={"state": State.HANDLING},
+            after={
+                "state": order.state,
+                "result": result,
+                "text": text,
+                "on_time": bool(order.handle_deadline and now <= order.handle_deadline),
+            },
+        )
+        tell_units(
+            order,
+            "workorder.replied",
+            _("工单 %(code)s 已回复，待核查") % {"code": order.code},
+            order.dispatch_unit_id,
+        )
+    return order
+
+
+def workorder_co_reply(*, actor, order_id, text: str) -> WorkOrder:
+    """协办意见: a co-unit's contribution, seen by the lead unit and the dispatcher."""
+    text = _text(text, "text")
+    with transaction.atomic():
+        ctx = _begin(order_id, actor, Action.CO_REPLY)
+        order = ctx.order
+        units = ctx.actor.co_handles(order, ctx.co_unit_ids)
+        now = timezone.now()
+        Assignment.objects.filter(
+            work_order=order, unit_id__in=units, role=AssignmentRole.CO, state__in=ACTIVE_ASSIGNMENT
+        ).update(state=AssignmentState.REPLIED, replied_at=now, reply_text=text)
+        save(
+            order,
+            [],
+            actor=actor,
+            action=Action.CO_REPLY,
+            before={"state": order.state},
+            after={"state": order.state, "units": sorted(units), "text": text},
+        )
+        tell_units(
+            order,
+            "workorder.co_replied",
+            _("工单 %(code)s 收到协办意见") % {"code": order.code},
+            order.lead_unit_id,
+        )
+    return order
+
+
+def workorder_verify(*, actor, order_id, accept: bool, note: str = "") -> WorkOrder:
+    """核查: the dispatcher accepts the answer (it goes to the appellant for rating) or sends it
+    back to the lead unit to be handled again (重办), with a fresh handling deadline."""
+    note = _text(note, "note", required=not accept)
+    with transaction.atomic():
+        order = _begin(order_id, actor, Action.VERIFY).order
+        now = timezone.now()
+        if accept:
+            order.state, order.verified_at = State.PENDING_RATING, now
+            fields = ["state", "verified_at"]
+        else:
+            order.state = State.HANDLING
+            order.reopen_count += 1
+            order.replied_at = None
+            Assignment.objects.filter(
+                work_order=order,
+                unit=order.lead_unit,
+                role=AssignmentRole.LEAD,
+                state=AssignmentState.REPLIED,
+            ).update(state=AssignmentState.SIGNED)
+            deadlines.start_clock(order, now=now, level=order.lead_unit.region.level, sign=False)
+            fields = ["state", "reopen_count", "replied_at", *deadlines.DEADLINE_FIELDS]
+        save(
+            order,
+            fields,
+            actor=actor,
+            action=Action.VERIFY,
+            before={"state": State.PENDING_VERIFY},
+            after={
+                "state": order.state,
+                "accepted": accept,
+                "handle_deadline": _at(order.handle_deadline),
+            },
+            reason=note,
+        )
+        if accept:
+            tell_appellants(
+                order,
+                "appeal.replied",
+                lambda code: (
+                    _("您的诉求（查询码 %(code)s）已办结答复，请查看并评价。") % {"code": code}
+                ),
+            )
+        else:
+            tell_units(
+                order,
+                "workorder.reopened",
+                _("工单 %(code)s 核查未通过，请重新办理") % {"code": order.code},
+                order.lead_unit_id,
+            )
+    return order
+
+
+def appeal_rate(
+    *, actor, appeal: Appeal, rating: str, comment: str = "", via: str = RatingVia.APPELLANT
+) -> WorkOrder:
+    """回访/评价 of one appeal. 不满意 sends the order back to the dispatcher for 重办; when
+    every appellant has rated, the order is archived (归档)."""
+    if rating not in Rating.values:
+        raise InvalidInput(_("请选择评价"), "rating")
+    comment = _text(comment, "comment", limit=1000, required=False)
+    with transaction.atomic():
+        order = lock(appeal.work_order_id)
+        if via == RatingVia.PHONE:
+            guard_rate_by_phone(Context.load(order, actor))
+        else:
+            require_state(order, State.PENDING_RATING)
+        appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if appeal.rating:
+            raise Conflict(_("该诉求已经评价过了"))
+        now = timezone.now()
+        appeal.rating, appeal.rating_comment = rating, comment
+        appeal.rated_at, appeal.rated_via = now, via
+        appeal.save(update_fields=["rating", "rating_comment", "rated_at", "rated_via"])
+        before = {"state": order.state}
+        fields: list[str] = []
+        if rating == Rating.DISSATISFIED:
+            order.state = State.PENDING_DISPATCH
+            order.reopen_count += 1
+            order.replied_at = order.verified_at = None
+            _withdraw_assignments(order)
+            fields = ["state", "reopen_count", "replied_at", "verified_at", *_clear_clock(order)]
+        elif not order.appeals.filter(rating="").exists():
+            order.state, order.closed_at = State.ARCHIVED, now
+            fields = ["state", "closed_at"]
+        save(
+            order,
+            fields,
+            actor=actor if getattr(actor, "is_authenticated", False) else "appellant",
+            action=Action.RATE,
+            before=before,
+            after={
+                "state": order.state,
+                "appeal": appeal.tracking_code,
+                "rating": rating,
+                "via": via,
+                "comment": comment,
+            },
+        )
+        if rating == Rating.DISSATISFIED:
+            tell_units(
+                order,
+                "workorder.dissatisfied",
+                _("工单 %(code)s 群众不满意，请重新派单") % {"code": order.code},
+                order.dispatch_unit_id,
+            )
+    return order

@@ -1,0 +1,375 @@
+"""Intake: every channel registers appeals through `appeal_register`; the operator may answer a
+consultation on the spot (直办); a dispatcher folds duplicates into one work order (合并)."""
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shanzhi.core.errors import Forbidden, InvalidInput, PayloadTooLarge
+from shanzhi.core.notify import Message, notify
+from shanzhi.core.services import audit_record
+from shanzhi.org.choices import UnitKind
+from shanzhi.org.models import Unit
+from shanzhi.territory import locate
+from shanzhi.territory.choices import RegionLevel, ancestor_codes, level_of_code
+from shanzhi.territory.geo import GeometryError, check_lon_lat
+from shanzhi.territory.models import Grid, Region
+from shanzhi.workorders.access import Actor
+from shanzhi.workorders.choices import (
+    Action,
+    AttachmentKind,
+    Channel,
+    Nature,
+    State,
+    Urgency,
+)
+from shanzhi.workorders.models import Appeal, Attachment, Category, WorkOrder
+
+CONTENT_MAX = 4000
+TITLE_MAX = 200
+MAX_FILES = 9
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
+PHONE_RE = re.compile(r"^(\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$")
+
+# Upload types recognised by their first bytes, never by the file name.
+SIGNATURES = [
+    (b"\xff\xd8\xff", "image/jpeg", AttachmentKind.PHOTO, "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", AttachmentKind.PHOTO, "png"),
+    (b"GIF87a", "image/gif", AttachmentKind.PHOTO, "gif"),
+    (b"GIF89a", "image/gif", AttachmentKind.PHOTO, "gif"),
+    (b"%PDF-", "application/pdf", AttachmentKind.DOCUMENT, "pdf"),
+    (b"ID3", "audio/mpeg", AttachmentKind.AUDIO, "mp3"),
+    (b"#!AMR", "audio/amr", AttachmentKind.AUDIO, "amr"),
+]
+
+
+def sniff(head: bytes) -> tuple[str, str, str] | None:
+    """(content type, kind, extension) of a file from its first bytes, or None."""
+    for signature, content_type, kind, ext in SIGNATURES:
+        if head.startswith(signature):
+            return content_type, kind, ext
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", AttachmentKind.PHOTO, "webp"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav", AttachmentKind.AUDIO, "wav"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"M4A ", b"M4B "):
+            return "audio/mp4", AttachmentKind.AUDIO, "m4a"
+        return "video/mp4", AttachmentKind.VIDEO, "mp4"
+    return None
+
+
+@dataclass
+class Upload:
+    """A file as received: a name and a binary file object (Django UploadedFile or similar)."""
+
+    name: str
+    file: object
+    size: int
+
+
+def check_uploads(uploads: list[Upload]) -> list[tuple[Upload, tuple[str, str, str]]]:
+    """Validate every file before anything is stored; 413 beyond the size limit."""
+    if len(uploads) > MAX_FILES:
+        raise InvalidInput(_("附件最多 %(n)s 个") % {"n": MAX_FILES}, "attachments")
+    checked = []
+    for upload in uploads:
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise PayloadTooLarge(
+                _("文件 %(name)s 超过 %(mb)s MB 的上限")
+                % {"name": upload.name, "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+                "attachments",
+            )
+        upload.file.seek(0)
+        head = upload.file.read(16)
+        upload.file.seek(0)
+        kind = sniff(head)
+        if kind is None:
+            raise InvalidInput(
+                _("文件 %(name)s 的类型不受支持：只接受照片、录音、视频和 PDF 文档")
+                % {"name": upload.name},
+                "attachments",
+            )
+        checked.append((upload, kind))
+    return checked
+
+
+def _store(checked, *, order, appeal, actor_user) -> None:
+    for upload, (content_type, kind, ext) in checked:
+        digest = hashlib.sha256()
+        upload.file.seek(0)
+        for chunk in iter(lambda f=upload.file: f.read(65536), b""):
+            digest.update(chunk)
+        upload.file.seek(0)
+        attachment = Attachment(
+            work_order=order,
+            appeal=appeal,
+            kind=kind,
+            content_type=content_type,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            original_name=upload.name[:200],
+            uploaded_by=actor_user,
+            created_at=timezone.now(),
+        )
+        attachment.file.save(f"{secrets.token_hex(16)}.{ext}", File(upload.file), save=False)
+        attachment.save()
+
+
+def new_code(prefix: str, model, field_name: str) -> str:
+    """A code of date and random letters, unique in its table, easy to read out on the phone."""
+    today = timezone.localdate().strftime("%y%m%d")
+    while True:
+        code = prefix + today + "".join(secrets.choice(CODE_ALPHABET) for _ in range(5))
+        if not model.objects.filter(**{field_name: code}).exists():
+            return code
+
+
+def dispatch_unit_for(area_code: str) -> Unit:
+    """The unit that triages matters of an area: the township's command room, else the nearest
+    governance centre above it (小事不出村、大事不出镇: triage starts at the township)."""
+    chain = ([area_code] if len(area_code) == 12 else []) + ancestor_codes(area_code)
+    chain = [code for code in chain if level_of_code(code) != RegionLevel.VILLAGE]
+    found: dict[str, Unit] = {}
+    for unit in Unit.objects.filter(
+        region_id__in=chain, kind__in=(UnitKind.COMMAND_ROOM, UnitKind.CENTRE), is_active=True
+    ):
+        if unit.region_id not in found or unit.kind == UnitKind.COMMAND_ROOM:
+            found[unit.region_id] = unit
+    for code in chain:
+        if code in found:
+            return found[code]
+    raise InvalidInput(_("该区域没有负责分拨的单位，请联系管理员"), "region")
+
+
+@dataclass
+class AppealInput:
+    channel: str
+    nature: str
+    category_code: str
+    content: str
+    title: str = ""
+    urgency: str = Urgency.NORMAL
+    lon: float | None = None
+    lat: float | None = None
+    address: str = ""
+    region_code: str = ""
+    occurred_at: object = None
+    people_involved: int | None = None
+    amount_involved: object = None
+    appellant_name: str = ""
+    appellant_phone: str = ""
+    anonymous: bool = False
+    confidential: bool = False
+    publishable: bool = False
+    uploads: list[Upload] = field(default_factory=list)
+
+
+def _clean(data: AppealInput) -> dict:
+    """Check every field; the first problem is raised naming its field."""
+    if data.channel not in Channel.values:
+        raise InvalidInput(_("未知的来源渠道"), "channel")
+    if data.nature not in Nature.values:
+        raise InvalidInput(_("未知的诉求性质"), "nature")
+    if data.urgency not in Urgency.values:
+        raise InvalidInput(_("未知的紧急程度"), "urgency")
+    category = Category.objects.filter(code=data.category_code, is_active=True).first()
+    if category is None:
+        raise InvalidInput(_("事项分类不存在"), "category")
+    if category.children.filter(is_active=True).exists():
+        raise InvalidInput(_("请选择最细一级的事项分类"), "category")
+    content = (data.content or "").strip()
+    if not content:
+        raise InvalidInput(_("诉求内容不能为空"), "content")
+    if len(content) > CONTENT_MAX:
+        raise InvalidInput(_("诉求内容不能超过 %(n)s 字") % {"n": CONTENT_MAX}, "content")
+    title = (data.title or "").strip() or content.splitlines()[0][:40]
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(_("标题不能超过 %(n)s 字") % {"n": TITLE_MAX}, "title")
+    if len(data.address or "") > 200:
+        raise InvalidInput(_("地址不能超过 200 字"), "address")
+    phone = (data.appellant_phone or "").strip().replace(" ", "")
+    if phone and not PHONE_RE.match(phone):
+        raise InvalidInput(_("电话号码格式不正确"), "appellant_phone")
+    name = (data.appellant_name or "").strip()
+    if len(name) > 50:
+        raise InvalidInput(_("姓名不能超过 50 字"), "appellant_name")
+    if not data.anonymous and not phone:
+        raise InvalidInput(_("请留下联系电话，或选择匿名反映"), "appellant_phone")
+    if data.people_involved is not None and not 0 <= int(data.people_involved) <= 1_000_000:
+        raise InvalidInput(_("涉及人数不合理"), "people_involved")
+    amount = None
+    if data.amount_involved not in (None, ""):
+        try:
+            amount = Decimal(str(data.amount_involved))
+        except InvalidOperation:
+            raise InvalidInput(_("涉及金额必须是数字"), "amount_involved") from None
+        if not amount.is_finite() or not 0 <= amount < Decimal("1e12"):
+            raise InvalidInput(_("涉及金额不合理"), "amount_involved")
+
+    grid = region = None
+    lon = lat = None
+    if data.lon is not None or data.lat is not None:
+        if data.lon is None or data.lat is None:
+            raise InvalidInput(_("经度和纬度须同时填写"), "lon")
+        try:
+            lon, lat = check_lon_lat(data.lon, data.lat)
+        except GeometryError as error:
+            raise InvalidInput(str(error), "lon") from None
+        place = locate.locate(lon, lat)
+        if place is not None:
+            grid = Grid.objects.select_related("village").get(code=place.grid.code)
+            region = grid.village
+    if grid is None:
+        if data.region_code:
+            region = Region.objects.filter(code=data.region_code).first()
+            if region is None:
+                raise InvalidInput(
+                    _("区划代码 %(code)s 不存在") % {"code": data.region_code}, "region"
+                )
+            if region.level not in ("township", "village", "county"):
+                raise InvalidInput(_("请选择县区、乡镇街道或村社区"), "region")
+        elif lon is not None:
+            raise InvalidInput(_("该位置不在本平台的网格范围内，请选择所在乡镇街道或村社区"), "lon")
+        else:
+            raise InvalidInput(_("请在地图上标出位置，或选择所在区域"), "region")
+    area_code = grid.code if grid else region.code
+    return {
+        "category": category,
+        "content": content,
+        "title": title,
+        "phone": phone,
+        "name": "" if data.anonymous else name,
+        "amount": amount,
+        "grid": grid,
+        "region": region,
+        "area_code": area_code,
+        "lon": lon,
+        "lat": lat,
+        "dispatch_unit": dispatch_unit_for(area_code),
+    }
+
+
+@dataclass(frozen=True)
+class Registered:
+    appeal: Appeal
+    created: bool
+
+
+def appeal_register(*, actor, data: AppealInput, idempotency_key: str = "") -> Registered:
+    """Register an appeal from any channel as a new work order, waiting for dispatch. Staff and
+    API clients are `actor` users; a resident on the public page registers with actor None.
+    With an idempotency key, a retry returns the first result and creates nothing."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    key = (idempotency_key or "").strip()
+    if len(key) > 128:
+        raise InvalidInput(_("Idempotency-Key 不能超过 128 个字符"), "Idempotency-Key")
+    if key and user is not None:
+        existing = Appeal.objects.filter(submitted_by=user, idempotency_key=key).first()
+        if existing is not None:
+            return Registered(existing, created=False)
+    if data.channel in (Channel.HOTLINE, Channel.WALK_IN, Channel.ASSIGNED, Channel.GRID) and (
+        user is None or not Actor.of(user).may_register()
+    ):
+        raise Forbidden(_("只有受理人员可以登记该渠道的诉求"), "channel")
+    cleaned = _clean(data)
+    checked = check_uploads(data.uploads)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            order = WorkOrder.objects.create(
+                code=new_code("GD", WorkOrder, "code"),
+                state=State.PENDING_DISPATCH,
+                nature=data.nature,
+                category=cleaned["category"],
+                urgency=data.urgency,
+                channel=data.channel,
+                title=cleaned["title"],
+                content=cleaned["content"],
+                area_code=cleaned["area_code"],
+                region=cleaned["region"],
+                grid=cleaned["grid"],
+                address=(data.address or "").strip(),
+                lon=cleaned["lon"],
+                lat=cleaned["lat"],
+                dispatch_unit=cleaned["dispatch_unit"],
+                registered_at=now,
+            )
+            appeal = Appeal.objects.create(
+                tracking_code=new_code("S", Appeal, "tracking_code"),
+                work_order=order,
+                channel=data.channel,
+                nature=data.nature,
+                category=cleaned["category"],
+                urgency=data.urgency,
+                title=cleaned["title"],
+                content=cleaned["content"],
+                occurred_at=data.occurred_at,
+                address=order.address,
+                lon=order.lon,
+                lat=order.lat,
+                area_code=order.area_code,
+                people_involved=data.people_involved,
+                amount_involved=cleaned["amount"],
+                appellant_name=cleaned["name"],
+                appellant_phone=cleaned["phone"],
+                anonymous=data.anonymous,
+                confidential=data.confidential,
+                publishable=data.publishable,
+                submitted_by=user,
+                idempotency_key=key if user is not None else "",
+                created_at=now,
+            )
+            _store(checked, order=order, appeal=appeal, actor_user=user)
+            audit_record(
+                actor=user or "public",
+                action=Action.REGISTER,
+                object_type="workorder",
+                object_id=order.pk,
+                after={
+                    "code": order.code,
+                    "appeal": appeal.tracking_code,
+                    "channel": data.channel,
+                    "category": cleaned["category"].code,
+                    "area": order.area_code,
+                    "dispatch_unit": order.dispatch_unit_id,
+                    "attachments": len(checked),
+                },
+            )
+            if appeal.appellant_phone:
+                notify(
+                    Message(
+                        kind="appeal.registered",
+                        text=_("您的诉求已受理，查询码 %(code)s。")
+                        % {"code": appeal.tracking_code},
+                        phone=appeal.appellant_phone,
+                        object_type="appeal",
+                        object_id=appeal.tracking_code,
+                    )
+                )
+            notify(
+                Message(
+                    kind="workorder.new",
+                    text=_("新工单待派单：%(code)s %(title)s")
+                    % {"code": order.code, "title": order.title},
+                    unit_id=order.dispatch_unit_id,
+                    object_type="workorder",
+                    object_id=str(order.pk),
+                )
+            )
+    except IntegrityError:
+        # Two retries with the same key raced; the other one won.
+        existing = Appeal.objects.filter(submitted_by=user, idempotency_key=key).first()
+        if key and existing is not None:
+            return Registered(existing, created=False)
+        raise
+    return Registered(appeal, created=True)

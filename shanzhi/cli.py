@@ -120,6 +120,11 @@ def cmd_up(args) -> int:
 
 
 def cmd_worker(args) -> int:
+    """The task loop, plus the scheduler thread that enqueues periodic jobs when due."""
+    _setup()
+    from shanzhi.core.scheduler import start_thread
+
+    start_thread()
     return _command("db_worker", "--queue-name", "*", "--interval", str(args.interval))
 
 

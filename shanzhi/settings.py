@@ -159,6 +159,11 @@ TASKS = {
     }
 }
 
+# Periodic jobs the worker enqueues: name → (task, every N seconds).
+PERIODIC_JOBS = {
+    "deadlines_sweep": ("shanzhi.workorders.tasks.sweep_deadlines", 60),
+}
+
 # Map tiles: empty means no base map (grids drawn on a plain background), which works offline.
 # Intranets usually point this at their own tile server, e.g. http://tiles.local/{z}/{x}/{y}.png
 MAP_TILE_URL = os.environ.get("SHANZHI_MAP_TILE_URL", "")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("territory/", territory_views.territory_map, name="territory-map"),
     path("territory/grids/<str:code>/", territory_views.grid_page, name="grid-page"),
+    path("", include("shanzhi.workorders.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

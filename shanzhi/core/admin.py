@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from shanzhi.core import services
 from shanzhi.core.admin_mixins import ReadOnlyAdmin
 from shanzhi.core.checks import calendar_warnings
-from shanzhi.core.models import ApiToken, AuditChainHead, AuditEvent, CalendarDay
+from shanzhi.core.models import ApiToken, AuditChainHead, AuditEvent, CalendarDay, PeriodicJob
 
 
 @admin.register(CalendarDay)
@@ -48,6 +48,11 @@ class AuditChainHeadAdmin(ReadOnlyAdmin):
     """The last event of the chain, shown for inspection; only audit_record moves it."""
 
     list_display = ["last_event_id", "last_hash"]
+
+
+@admin.register(PeriodicJob)
+class PeriodicJobAdmin(ReadOnlyAdmin):
+    list_display = ["name", "last_run_at", "next_run_at"]
 
 
 @admin.register(ApiToken)

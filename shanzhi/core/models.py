@@ -97,3 +97,19 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
+
+
+class PeriodicJob(models.Model):
+    """When a periodic task last ran and runs next. A worker enqueues a due job only if its
+    conditional UPDATE moved `next_run_at`, so with many workers each run happens once."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务")
+        verbose_name_plural = _("定时任务")
+
+    def __str__(self):
+        return self.name

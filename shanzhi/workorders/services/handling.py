@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import Conflict, InvalidInput, ServiceError
+from shanzhi.core.services import audit_record
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes
@@ -858,3 +859,15 @@ def appeal_rate(
                 order.dispatch_unit_id,
             )
     return order
+
+
+def workorder_appellants_viewed(*, actor, order: WorkOrder) -> None:
+    """Record that someone saw the appellants' full names and phone numbers (PIPL: views of
+    personal data are logged). Called by the pages and the API when they show them unmasked."""
+    audit_record(
+        actor=actor,
+        action="appellant.view",
+        object_type="workorder",
+        object_id=order.pk,
+        after={"appeals": list(order.appeals.values_list("tracking_code", flat=True))},
+    )

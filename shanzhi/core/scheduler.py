@@ -1,0 +1,49 @@
+"""Periodic jobs (settings.PERIODIC_JOBS: name → (task path, seconds)), enqueued by whichever
+worker claims the run first. The task itself does the work, in the worker's task loop."""
+
+import datetime
+import logging
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from shanzhi.core.models import PeriodicJob
+
+logger = logging.getLogger("shanzhi.scheduler")
+
+
+def run_due(now: datetime.datetime | None = None) -> list[str]:
+    """Enqueue every job whose time has come; returns the names this call enqueued."""
+    now = now or timezone.now()
+    enqueued = []
+    for name, (task_path, seconds) in settings.PERIODIC_JOBS.items():
+        PeriodicJob.objects.get_or_create(name=name, defaults={"next_run_at": now})
+        claimed = PeriodicJob.objects.filter(name=name, next_run_at__lte=now).update(
+            next_run_at=now + datetime.timedelta(seconds=seconds), last_run_at=now
+        )
+        if claimed:
+            import_string(task_path).enqueue()
+            enqueued.append(name)
+    return enqueued
+
+
+def start_thread(interval: float = 5.0) -> threading.Thread:
+    """Check for due jobs every `interval` seconds in a daemon thread beside the task loop."""
+    stop = threading.Event()
+
+    def loop():
+        while not stop.wait(interval):
+            try:
+                run_due()
+            except Exception:  # keep scheduling whatever one round did
+                logger.exception("periodic job scheduling failed")
+            finally:
+                close_old_connections()
+
+    thread = threading.Thread(target=loop, name="shanzhi-scheduler", daemon=True)
+    thread.stop = stop
+    thread.start()
+    return thread

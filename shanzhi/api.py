@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from shanzhi.core.api_auth import API_AUTH
+from shanzhi.core.errors import ServiceError
 
 api = NinjaAPI(
     title="Shanzhi 善治 API",
@@ -72,6 +73,12 @@ def on_http_error(request, exc: HttpError):
     return error_response(request, exc.status_code, str(exc))
 
 
+@api.exception_handler(ServiceError)
+def on_service_error(request, exc: ServiceError):
+    errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
+    return error_response(request, exc.status, exc.message, errors)
+
+
 class FieldError(HttpError):
     """A 400 that names the offending field."""
 
@@ -90,9 +97,13 @@ def on_field_error(request, exc: FieldError):
 def _add_routers():
     from shanzhi.org.api import router as org_router
     from shanzhi.territory.api import router as territory_router
+    from shanzhi.workorders.api import public_router as track_router
+    from shanzhi.workorders.api import router as workorders_router
 
     api.add_router("", org_router)
     api.add_router("", territory_router)
+    api.add_router("", workorders_router)
+    api.add_router("", track_router)
 
 
 _add_routers()

@@ -29,6 +29,17 @@ DISTRICT = "330502000000"  # 吴兴区
 CITY = "330500000000"  # 湖州市
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests (real commits, several connections) end with a flush of the whole
+    database, demo included: they run last."""
+
+    def transactional(item):
+        marker = item.get_closest_marker("django_db")
+        return bool(marker and marker.kwargs.get("transaction"))
+
+    items.sort(key=transactional)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -60,16 +71,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
         ),
     ):
         build(seed=DEMO_SEED, password=DEMO_PASSWORD)
+        # Transactional tests end with a flush; with serialized_rollback they restore this.
+        from django.db import connection
+
+        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
 
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     """Process-wide caches must not carry rows from a rolled-back test into the next one."""
+    from django.core.cache import cache
+
     from shanzhi.core import workdays
     from shanzhi.territory import locate
 
     workdays.clear_cache()
     locate.invalidate()
+    cache.clear()  # API throttles count in the cache
     yield
     workdays.clear_cache()
     locate.invalidate()

@@ -3,6 +3,7 @@ each variable with its default. Nothing here may require a file outside SHANZHI_
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -116,6 +117,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
         ),
+    }
+    # Tests use a file too (not the shared in-memory database), so that concurrent writers
+    # behave as in production: they queue on the busy timeout. One file per test process.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"shanzhi-test-{os.getpid()}.sqlite3")
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

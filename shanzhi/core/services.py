@@ -60,8 +60,11 @@ def audit_record(
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         user = actor if getattr(actor, "is_authenticated", False) else None
+        now = timezone.now()
         event = AuditEvent.objects.create(
-            created_at=timezone.now(),
+            # Milliseconds: Django's JSON serialisation keeps no more, so the chain survives a
+            # dumpdata/loaddata move between databases.
+            created_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
             actor=user,
             actor_label=(user.get_username() if user else str(actor or "system"))[:150],
             action=action,

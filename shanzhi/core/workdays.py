@@ -65,6 +65,32 @@ def uncovered_years(years) -> list[int]:
     return [year for year in years if year not in known]
 
 
+def end_of_day(moment: datetime.datetime) -> datetime.datetime:
+    """The last second of the local day holding `moment`."""
+    return _end_of_local_day(moment.astimezone(local_tz()).date())
+
+
+def add_working_time(start: datetime.datetime, amount: datetime.timedelta) -> datetime.datetime:
+    """The instant by which `amount` of working time (time on working days) has passed since
+    `start`: the inverse of working_time_between."""
+    if amount <= datetime.timedelta(0):
+        return start
+    tz = local_tz()
+    moment = start.astimezone(tz)
+    remaining = amount
+    while True:
+        day = moment.date()
+        next_midnight = datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time(0), tzinfo=tz
+        )
+        if is_working_day(day):
+            available = next_midnight - moment
+            if remaining <= available:
+                return moment + remaining
+            remaining -= available
+        moment = next_midnight
+
+
 def _end_of_local_day(day: datetime.date) -> datetime.datetime:
     """The last second of a local day, which is how a deadline "by day N" is shown and kept."""
     return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=local_tz())

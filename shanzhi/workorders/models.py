@@ -187,6 +187,10 @@ class WorkOrder(models.Model):
     reminded_at = models.DateTimeField(_("已催办"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
     suspended_from = models.CharField(max_length=20, choices=State.choices, blank=True)
+    # The units the limits were set in: resuming after a suspension gives back working time
+    # for working-day limits and natural time for the others.
+    sign_limit_unit = models.CharField(max_length=16, choices=DurationUnit.choices, blank=True)
+    handle_limit_unit = models.CharField(max_length=16, choices=DurationUnit.choices, blank=True)
     extension_days = models.PositiveSmallIntegerField(_("已批延期(工作日)"), default=0)
     reply_result = models.CharField(
         _("办理结果"), max_length=16, choices=ReplyResult.choices, blank=True

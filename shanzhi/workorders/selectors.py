@@ -273,3 +273,23 @@ def appeal_for_tracking(code: str, phone_tail: str) -> Appeal:
     if appeal.appellant_phone and appeal.appellant_phone[-4:] != (phone_tail or "").strip():
         raise NotFound(_("查询码或手机号后四位不正确"))
     return appeal
+
+
+def appellants_for(user, order: WorkOrder) -> tuple[list[dict], bool]:
+    """The order's appellants as this person may see them: in full when entitled (the caller
+    then records the view: services.workorder_appellants_viewed), hidden when confidential,
+    masked otherwise. Returns the rows and whether anything is shown in full."""
+    from shanzhi.core.privacy import mask_name, mask_phone
+
+    full = appellant_visible(user, order)
+    rows = []
+    for appeal in order.appeals.order_by("pk"):
+        if full:
+            name, phone = appeal.appellant_name, appeal.appellant_phone
+        elif appeal.confidential:
+            name = phone = str(_("（保密）"))
+        else:
+            name, phone = mask_name(appeal.appellant_name), mask_phone(appeal.appellant_phone)
+        rows.append({"appeal": appeal, "name": name, "phone": phone})
+    shown = full and any(r["name"] or r["phone"] for r in rows)
+    return rows, shown

@@ -23,7 +23,7 @@ def lock(order_id) -> WorkOrder:
     except (TypeError, ValueError):
         raise NotFound(_("工单不存在")) from None
     order = (
-        WorkOrder.objects.select_for_update()
+        WorkOrder.objects.select_for_update(of=("self",))
         .select_related("category", "lead_unit__region", "dispatch_unit__region")
         .filter(pk=order_id)
         .first()

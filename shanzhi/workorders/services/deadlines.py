@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.core import workdays
+from shanzhi.core.choices import DurationUnit
 from shanzhi.core.notify import Message, notify
 from shanzhi.core.services import audit_record
 from shanzhi.workorders.choices import CLOCK_STATES, Action, State
@@ -72,7 +73,9 @@ def start_clock(
     )
     if sign:
         order.sign_deadline = workdays.add_duration(now, limits.sign_amount, limits.sign_unit)
+        order.sign_limit_unit = limits.sign_unit
         order.is_sign_overdue = False
+    order.handle_limit_unit = limits.handle_unit
     order.handle_deadline = workdays.add_duration(now, limits.handle_amount, limits.handle_unit)
     if order.extension_days:
         order.handle_deadline = workdays.add_working_days(
@@ -98,13 +101,24 @@ def extend(order: WorkOrder, *, days: int, now: datetime.datetime) -> None:
     refresh_flags(order, now=now)
 
 
-def shift(order: WorkOrder, *, by: datetime.timedelta, now: datetime.datetime) -> None:
-    """After a suspension the clock resumes where it stopped: every open deadline moves on."""
+def resume(order: WorkOrder, *, suspended_at: datetime.datetime, now: datetime.datetime) -> None:
+    """After a suspension the clock runs on from where it stopped: a working-day limit gets back
+    the working time that was left when it stopped (to the end of that day); a limit in natural
+    days or hours moves by the length of the pause."""
+
+    def moved(deadline, unit):
+        if unit == DurationUnit.WORKING_DAYS:
+            left = workdays.working_time_between(suspended_at, deadline)
+            return workdays.end_of_day(workdays.add_working_time(now, left))
+        return deadline + (now - suspended_at)
+
+    start = order.dispatched_at or suspended_at
+    ratio = _current_ratio(order, start)
     if order.signed_at is None and order.sign_deadline:
-        order.sign_deadline += by
-    for name in ("handle_deadline", "warn_at"):
-        if getattr(order, name):
-            setattr(order, name, getattr(order, name) + by)
+        order.sign_deadline = moved(order.sign_deadline, order.sign_limit_unit)
+    if order.handle_deadline:
+        order.handle_deadline = moved(order.handle_deadline, order.handle_limit_unit)
+        order.warn_at = _warn_point(start, order.handle_deadline, ratio)
     refresh_flags(order, now=now)
 
 
@@ -144,6 +158,8 @@ DEADLINE_FIELDS = [
     "remind_at",
     "reminded_at",
     "extension_days",
+    "sign_limit_unit",
+    "handle_limit_unit",
 ]
 
 

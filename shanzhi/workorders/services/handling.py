@@ -558,9 +558,9 @@ def workorder_resume(*, actor, order_id, note: str = "") -> WorkOrder:
         order = _begin(order_id, actor, Action.RESUME).order
         now = timezone.now()
         paused = now - order.suspended_at
+        deadlines.resume(order, suspended_at=order.suspended_at, now=now)
         order.state, order.suspended_from = order.suspended_from, ""
         order.suspended_at = None
-        deadlines.shift(order, by=paused, now=now)
         save(
             order,
             ["state", "suspended_from", "suspended_at", *deadlines.DEADLINE_FIELDS],

@@ -1,0 +1,133 @@
+"""Refused actions: not visible → 404, visible but not this role → 403, wrong state → 409, bad
+input → 400/422 naming the field. Every refusal leaves the order, its history and the other
+tables exactly as they were."""
+
+import pytest
+
+from shanzhi.org.models import Unit
+from shanzhi.workorders.models import WorkOrder
+from shanzhi.workorders.tests.helpers import act, appeal_body, post, register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order_id(client_as):
+    return register(client_as("operator"))["work_order_id"]
+
+
+def snapshot(order_id):
+    order = WorkOrder.objects.get(pk=order_id)
+    return (order.state, order.version, order.lead_unit_id, order.handle_deadline)
+
+
+@pytest.mark.parametrize(
+    ("persona", "action", "body", "status"),
+    [
+        ("outsider", "dispatch", {"lead_unit": 1}, 404),  # another township: not even visible
+        ("department", "dispatch", {"lead_unit": 1}, 404),  # not assigned yet: not visible
+        ("resident", "dispatch", {"lead_unit": 1}, 404),
+        ("leader", "dispatch", {"lead_unit": 1}, 403),  # sees it, may only supervise
+        ("villageclerk", "sign", {}, 404),  # another community of the township
+        ("commander", "sign", {}, 403),  # sees the whole district, is not the lead unit
+        ("dispatcher", "sign", {}, 403),  # the dispatcher is not the lead unit
+        ("dispatcher", "verify", {"accept": True}, 409),  # nothing to verify yet
+        ("dispatcher", "resume", {}, 409),
+        ("commander", "supervise", {"level": "purple", "note": "x"}, 422),
+        ("commander", "supervise", {"level": "red"}, 422),
+    ],
+)
+def test_refused_actions_change_nothing(
+    client_as, table_counts, order_id, persona, action, body, status
+):
+    before, counts = snapshot(order_id), table_counts()
+    got, answer = act(client_as(persona), order_id, action, body)
+    assert got == status, answer
+    assert answer["detail"]
+    assert snapshot(order_id) == before
+    assert table_counts() == counts
+
+
+def test_a_unit_outside_the_orders_territory_is_refused(client_as, order_id, table_counts):
+    other = Unit.objects.get(name="南浔区住房和城乡建设局")
+    before, counts = snapshot(order_id), table_counts()
+    status, body = act(client_as("dispatcher"), order_id, "dispatch", {"lead_unit": other.pk})
+    assert status == 400 and body["errors"] == [
+        {"field": "lead_unit", "message": "南浔区住房和城乡建设局 不能承办该区域的工单"}
+    ]
+    assert (snapshot(order_id), table_counts()) == (before, counts)
+
+
+def test_the_wrong_state_is_a_conflict_after_someone_else_acted(client_as, order_id):
+    dispatcher, department = client_as("dispatcher"), client_as("department")
+    housing = Unit.objects.get(name="吴兴区住房和城乡建设局")
+    assert act(dispatcher, order_id, "dispatch", {"lead_unit": housing.pk})[0] == 200
+    assert act(department, order_id, "sign")[0] == 200
+    before = snapshot(order_id)
+    status, body = act(department, order_id, "sign")
+    assert status == 409 and "办理中" in body["detail"]
+    assert snapshot(order_id) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"content": "x" * 4001}, 422, "content"),
+        ({"content": ""}, 400, "content"),
+        ({"category": "999999"}, 400, "category"),
+        ({"category": "01"}, 400, "category"),  # not a leaf
+        ({"nature": "rumour"}, 422, "nature"),
+        ({"lon": 200}, 422, "lon"),
+        ({"lon": 116.39, "lat": 39.9}, 400, "lon"),  # Beijing: outside every grid
+        ({"lon": None, "lat": None}, 400, "region"),  # no point and no region
+        ({"lon": None, "lat": None, "region": "110101000000"}, 400, "region"),
+        ({"appellant_phone": "12345"}, 400, "appellant_phone"),
+        ({"appellant_phone": ""}, 400, "appellant_phone"),  # not anonymous: a phone is needed
+        ({"amount_involved": -5}, 422, "amount_involved"),
+    ],
+)
+def test_bad_appeals_name_the_field_and_store_nothing(
+    client_as, table_counts, change, status, field
+):
+    counts = table_counts()
+    got, body = post(client_as("operator"), "/api/v1/appeals", appeal_body(**change))
+    assert got == status, body
+    assert field in [e["field"] for e in body["errors"]]
+    assert table_counts() == counts
+
+
+def test_malformed_json_is_refused(client_as, table_counts):
+    counts = table_counts()
+    response = client_as("operator").post(
+        "/api/v1/appeals", '{"nature": "complaint",', content_type="application/json"
+    )
+    assert response.status_code in (400, 422)
+    assert response.json()["detail"]
+    assert table_counts() == counts
+
+
+def test_a_region_chosen_without_a_point_is_accepted(client_as):
+    created = register(client_as("operator"), lon=None, lat=None, region="330502001003")
+    order = WorkOrder.objects.get(pk=created["work_order_id"])
+    assert (order.area_code, order.grid_id, order.dispatch_unit.name) == (
+        "330502001003",
+        None,
+        "月河街道综合指挥室",
+    )
+
+
+def test_residents_and_anonymous_visitors_cannot_use_staff_channels(
+    client, client_as, table_counts
+):
+    counts = table_counts()
+    status, body = post(client_as("resident"), "/api/v1/appeals", appeal_body(channel="hotline"))
+    assert status == 403 and body["errors"][0]["field"] == "channel"
+    assert post(client, "/api/v1/appeals", appeal_body())[0] == 401
+    assert table_counts() == counts
+
+
+def test_markup_is_stored_as_given(client_as):
+    text = '<script>alert("x")</script> =HYPERLINK("http://evil")'
+    created = register(client_as("operator"), content=text, title="<b>标题</b>")
+    order = WorkOrder.objects.get(pk=created["work_order_id"])
+    assert (order.content, order.title) == (text, "<b>标题</b>")

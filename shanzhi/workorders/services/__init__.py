@@ -1,9 +1,8 @@
 """Every write to appeals and work orders. Views, API, CLI and tasks only call these."""
 
 from shanzhi.workorders.services.deadlines import deadlines_sweep
+from shanzhi.workorders.services.guards import GUARDS, allowed_actions
 from shanzhi.workorders.services.handling import (
-    GUARDS,
-    allowed_actions,
     appeal_rate,
     workorder_answer_directly,
     workorder_appellants_viewed,

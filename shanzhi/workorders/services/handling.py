@@ -6,14 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanzhi.core.errors import Conflict, InvalidInput, ServiceError
+from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.services import audit_record
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes
 from shanzhi.workorders.choices import (
     CLOSED_STATES,
-    DIRECT_ANSWER_NATURES,
     Action,
     AssignmentRole,
     AssignmentState,
@@ -31,12 +30,12 @@ from shanzhi.workorders.services.base import (
     ACTIVE_ASSIGNMENT,
     Context,
     lock,
-    require,
     require_state,
     save,
     tell_appellants,
     tell_units,
 )
+from shanzhi.workorders.services.guards import begin, guard_rate_by_phone
 
 NOTE_MAX = 4000
 MAX_EXTENSION_DAYS = 60
@@ -77,118 +76,6 @@ def _at(value):
     return value.isoformat() if value else None
 
 
-# -- guards: who may do it, and in which state -------------------------------------------------
-
-
-def guard_answer_directly(ctx: Context) -> None:
-    order = ctx.order
-    require(ctx.actor.phones_appellants(order), _("只有话务员或分拨员可以直接答复"))
-    require_state(order, State.PENDING_DISPATCH)
-    if order.nature not in DIRECT_ANSWER_NATURES:
-        raise Conflict(_("只有咨询、求助、建议和表扬类诉求可以直接答复"))
-
-
-def guard_dispatcher(*states):
-    def guard(ctx: Context) -> None:
-        require(ctx.actor.dispatches(ctx.order), _("只有本工单的分拨单位可以执行此操作"))
-        require_state(ctx.order, *states)
-
-    return guard
-
-
-def guard_lead(*states):
-    def guard(ctx: Context) -> None:
-        require(ctx.actor.leads(ctx.order), _("只有主办单位可以执行此操作"))
-        require_state(ctx.order, *states)
-
-    return guard
-
-
-def guard_request_extension(ctx: Context) -> None:
-    guard_lead(State.HANDLING)(ctx)
-    if ctx.pending_extension is not None:
-        raise Conflict(_("已有一份延期申请待审批"))
-
-
-def guard_decide_extension(ctx: Context) -> None:
-    guard_dispatcher(State.PENDING_SIGN, State.HANDLING, State.SUSPENDED)(ctx)
-    if ctx.pending_extension is None:
-        raise Conflict(_("没有待审批的延期申请"))
-
-
-def guard_note(ctx: Context) -> None:
-    require(
-        ctx.actor.leads(ctx.order) or ctx.actor.co_handles(ctx.order, ctx.co_unit_ids),
-        _("只有承办单位可以反馈办理过程"),
-    )
-    require_state(ctx.order, State.PENDING_SIGN, State.HANDLING)
-
-
-def guard_co_reply(ctx: Context) -> None:
-    require(ctx.actor.co_handles(ctx.order, ctx.co_unit_ids), _("只有协办单位可以提交协办意见"))
-    require_state(ctx.order, State.PENDING_SIGN, State.HANDLING)
-
-
-def guard_escalate(ctx: Context) -> None:
-    order = ctx.order
-    if ctx.actor.leads(order) and order.state in (State.PENDING_SIGN, State.HANDLING):
-        return
-    require(
-        ctx.actor.dispatches(order) or ctx.actor.leads(order), _("只有承办单位或分拨单位可以上报")
-    )
-    require_state(order, State.PENDING_DISPATCH)
-
-
-def guard_supervise(ctx: Context) -> None:
-    require(ctx.actor.supervises(ctx.order), _("只有领导、指挥长或分拨单位可以督办"))
-    if ctx.order.state in CLOSED_STATES or ctx.order.state == State.PENDING_RATING:
-        raise Conflict(_("工单已办结，不能督办"))
-
-
-def guard_rate_by_phone(ctx: Context) -> None:
-    require(ctx.actor.phones_appellants(ctx.order), _("只有话务员或分拨员可以登记电话回访"))
-    require_state(ctx.order, State.PENDING_RATING)
-
-
-GUARDS = {
-    Action.ANSWER_DIRECTLY: guard_answer_directly,
-    Action.MERGE: guard_dispatcher(State.PENDING_DISPATCH),
-    Action.DISPATCH: guard_dispatcher(State.PENDING_DISPATCH, State.PENDING_SIGN, State.HANDLING),
-    Action.SIGN: guard_lead(State.PENDING_SIGN),
-    Action.RETURN: guard_lead(State.PENDING_SIGN, State.HANDLING),
-    Action.REQUEST_EXTENSION: guard_request_extension,
-    Action.DECIDE_EXTENSION: guard_decide_extension,
-    Action.SUSPEND: guard_dispatcher(State.PENDING_SIGN, State.HANDLING),
-    Action.RESUME: guard_dispatcher(State.SUSPENDED),
-    Action.NOTE: guard_note,
-    Action.ESCALATE: guard_escalate,
-    Action.SUPERVISE: guard_supervise,
-    Action.REPLY: guard_lead(State.HANDLING),
-    Action.CO_REPLY: guard_co_reply,
-    Action.VERIFY: guard_dispatcher(State.PENDING_VERIFY),
-    Action.RATE: guard_rate_by_phone,
-}
-
-
-def allowed_actions(user, order: WorkOrder) -> list[str]:
-    """The actions this person may take on the order now, in the order of GUARDS."""
-    ctx = Context.load(order, user)
-    allowed = []
-    for action, guard in GUARDS.items():
-        try:
-            guard(ctx)
-        except ServiceError:
-            continue
-        allowed.append(action)
-    return allowed
-
-
-def _begin(order_id, user, action: str) -> Context:
-    ctx = Context.load(lock(order_id), user)
-    GUARDS[action](ctx)
-    return ctx
-
-
 # -- the actions -------------------------------------------------------------------------------
 
 
@@ -196,7 +83,7 @@ def workorder_answer_directly(*, actor, order_id, answer: str) -> WorkOrder:
     """直办: the operator answers a consultation on the spot; the order waits for the rating."""
     answer = _text(answer, "answer")
     with transaction.atomic():
-        order = _begin(order_id, actor, Action.ANSWER_DIRECTLY).order
+        order = begin(order_id, actor, Action.ANSWER_DIRECTLY).order
         now = timezone.now()
         order.state = State.PENDING_RATING
         order.answered_directly = True
@@ -236,7 +123,7 @@ def workorder_merge(*, actor, order_id, into_id) -> WorkOrder:
     from shanzhi.workorders.selectors import workorder_get_for
 
     with transaction.atomic():
-        source = _begin(order_id, actor, Action.MERGE).order
+        source = begin(order_id, actor, Action.MERGE).order
         target = workorder_get_for(actor, into_id)
         target = lock(target.pk)
         if target.pk == source.pk:
@@ -282,7 +169,7 @@ def workorder_dispatch(
     return it is the ruling (审定). The deadlines start now, by the rule for the lead's level."""
     note = _text(note, "note", required=False)
     with transaction.atomic():
-        ctx = _begin(order_id, actor, Action.DISPATCH)
+        ctx = begin(order_id, actor, Action.DISPATCH)
         order = ctx.order
         units = {
             u.pk: u
@@ -381,7 +268,7 @@ def _int(value, field: str) -> int:
 def workorder_sign(*, actor, order_id) -> WorkOrder:
     """签收: the lead unit takes the order; the handling stage starts."""
     with transaction.atomic():
-        order = _begin(order_id, actor, Action.SIGN).order
+        order = begin(order_id, actor, Action.SIGN).order
         now = timezone.now()
         order.state, order.signed_at = State.HANDLING, now
         Assignment.objects.filter(
@@ -407,7 +294,7 @@ def workorder_return(*, actor, order_id, reason: str, note: str) -> WorkOrder:
         raise InvalidInput(_("请选择退单理由"), "reason")
     note = _text(note, "note")
     with transaction.atomic():
-        order = _begin(order_id, actor, Action.RETURN).order
+        order = begin(order_id, actor, Action.RETURN).order
         before = {"state": order.state, "lead_unit": order.lead_unit_id}
         Assignment.objects.filter(
             work_order=order,
@@ -457,7 +344,7 @@ def workorder_request_extension(*, actor, order_id, days, reason: str) -> Extens
         )
     reason = _text(reason, "reason")
     with transaction.atomic():
-        order = _begin(order_id, actor, Action.REQUEST_EXTENSION).order
+        order = begin(order_id, actor, Action.REQUEST_EXTENSION).order
         request = ExtensionRequest.objects.create(
             work_order=order,
             unit=order.lead_unit,
@@ -488,7 +375,7 @@ def workorder_decide_extension(*, actor, order_id, approve: bool, note: str = ""
     """The dispatching level approves (the deadline moves) or refuses an extension request."""
     note = _text(note, "note", required=not approve)
     with transaction.atomic():
-        ctx = _begin(order_id, actor, Action.DECIDE_EXTENSION)
+        ctx = begin(order_id, actor, Action.DECIDE_EXTENSION)
         order, request = ctx.order, ctx.pending_extension
         before = {"handle_deadline": _at(order.handle_deadline)}
         now = timezone.now()
@@ -529,7 +416,7 @@ def workorder_suspend(*, actor, order_id, reason: str) -> WorkOrder:
     """挂起: the deadline clock stops (e.g. waiting for a court ruling)."""
     reason = _text(reason, "reason")
     with transaction.atomic():
-        order = _begin(order_id, actor, Action.SUSPEND).order
+        order = begin(order_id, actor, Action.SUSPEND).order
         before = {"state": order.state}
         order.suspended_from, order.state = order.state, State.SUSPENDED
         order.suspended_at = timezone.now()
@@ -555,7 +442,7 @@ def workorder_resume(*, actor, order_id, note: str = "") -> WorkOrder:
     """恢复: the clock runs again; every open deadline moves by the time spent suspended."""
     note = _text(note, "note", required=False)
     with transaction.atomic():
-        order = _begin(order_id, actor, Action.RESUME).order
+        order = begin(order_id, actor, Action.RESUME).order
         now = timezone.now()
         paused = now - order.suspended_at
         deadlines.resume(order, suspended_at=order.suspended_at, now=now)
@@ -587,7 +474,7 @@ def workorder_note(*, actor, order_id, text: str, public: bool = False) -> WorkO
     """过程反馈: a progress note in the timeline; public notes reach the appellant too."""
     text = _text(text, "text")
     with transaction.atomic():
-        order = _begin(order_id, actor, Action.NOTE).order
+        order = begin(order_id, actor, Action.NOTE).order
         save(
             order,
             [],
@@ -618,7 +505,7 @@ def workorder_escalate(*, actor, order_id, reason: str) -> WorkOrder:
     (小事不出村、大事不出镇、矛盾不上交: escalation is counted)."""
     reason = _text(reason, "reason")
     with transaction.atomic():
-        ctx = _begin(order_id, actor, Action.ESCALATE)
+        ctx = begin(order_id, actor, Action.ESCALATE)
         order = ctx.order
         from_unit = (
             order.lead_unit if ctx.actor.leads(order) and order.lead_unit else (order.dispatch_unit)
@@ -663,7 +550,7 @@ def workorder_supervise(*, actor, order_id, level: str, note: str) -> WorkOrder:
         raise InvalidInput(_("请选择督办等级"), "level")
     note = _text(note, "note")
     with transaction.atomic():
-        order = _begin(order_id, actor, Action.SUPERVISE).order
+        order = begin(order_id, actor, Action.SUPERVISE).order
         before = {"supervision": order.supervision}
         order.supervision = level
         save(
@@ -692,7 +579,7 @@ def workorder_reply(*, actor, order_id, result: str, text: str) -> WorkOrder:
         raise InvalidInput(_("请选择办理结果"), "result")
     text = _text(text, "text")
     with transaction.atomic():
-        order = _begin(order_id, actor, Action.REPLY).order
+        order = begin(order_id, actor, Action.REPLY).order
         now = timezone.now()
         order.state = State.PENDING_VERIFY
         order.replied_at, order.reply_result, order.reply_text = now, result, text
@@ -728,7 +615,7 @@ def workorder_co_reply(*, actor, order_id, text: str) -> WorkOrder:
     """协办意见: a co-unit's contribution, seen by the lead unit and the dispatcher."""
     text = _text(text, "text")
     with transaction.atomic():
-        ctx = _begin(order_id, actor, Action.CO_REPLY)
+        ctx = begin(order_id, actor, Action.CO_REPLY)
         order = ctx.order
         units = ctx.actor.co_handles(order, ctx.co_unit_ids)
         now = timezone.now()
@@ -757,7 +644,7 @@ def workorder_verify(*, actor, order_id, accept: bool, note: str = "") -> WorkOr
     back to the lead unit to be handled again (重办), with a fresh handling deadline."""
     note = _text(note, "note", required=not accept)
     with transaction.atomic():
-        order = _begin(order_id, actor, Action.VERIFY).order
+        order = begin(order_id, actor, Action.VERIFY).order
         now = timezone.now()
         if accept:
             order.state, order.verified_at = State.PENDING_RATING, now

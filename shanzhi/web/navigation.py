@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.org.choices import SCOPED_ROLES
+from shanzhi.org.choices import SCOPED_ROLES, Role
+from shanzhi.workorders.access import REGISTER_ROLES
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,12 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem(_("工作台"), "home"),
+    NavItem(_("工单"), "workorder-list", SCOPED_ROLES),
+    NavItem(_("登记诉求"), "workorder-new", REGISTER_ROLES - {Role.GRID_WORKER}),
+    NavItem(_("网格上报"), "workorder-report", frozenset({Role.GRID_WORKER})),
     NavItem(_("网格地图"), "territory-map", SCOPED_ROLES),
+    NavItem(_("我要反映"), "appeal-new"),
+    NavItem(_("进度查询"), "track"),
 ]
 
 

@@ -1,0 +1,63 @@
+"""What the workbench shows of work orders: the inboxes of a staff member's units, and a
+resident's own appeals with links to their tracking pages."""
+
+from django import template
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from shanzhi.org.choices import SCOPED_ROLES, Role
+from shanzhi.workorders import selectors
+from shanzhi.workorders.access import Actor
+from shanzhi.workorders.choices import STATE_COLOURS, Channel, State
+from shanzhi.workorders.models import Appeal
+
+register = template.Library()
+
+MY_APPEALS_SHOWN = 20
+
+
+@register.simple_tag
+def workorder_home(user) -> dict:
+    """{"inboxes": [...] or None, "appeals": [...] or None} for the workbench of `user`."""
+    if not getattr(user, "is_authenticated", False):
+        return {"inboxes": None, "appeals": None}
+    inboxes = None
+    if Actor.of(user).has_role(SCOPED_ROLES):
+        counts = selectors.inbox_counts(user)
+        inboxes = [
+            {
+                "box": box,
+                "label": label,
+                "count": counts[box],
+                "url": reverse("workorder-list") + "?" + urlencode({"box": box}),
+            }
+            for box, label in selectors.INBOXES.items()
+            if box in counts
+        ]
+    actor = Actor.of(user)
+    resident = any(role == Role.RESIDENT for _u, role, _p in actor.memberships)
+    if not resident and inboxes is not None:
+        return {"inboxes": inboxes, "appeals": None}
+    appeals = []
+    # What the person raised themselves on the public form while signed in (not what staff
+    # registered for callers).
+    mine = (
+        Appeal.objects.filter(submitted_by=user, channel=Channel.WEB)
+        .select_related("work_order")
+        .order_by("-created_at", "-pk")[:MY_APPEALS_SHOWN]
+    )
+    for appeal in mine:
+        url = reverse("track-detail", args=[appeal.tracking_code])
+        if appeal.appellant_phone:
+            url += "?" + urlencode({"phone_tail": appeal.appellant_phone[-4:]})
+        state = appeal.work_order.state
+        appeals.append(
+            {
+                "appeal": appeal,
+                "url": url,
+                "state_label": State(state).label,
+                "state_colour": STATE_COLOURS.get(state, "secondary"),
+                "to_rate": state == State.PENDING_RATING and not appeal.rating,
+            }
+        )
+    return {"inboxes": inboxes, "appeals": appeals}

@@ -1,0 +1,862 @@
+"""Pages of appeals and work orders: the public intake and tracking pages, the staff console
+(inboxes, registration, the grid worker's report, the detail page with its actions) and the
+attachment download. Every rule lives in the services and selectors; these pages only translate
+between the browser and them, and put a refusal back next to the field it concerns."""
+
+import contextlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Max, Min
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shanzhi.core.errors import InvalidInput, NotFound, ServiceError
+from shanzhi.territory.choices import RegionLevel
+from shanzhi.territory.models import Grid, Region
+from shanzhi.territory.selectors import grids_visible_to
+from shanzhi.workorders import forms, selectors, services
+from shanzhi.workorders.access import PHONE_ROLES, Actor
+from shanzhi.workorders.choices import (
+    STATE_COLOURS,
+    SUPERVISION_COLOURS,
+    Action,
+    AssignmentRole,
+    AssignmentState,
+    Channel,
+    ExtensionState,
+    Rating,
+    ReplyResult,
+    ReturnReason,
+    State,
+    Supervision,
+    Urgency,
+)
+from shanzhi.workorders.models import Attachment
+from shanzhi.workorders.services.intake import MAX_FILES
+
+PAGE_SIZE = 50
+DONE_KEY = "workorders.registered"
+# Service field names that the forms call differently.
+FIELD_NAMES = {"attachments": "photos", "Idempotency-Key": "", "into": "target"}
+
+
+# -- shared helpers -------------------------------------------------------------------------------
+
+
+def _put_error(form, error: ServiceError) -> None:
+    """A service's refusal, next to the field it names when the form has it."""
+    field = FIELD_NAMES.get(error.field, error.field)
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+def _order_or_404(user, order_id):
+    try:
+        return selectors.workorder_get_for(user, order_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _uploads(files) -> list[services.Upload]:
+    return [services.Upload(name=f.name, file=f, size=f.size) for f in files]
+
+
+def _map_config(**extra) -> dict:
+    return {
+        "tileUrl": settings.MAP_TILE_URL,
+        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        **extra,
+    }
+
+
+def _territory_view(user=None) -> dict:
+    """Where a location picker opens: the extent of the grids (the user's, for staff), with the
+    townships' names as landmarks for maps without a base layer."""
+    grids = Grid.objects.all()
+    if user is not None:
+        visible = grids_visible_to(user)
+        if visible.exists():
+            grids = visible
+    box = grids.aggregate(Min("lon"), Max("lon"), Min("lat"), Max("lat"))
+    bounds = None
+    if box["lon__min"] is not None:
+        bounds = [[box["lat__min"], box["lon__min"]], [box["lat__max"], box["lon__max"]]]
+    townships = Region.objects.filter(level=RegionLevel.TOWNSHIP, lat__isnull=False)
+    return {
+        "bounds": bounds,
+        "places": [{"name": r.name, "lat": r.lat, "lon": r.lon} for r in townships],
+    }
+
+
+def _remember_registered(request, appeal, *, kind: str) -> None:
+    request.session[DONE_KEY] = {
+        "kind": kind,
+        "tracking_code": appeal.tracking_code,
+        "phone_tail": appeal.appellant_phone[-4:] if appeal.appellant_phone else "",
+        "order_id": appeal.work_order_id,
+        "order_code": appeal.work_order.code,
+        "state": appeal.work_order.state,
+    }
+
+
+def _registered(request, kind: str) -> dict | None:
+    done = request.session.get(DONE_KEY)
+    if not isinstance(done, dict) or done.get("kind") != kind:
+        return None
+    done = dict(done)
+    query = {"phone_tail": done["phone_tail"]} if done.get("phone_tail") else {}
+    done["track_url"] = reverse("track-detail", args=[done["tracking_code"]]) + (
+        "?" + urlencode(query) if query else ""
+    )
+    return done
+
+
+def _appeal_input(data: dict, *, channel: str, uploads, **extra) -> services.AppealInput:
+    return services.AppealInput(
+        channel=channel,
+        nature=data.get("nature") or "",
+        category_code=data.get("category") or "",
+        content=data.get("content") or "",
+        title=data.get("title") or "",
+        urgency=data.get("urgency") or Urgency.NORMAL,
+        lon=data.get("lon"),
+        lat=data.get("lat"),
+        address=data.get("address") or "",
+        region_code=data.get("region") or "",
+        appellant_name=data.get("appellant_name") or "",
+        appellant_phone=data.get("appellant_phone") or "",
+        anonymous=bool(data.get("anonymous")),
+        confidential=bool(data.get("confidential")),
+        publishable=bool(data.get("publishable")),
+        uploads=uploads,
+        **extra,
+    )
+
+
+def _form_page_context(form, *, user=None, locate: bool = False) -> dict:
+    territory = _territory_view(user)
+    return {
+        "form": form,
+        "max_files": MAX_FILES,
+        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "picker_config": _map_config(
+            lonId=form["lon"].id_for_label,
+            latId=form["lat"].id_for_label,
+            bounds=territory["bounds"],
+            places=territory["places"],
+            locateUrl=reverse("api:grids_locate") if locate else "",
+            gridsUrl=reverse("api:grids") if user is not None else "",
+        ),
+    }
+
+
+# -- 1. the resident's form -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def appeal_new(request):
+    """/appeal/: anyone raises an appeal (网站/H5); signed-in residents find it under 我的诉求."""
+    status = 200
+    if request.method == "POST":
+        form = forms.AppealForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                registered = services.appeal_register(
+                    actor=request.user if request.user.is_authenticated else None,
+                    data=_appeal_input(data, channel=Channel.WEB, uploads=_uploads(data["photos"])),
+                    idempotency_key=data.get("key") or "",
+                )
+            except ServiceError as error:
+                _put_error(form, error)
+                status = error.status
+            else:
+                _remember_registered(request, registered.appeal, kind="public")
+                return redirect("appeal-done")
+        else:
+            status = 400
+    else:
+        form = forms.AppealForm()
+    return render(request, "workorders/appeal_new.html", _form_page_context(form), status=status)
+
+
+@require_GET
+def appeal_done(request):
+    done = _registered(request, "public")
+    if done is None:
+        return redirect("appeal-new")
+    return render(request, "workorders/appeal_done.html", {"done": done})
+
+
+# -- 2. tracking and rating -----------------------------------------------------------------------
+
+
+@require_GET
+def track(request):
+    """/track/: the tracking code and the phone's last four digits lead to the appeal's page."""
+    if not request.GET:
+        return render(request, "workorders/track.html", {"form": forms.TrackForm()})
+    form = forms.TrackForm(request.GET)
+    if not form.is_valid():
+        return render(request, "workorders/track.html", {"form": form}, status=400)
+    url = reverse("track-detail", args=[form.cleaned_data["code"]])
+    tail = form.cleaned_data["phone_tail"]
+    return redirect(url + ("?" + urlencode({"phone_tail": tail}) if tail else ""))
+
+
+def _tracked(request, code: str, phone_tail: str):
+    """The appeal, or the tracking form with one message for a wrong code and a wrong phone."""
+    try:
+        if not (code.isascii() and code.isalnum() and len(code) <= 16):
+            raise NotFound(_("查询码或手机号后四位不正确"))  # never sent to the database
+        return selectors.appeal_for_tracking(code, phone_tail), None
+    except NotFound as error:
+        form = forms.TrackForm({"code": code[:16].replace("\x00", "")})
+        form.is_valid()
+        form.add_error(None, error.message)
+        return None, render(request, "workorders/track.html", {"form": form}, status=404)
+
+
+PUBLIC_DETAIL = {Action.DISPATCH: "lead_unit_name", Action.NOTE: "text"}
+
+
+def _public_events(order) -> list[dict]:
+    """The steps an appellant sees: what happened and when, the unit it went to, public progress
+    notes and, once accepted, the answer (a reply sent back for rework is not shown)."""
+    answered = order.state in (State.PENDING_RATING, State.ARCHIVED)
+    events = selectors.timeline(order, public_only=True)
+    last_answer = max(
+        (i for i, e in enumerate(events) if e.action in (Action.REPLY, Action.ANSWER_DIRECTLY)),
+        default=None,
+    )
+    rows = []
+    for index, event in enumerate(events):
+        after = event.after or {}
+        detail = ""
+        if event.action in PUBLIC_DETAIL:
+            detail = after.get(PUBLIC_DETAIL[event.action]) or ""
+        elif event.action == Action.RATE and after.get("rating") in Rating.values:
+            detail = Rating(after["rating"]).label
+        elif index == last_answer and answered:
+            detail = order.reply_text
+        rows.append(
+            {"at": event.created_at, "label": _action_label(event.action), "detail": detail}
+        )
+    return rows
+
+
+def _track_page(request, appeal, phone_tail: str, *, rate_form=None, status: int = 200):
+    order = appeal.work_order
+    can_rate = order.state == State.PENDING_RATING and not appeal.rating
+    return render(
+        request,
+        "workorders/track_detail.html",
+        {
+            "appeal": appeal,
+            "order": order,
+            "state_label": State(order.state).label,
+            "state_colour": STATE_COLOURS.get(order.state, "secondary"),
+            "events": _public_events(order),
+            "answered": order.state in (State.PENDING_RATING, State.ARCHIVED),
+            "reply_result": ReplyResult(order.reply_result).label if order.reply_result else "",
+            "rating_label": Rating(appeal.rating).label if appeal.rating else "",
+            "rate_form": (rate_form or forms.RatingForm()) if can_rate else None,
+            "phone_tail": phone_tail,
+            "category_path": forms.category_paths().get(appeal.category.code, appeal.category.name),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def track_detail(request, code: str):
+    phone_tail = request.GET.get("phone_tail", "")
+    appeal, refused = _tracked(request, code, phone_tail)
+    if refused:
+        return refused
+    return _track_page(request, appeal, phone_tail)
+
+
+@require_POST
+def track_rate(request, code: str):
+    phone_tail = request.POST.get("phone_tail", "")
+    appeal, refused = _tracked(request, code, phone_tail)
+    if refused:
+        return refused
+    form = forms.RatingForm(request.POST)
+    if not form.is_valid():
+        return _track_page(request, appeal, phone_tail, rate_form=form, status=400)
+    try:
+        services.appeal_rate(
+            actor=None,
+            appeal=appeal,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+            via="appellant",
+        )
+    except ServiceError as error:
+        _put_error(form, error)
+        appeal.refresh_from_db()
+        appeal.work_order.refresh_from_db()
+        return _track_page(request, appeal, phone_tail, rate_form=form, status=error.status)
+    messages.success(request, _("感谢您的评价！"))
+    url = reverse("track-detail", args=[appeal.tracking_code])
+    return redirect(url + ("?" + urlencode({"phone_tail": phone_tail}) if phone_tail else ""))
+
+
+# -- 3. the staff list ----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    order: object
+    state_label: str
+    state_colour: str
+    supervision_label: str
+    supervision_colour: str
+    deadline: object
+    deadline_label: str
+    overdue: bool
+    warned: bool
+
+
+def _row(order) -> Row:
+    signing = order.state == State.PENDING_SIGN
+    deadline = order.sign_deadline if signing else order.handle_deadline
+    overdue = order.is_overdue or (signing and order.is_sign_overdue)
+    open_clock = order.state in (State.PENDING_SIGN, State.HANDLING, State.SUSPENDED)
+    return Row(
+        order=order,
+        state_label=State(order.state).label,
+        state_colour=STATE_COLOURS.get(order.state, "secondary"),
+        supervision_label=Supervision(order.supervision).label if order.supervision else "",
+        supervision_colour=_supervision_colour(order.supervision),
+        deadline=deadline if open_clock else None,
+        deadline_label=_("签收") if signing else _("办结"),
+        overdue=open_clock and overdue,
+        warned=open_clock and order.is_warned and not overdue,
+    )
+
+
+def _supervision_colour(level: str) -> str:
+    return SUPERVISION_COLOURS.get(level, "secondary") if level else ""
+
+
+@login_required
+@require_GET
+def workorder_list(request):
+    """/workorders/: the inboxes of the person's units, filtered and paginated."""
+    box = request.GET.get("box") or "all"
+    if box not in selectors.INBOXES:
+        raise Http404
+    counts = selectors.inbox_counts(request.user)
+    form = forms.FilterForm(request.GET, user=request.user)
+    orders = selectors.inbox(request.user, box)
+    status = 200
+    if form.is_valid():
+        orders = selectors.apply_filters(orders, form.filters())
+    else:
+        status = 400
+    orders = orders.select_related("category", "region", "grid", "lead_unit").order_by(
+        "-registered_at", "-id"
+    )
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    tabs = [
+        {"box": key, "label": label, "count": counts.get(key), "active": key == box}
+        for key, label in selectors.INBOXES.items()
+    ]
+    return render(
+        request,
+        "workorders/list.html",
+        {
+            "tabs": tabs,
+            "box": box,
+            "form": form,
+            "page": page,
+            "rows": [_row(o) for o in page.object_list],
+            "filtered": any(v for k, v in request.GET.items() if k not in ("box", "page")),
+            "may_register": Actor.of(request.user).may_register(),
+        },
+        status=status,
+    )
+
+
+# -- 4. registration by staff ---------------------------------------------------------------------
+
+
+def _require_registrar(user) -> Actor:
+    actor = Actor.of(user)
+    if not actor.may_register():
+        raise PermissionDenied
+    return actor
+
+
+def _discard_files(names) -> None:
+    """Files stored by a registration that was then rolled back."""
+    for name in names:
+        with contextlib.suppress(OSError):
+            default_storage.delete(name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workorder_new(request):
+    """/workorders/new/: a call or a visit registered by staff; with an answer it is 直办."""
+    actor = _require_registrar(request.user)
+    status = 200
+    if request.method == "POST":
+        form = forms.StaffAppealForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            stored: list[str] = []
+            answering = False
+            try:
+                with transaction.atomic():
+                    registered = services.appeal_register(
+                        actor=request.user,
+                        data=_appeal_input(
+                            data,
+                            channel=data["channel"],
+                            uploads=_uploads(data["photos"]),
+                            occurred_at=data.get("occurred_at"),
+                            people_involved=data.get("people_involved"),
+                            amount_involved=data.get("amount_involved"),
+                        ),
+                        idempotency_key=data.get("key") or "",
+                    )
+                    answer = (data.get("answer") or "").strip()
+                    if answer and registered.created:
+                        stored = [a.file.name for a in registered.appeal.attachment_set.all()]
+                        answering = True
+                        services.workorder_answer_directly(
+                            actor=request.user,
+                            order_id=registered.appeal.work_order_id,
+                            answer=answer,
+                        )
+            except ServiceError as error:
+                _discard_files(stored)
+                if answering and error.field not in form.fields:
+                    form.add_error("answer", error.message)
+                else:
+                    _put_error(form, error)
+                status = error.status
+            else:
+                registered.appeal.work_order.refresh_from_db()
+                _remember_registered(request, registered.appeal, kind="staff")
+                return redirect("workorder-new-done")
+        else:
+            status = 400
+    else:
+        form = forms.StaffAppealForm(user=request.user)
+    context = _form_page_context(form, user=request.user, locate=True)
+    context["may_answer"] = actor.has_role(PHONE_ROLES)
+    return render(request, "workorders/staff_new.html", context, status=status)
+
+
+@login_required
+@require_GET
+def workorder_new_done(request):
+    _require_registrar(request.user)
+    done = _registered(request, "staff")
+    if done is None:
+        return redirect("workorder-new")
+    done["state_label"] = State(done["state"]).label
+    return render(request, "workorders/staff_done.html", {"done": done})
+
+
+# -- 5. the grid worker's report ------------------------------------------------------------------
+
+PHONE_KEY = "workorders.report_phone"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workorder_report(request):
+    """/workorders/report/: a grid worker reports what they found, with position and photo."""
+    _require_registrar(request.user)
+    status = 200
+    if request.method == "POST":
+        form = forms.GridReportForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            phone = (data.get("appellant_phone") or "").strip()
+            data["appellant_name"] = request.user.get_full_name() or request.user.username
+            # Without a phone the report stands for itself: nobody to call back (匿名).
+            data["anonymous"] = not phone
+            try:
+                registered = services.appeal_register(
+                    actor=request.user,
+                    data=_appeal_input(
+                        data, channel=Channel.GRID, uploads=_uploads(data["photos"])
+                    ),
+                    idempotency_key=data.get("key") or "",
+                )
+            except ServiceError as error:
+                _put_error(form, error)
+                status = error.status
+            else:
+                request.session[PHONE_KEY] = phone
+                _remember_registered(request, registered.appeal, kind="report")
+                return redirect("workorder-report-done")
+        else:
+            status = 400
+    else:
+        form = forms.GridReportForm(
+            user=request.user, initial={"appellant_phone": request.session.get(PHONE_KEY, "")}
+        )
+    context = _form_page_context(form, user=request.user, locate=True)
+    return render(request, "workorders/report.html", context, status=status)
+
+
+@login_required
+@require_GET
+def workorder_report_done(request):
+    _require_registrar(request.user)
+    done = _registered(request, "report")
+    if done is None:
+        return redirect("workorder-report")
+    return render(request, "workorders/report_done.html", {"done": done})
+
+
+# -- 6. the detail page and its actions -----------------------------------------------------------
+
+
+def _action_label(action: str) -> str:
+    return Action(action).label if action in Action.values else action
+
+
+def _actor_labels() -> dict:
+    """How the services name actors who are not signed-in people."""
+    return {"public": _("群众（网上提交）"), "appellant": _("诉求人"), "system": _("系统")}
+
+
+def _event_rows(order) -> list[dict]:
+    """The order's history for staff, with the values worth reading from each step."""
+    rows, labels = [], _actor_labels()
+    for event in selectors.timeline(order):
+        if event.action == "appellant.view":
+            continue  # the PIPL view log is audited, not part of the case history
+        after = event.after or {}
+        details = []
+        if after.get("lead_unit_name"):
+            details.append(_("主办：%(unit)s") % {"unit": after["lead_unit_name"]})
+        if after.get("dispatch_unit_name"):
+            details.append(_("上报至：%(unit)s") % {"unit": after["dispatch_unit_name"]})
+        if after.get("reason") in ReturnReason.values:
+            details.append(_("退单理由：%(r)s") % {"r": ReturnReason(after["reason"]).label})
+        if event.action == Action.DECIDE_EXTENSION:
+            details.append(_("批准") if after.get("approved") else _("驳回"))
+        if after.get("days") and event.action == Action.REQUEST_EXTENSION:
+            details.append(_("申请延期 %(n)s 个工作日") % {"n": after["days"]})
+        if event.action == Action.VERIFY:
+            details.append(_("通过") if after.get("accepted") else _("重办"))
+        if event.action == Action.SUPERVISE and after.get("supervision") in Supervision.values:
+            details.append(Supervision(after["supervision"]).label)
+        if after.get("result") in ReplyResult.values:
+            details.append(ReplyResult(after["result"]).label)
+        if after.get("rating") in Rating.values:
+            details.append(Rating(after["rating"]).label)
+        if event.action == Action.MERGE and after.get("into"):
+            details.append(_("并入 %(code)s") % {"code": after["into"]})
+        if event.action == Action.MERGE and after.get("from"):
+            details.append(_("由 %(code)s 并入") % {"code": after["from"]})
+        if event.action == Action.NOTE and after.get("public"):
+            details.append(_("已向群众公开"))
+        text = after.get("text") or after.get("answer") or after.get("comment") or ""
+        actor = (event.actor.get_full_name() or event.actor.username) if event.actor else ""
+        rows.append(
+            {
+                "at": event.created_at,
+                "label": _action_label(event.action),
+                "actor": actor or labels.get(event.actor_label, event.actor_label),
+                "details": details,
+                "text": text,
+                "reason": event.reason,
+            }
+        )
+    return rows
+
+
+ACTION_FORMS = {
+    Action.ANSWER_DIRECTLY: forms.AnswerDirectlyForm,
+    Action.MERGE: forms.MergeForm,
+    Action.DISPATCH: forms.DispatchForm,
+    Action.SIGN: forms.SignForm,
+    Action.RETURN: forms.ReturnForm,
+    Action.REQUEST_EXTENSION: forms.RequestExtensionForm,
+    Action.DECIDE_EXTENSION: forms.DecideExtensionForm,
+    Action.SUSPEND: forms.SuspendForm,
+    Action.RESUME: forms.ResumeForm,
+    Action.NOTE: forms.NoteForm,
+    Action.ESCALATE: forms.EscalateForm,
+    Action.SUPERVISE: forms.SuperviseForm,
+    Action.REPLY: forms.ReplyForm,
+    Action.CO_REPLY: forms.CoReplyForm,
+    Action.VERIFY: forms.VerifyForm,
+    Action.RATE: forms.PhoneRatingForm,
+}
+
+
+def _merge_target(user, order, form) -> int:
+    text = form.cleaned_data["target"].strip().upper()
+    visible = selectors.workorders_visible_to(user)
+    target = visible.filter(code=text).values_list("pk", flat=True).first()
+    if target is None and text.isdigit():
+        target = visible.filter(pk=int(text)).values_list("pk", flat=True).first()
+    if target is None:
+        raise InvalidInput(_("找不到编号为 %(code)s 的工单") % {"code": text}, "target")
+    return target
+
+
+def _perform(action: str, user, order, form) -> str:
+    """Call the service of one action; returns the message shown after it."""
+    data, order_id = form.cleaned_data, order.pk
+    if action == Action.ANSWER_DIRECTLY:
+        services.workorder_answer_directly(actor=user, order_id=order_id, answer=data["answer"])
+        return _("已直接答复，等待回访")
+    if action == Action.MERGE:
+        target = services.workorder_merge(
+            actor=user, order_id=order_id, into_id=_merge_target(user, order, form)
+        )
+        return _("已并入工单 %(code)s") % {"code": target.code}
+    if action == Action.DISPATCH:
+        done = services.workorder_dispatch(
+            actor=user,
+            order_id=order_id,
+            lead_unit_id=data["lead_unit"],
+            co_unit_ids=data["co_units"],
+            note=data["note"],
+            rule_id=form.rule_id(data["lead_unit"]),
+        )
+        return _("已派单至 %(unit)s") % {"unit": done.lead_unit.name}
+    if action == Action.SIGN:
+        services.workorder_sign(actor=user, order_id=order_id)
+        return _("已签收")
+    if action == Action.RETURN:
+        services.workorder_return(
+            actor=user, order_id=order_id, reason=data["reason"], note=data["note"]
+        )
+        return _("已退单")
+    if action == Action.REQUEST_EXTENSION:
+        services.workorder_request_extension(
+            actor=user, order_id=order_id, days=data["days"], reason=data["reason"]
+        )
+        return _("延期申请已提交")
+    if action == Action.DECIDE_EXTENSION:
+        approve = data["decision"] == "approve"
+        services.workorder_decide_extension(
+            actor=user, order_id=order_id, approve=approve, note=data["note"]
+        )
+        return _("已批准延期") if approve else _("已驳回延期申请")
+    if action == Action.SUSPEND:
+        services.workorder_suspend(actor=user, order_id=order_id, reason=data["reason"])
+        return _("工单已挂起")
+    if action == Action.RESUME:
+        services.workorder_resume(actor=user, order_id=order_id, note=data["note"])
+        return _("工单已恢复办理")
+    if action == Action.NOTE:
+        services.workorder_note(
+            actor=user, order_id=order_id, text=data["text"], public=data["public"]
+        )
+        return _("已记录办理情况")
+    if action == Action.ESCALATE:
+        done = services.workorder_escalate(actor=user, order_id=order_id, reason=data["reason"])
+        return _("已上报至 %(unit)s") % {"unit": done.dispatch_unit.name}
+    if action == Action.SUPERVISE:
+        services.workorder_supervise(
+            actor=user, order_id=order_id, level=data["level"], note=data["note"]
+        )
+        return _("已督办")
+    if action == Action.REPLY:
+        services.workorder_reply(
+            actor=user, order_id=order_id, result=data["result"], text=data["text"]
+        )
+        return _("已回复，等待核查")
+    if action == Action.CO_REPLY:
+        services.workorder_co_reply(actor=user, order_id=order_id, text=data["text"])
+        return _("已提交协办意见")
+    if action == Action.VERIFY:
+        accept = data["decision"] == "accept"
+        services.workorder_verify(actor=user, order_id=order_id, accept=accept, note=data["note"])
+        return _("核查通过，等待回访") if accept else _("已退回重办")
+    if action == Action.RATE:
+        appeal = order.appeals.filter(pk=data["appeal"]).first()
+        if appeal is None:
+            raise NotFound(_("诉求不存在"), "appeal")
+        services.appeal_rate(
+            actor=user,
+            appeal=appeal,
+            rating=data["rating"],
+            comment=data["comment"],
+            via="phone",
+        )
+        return _("已登记电话回访结果")
+    raise Http404
+
+
+def _appellants(user, order) -> tuple[list[dict], bool]:
+    """The appellants as this person may see them, and whether any is shown in full."""
+    return selectors.appellants_for(user, order)
+
+
+# The step a person usually takes next; its form is open when the page loads (dispatching
+# counts only for orders waiting for it: on a dispatched order it means re-dispatching, 改派).
+PRIMARY_ACTIONS = [
+    Action.DECIDE_EXTENSION,
+    Action.SIGN,
+    Action.REPLY,
+    Action.CO_REPLY,
+    Action.VERIFY,
+    Action.DECIDE_EXTENSION,
+    Action.RESUME,
+    Action.RATE,
+]
+
+
+def _detail_page(request, order, *, failed: tuple | None = None, status: int = 200):
+    user = request.user
+    allowed = services.allowed_actions(user, order)
+    primary = failed[0] if failed else None
+    if primary is None and order.state == State.PENDING_DISPATCH and Action.DISPATCH in allowed:
+        primary = Action.DISPATCH
+    if primary is None:
+        primary = next((a for a in PRIMARY_ACTIONS if a in allowed), None)
+    if primary is None and len(allowed) == 1:
+        primary = allowed[0]
+    action_forms = []
+    for action in allowed:
+        if failed and failed[0] == action:
+            form = failed[1]
+        else:
+            form = ACTION_FORMS[action](order=order, user=user, action=action)
+        action_forms.append(
+            {
+                "action": action,
+                "label": _("改派")
+                if action == Action.DISPATCH and order.state != State.PENDING_DISPATCH
+                else _action_label(action),
+                "form": form,
+                "open": action == primary,
+            }
+        )
+    appellants, shown = _appellants(user, order)
+    if shown:
+        services.workorder_appellants_viewed(actor=user, order=order)
+    assignments = list(order.assignments.select_related("unit").order_by("assigned_at", "pk"))
+    active = (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED, AssignmentState.REPLIED)
+    co_units = [a for a in assignments if a.role == AssignmentRole.CO and a.state in active]
+    extensions = list(order.extensions.select_related("unit").order_by("requested_at", "pk"))
+    pending_extension = next((e for e in extensions if e.state == ExtensionState.PENDING), None)
+    attachments = list(order.attachments.order_by("pk"))
+    signing = order.state == State.PENDING_SIGN
+    clock = order.state in (State.PENDING_SIGN, State.HANDLING, State.SUSPENDED)
+    geometry = order.grid.geometry if order.grid_id else None
+    point = [order.lat, order.lon] if order.lat is not None and order.lon is not None else None
+    return render(
+        request,
+        "workorders/detail.html",
+        {
+            "order": order,
+            "state_label": State(order.state).label,
+            "state_colour": STATE_COLOURS.get(order.state, "secondary"),
+            "supervision_label": Supervision(order.supervision).label if order.supervision else "",
+            "supervision_colour": _supervision_colour(order.supervision),
+            "category_path": forms.category_paths().get(order.category.code, order.category.name),
+            "appellants": appellants,
+            "assignments": assignments,
+            "co_units": co_units,
+            "extensions": extensions,
+            "pending_extension": pending_extension,
+            "attachments": attachments,
+            "events": _event_rows(order),
+            "action_forms": action_forms,
+            "reply_result": ReplyResult(order.reply_result).label if order.reply_result else "",
+            "sign_overdue": signing and order.is_sign_overdue,
+            "handle_overdue": clock and order.is_overdue,
+            "warned": clock and order.is_warned and not order.is_overdue,
+            "merged_orders": list(order.merged_orders.values_list("pk", "code")),
+            "map_config": _map_config(point=point, geometry=geometry)
+            if point or geometry
+            else None,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def workorder_detail(request, order_id: int):
+    """/workorders/<id>/: everything about one order, and the forms of exactly the actions the
+    person may take on it now."""
+    return _detail_page(request, _order_or_404(request.user, order_id))
+
+
+@login_required
+@require_POST
+def workorder_act(request, order_id: int, action: str):
+    """/workorders/<id>/act/<action>/: one action through its service."""
+    order = _order_or_404(request.user, order_id)
+    if action not in ACTION_FORMS:
+        raise Http404
+    form = ACTION_FORMS[action](request.POST, order=order, user=request.user, action=action)
+    if not form.is_valid():
+        messages.error(request, _("请检查填写的内容。"))
+        return _detail_page(request, order, failed=(action, form), status=400)
+    try:
+        done = _perform(action, request.user, order, form)
+    except ServiceError as error:
+        if isinstance(error, NotFound) and error.field not in form.fields:
+            raise Http404 from None
+        _put_error(form, error)
+        if error.status == 409:
+            messages.error(
+                request,
+                _("工单状态已变化，未执行“%(action)s”：%(message)s")
+                % {"action": _action_label(action), "message": error.message},
+            )
+        else:
+            messages.error(request, error.message)
+        order = _order_or_404(request.user, order_id)
+        return _detail_page(request, order, failed=(action, form), status=error.status)
+    messages.success(request, done)
+    try:
+        selectors.workorder_get_for(request.user, order_id)
+    except NotFound:
+        # e.g. escalated or returned out of this person's reach: back to the inbox
+        return redirect("workorder-list")
+    return redirect("workorder-detail", order_id=order_id)
+
+
+@login_required
+@require_GET
+def attachment(request, attachment_id: int):
+    """/workorders/attachments/<id>/: the file, to those who may see its work order."""
+    item = Attachment.objects.filter(pk=attachment_id).first()
+    if item is None:
+        raise Http404
+    _order_or_404(request.user, item.work_order_id)
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404 from None
+    inline = item.content_type.startswith(("image/", "audio/", "video/")) or (
+        item.content_type == "application/pdf"
+    )
+    response = FileResponse(
+        handle,
+        content_type=item.content_type,
+        as_attachment=not inline,
+        filename=item.original_name or item.file.name.rsplit("/", 1)[-1],
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -104,10 +104,10 @@ def build_workorders(rng: random.Random, people: dict) -> int:
         in_yuehe = grids is yuehe
         grid = rng.choice(first_village if index in village_first else grids)
         lon, lat = _point_in(grid, rng)
-        mine = in_yuehe and index in (6, 12)
-        hotline = index % 3 == 0
+        mine = in_yuehe and index in (6, 12)  # filed by the demo resident on the public page
+        hotline = index % 3 == 0 and not mine
         appeal = services.appeal_register(
-            actor=operator if hotline else None,
+            actor=operator if hotline else (people["resident"] if mine else None),
             data=services.AppealInput(
                 channel=Channel.HOTLINE if hotline else Channel.WEB,
                 nature=nature,

@@ -7,7 +7,7 @@ from shanzhi.org.selectors import grid_people, household_counts_by_grid
 from shanzhi.territory import locate as locator
 from shanzhi.territory import selectors
 from shanzhi.territory.choices import RegionLevel
-from shanzhi.territory.models import Region
+from shanzhi.territory.models import Grid, Region
 
 router = Router(tags=["territory"])
 
@@ -106,9 +106,12 @@ class LocationOut(Schema):
     regions: list[PlaceOut]
 
 
-@router.get("/grids/locate", response=LocationOut, summary="坐标定位网格 · Locate a point")
+@router.get(
+    "/grids/locate", response=LocationOut, auth=None, summary="坐标定位网格 · Locate a point"
+)
 def grids_locate(request, query: Query[LocateQuery]):
-    """The grid and regions holding a WGS84 point; `found` is false when it lies in no grid."""
+    """Public: the grid and regions holding a WGS84 point (the appeal form shows residents
+    where their pin falls); `found` is false when it lies in no grid."""
     location = locator.locate(query.lon, query.lat)
     if location is None:
         return {"found": False, "grid": None, "regions": []}
@@ -161,5 +164,51 @@ def grid_detail(request, code: str):
                 "duty_label": a.get_duty_display(),
             }
             for a in people["assignments"]
+        ],
+    }
+
+
+class OutlineProperties(Schema):
+    code: str
+    name: str
+
+
+class OutlineFeature(Schema):
+    type: str = "Feature"
+    id: str
+    geometry: dict
+    properties: OutlineProperties
+
+
+class OutlineCollection(Schema):
+    type: str = "FeatureCollection"
+    features: list[OutlineFeature]
+
+
+@router.get(
+    "/public/grids",
+    response=OutlineCollection,
+    auth=None,
+    summary="网格轮廓（公开） · Grid outlines, public",
+)
+def public_grid_outlines(request, within: str | None = None):
+    """Public: grid boundaries and names only (no people, no households), so that residents can
+    place a pin on the appeal form even where the map has no base layer."""
+    grids = Grid.objects.order_by("code")
+    if within:
+        region = Region.objects.filter(code=within).first()
+        if region is None:
+            raise FieldError("within", _("区划代码 %(code)s 不存在") % {"code": within})
+        grids = grids.filter(code__startswith=region.prefix)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": code,
+                "geometry": geometry,
+                "properties": {"code": code, "name": name},
+            }
+            for code, name, geometry in grids.values_list("code", "name", "geometry")
         ],
     }

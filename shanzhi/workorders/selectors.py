@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from shanzhi.core.errors import NotFound
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import in_scope, prefix_q
+from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes
 from shanzhi.workorders.access import DISPATCH_ROLES, HANDLER_ROLES, TERRITORIAL_ROLES, Actor
@@ -179,9 +180,12 @@ def appellant_visible(user, order: WorkOrder) -> bool:
 
 
 def timeline(order: WorkOrder, *, public_only: bool = False) -> list[AuditEvent]:
-    """The order's history, read from the audit trail (oldest first)."""
+    """The order's history, read from the audit trail (oldest first): its actions, not the
+    records of who looked at it."""
     events = list(
-        AuditEvent.objects.filter(object_type="workorder", object_id=str(order.pk))
+        AuditEvent.objects.filter(
+            object_type="workorder", object_id=str(order.pk), action__in=Action.values
+        )
         .select_related("actor")
         .order_by("pk")
     )
@@ -250,7 +254,7 @@ def dispatchable_units(order: WorkOrder) -> QuerySet[Unit]:
         codes.add(order.area_code)
     return (
         Unit.objects.filter(region_id__in=codes, is_active=True)
-        .exclude(kind="centre")
+        .exclude(kind__in=[UnitKind.CENTRE, UnitKind.COMMAND_ROOM])  # they triage, not handle
         .select_related("region")
         .order_by("-region_id", "kind", "name")
     )
@@ -283,7 +287,7 @@ def appellants_for(user, order: WorkOrder) -> tuple[list[dict], bool]:
 
     full = appellant_visible(user, order)
     rows = []
-    for appeal in order.appeals.order_by("pk"):
+    for appeal in order.appeals.select_related("submitted_by").order_by("pk"):
         if full:
             name, phone = appeal.appellant_name, appeal.appellant_phone
         elif appeal.confidential:
@@ -293,3 +297,14 @@ def appellants_for(user, order: WorkOrder) -> tuple[list[dict], bool]:
         rows.append({"appeal": appeal, "name": name, "phone": phone})
     shown = full and any(r["name"] or r["phone"] for r in rows)
     return rows, shown
+
+
+def appeals_submitted_by(user, *, limit: int = 20) -> list[Appeal]:
+    """What a person raised themselves on the public pages while signed in, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Appeal.objects.filter(submitted_by=user, channel__in=["web", "wechat"])
+        .select_related("work_order")
+        .order_by("-created_at", "-pk")[:limit]
+    )

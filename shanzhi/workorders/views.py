@@ -3,16 +3,13 @@
 attachment download. Every rule lives in the services and selectors; these pages only translate
 between the browser and them, and put a refusal back next to the field it concerns."""
 
-import contextlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Max, Min
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -21,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shanzhi.core import throttle
 from shanzhi.core.errors import InvalidInput, NotFound, ServiceError
 from shanzhi.territory.choices import RegionLevel
 from shanzhi.territory.models import Grid, Region
@@ -143,7 +141,7 @@ def _appeal_input(data: dict, *, channel: str, uploads, **extra) -> services.App
     )
 
 
-def _form_page_context(form, *, user=None, locate: bool = False) -> dict:
+def _form_page_context(form, *, user=None) -> dict:
     territory = _territory_view(user)
     return {
         "form": form,
@@ -154,8 +152,10 @@ def _form_page_context(form, *, user=None, locate: bool = False) -> dict:
             latId=form["lat"].id_for_label,
             bounds=territory["bounds"],
             places=territory["places"],
-            locateUrl=reverse("api:grids_locate") if locate else "",
-            gridsUrl=reverse("api:grids") if user is not None else "",
+            locateUrl=reverse("api:grids_locate"),
+            gridsUrl=reverse("api:grids")
+            if user is not None
+            else reverse("api:public_grid_outlines"),
         ),
     }
 
@@ -214,8 +214,17 @@ def track(request):
     return redirect(url + ("?" + urlencode({"phone_tail": tail}) if tail else ""))
 
 
+TRACK_LIMIT_PER_MINUTE = 30
+
+
 def _tracked(request, code: str, phone_tail: str):
-    """The appeal, or the tracking form with one message for a wrong code and a wrong phone."""
+    """The appeal, or the tracking form with one message for a wrong code and a wrong phone.
+    Lookups are limited per address, so phone tails cannot be guessed at speed."""
+    if not throttle.allow(request, "track", limit=TRACK_LIMIT_PER_MINUTE, seconds=60):
+        form = forms.TrackForm({"code": code[:16].replace("\x00", ""), "phone_tail": ""})
+        form.is_valid()
+        form.add_error(None, _("查询过于频繁，请一分钟后再试"))
+        return None, render(request, "workorders/track.html", {"form": form}, status=429)
     try:
         if not (code.isascii() and code.isalnum() and len(code) <= 16):
             raise NotFound(_("查询码或手机号后四位不正确"))  # never sent to the database
@@ -401,13 +410,6 @@ def _require_registrar(user) -> Actor:
     return actor
 
 
-def _discard_files(names) -> None:
-    """Files stored by a registration that was then rolled back."""
-    for name in names:
-        with contextlib.suppress(OSError):
-            default_storage.delete(name)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def workorder_new(request):
@@ -418,34 +420,24 @@ def workorder_new(request):
         form = forms.StaffAppealForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
-            stored: list[str] = []
-            answering = False
+            answer = (data.get("answer") or "").strip()
             try:
-                with transaction.atomic():
-                    registered = services.appeal_register(
-                        actor=request.user,
-                        data=_appeal_input(
-                            data,
-                            channel=data["channel"],
-                            uploads=_uploads(data["photos"]),
-                            occurred_at=data.get("occurred_at"),
-                            people_involved=data.get("people_involved"),
-                            amount_involved=data.get("amount_involved"),
-                        ),
-                        idempotency_key=data.get("key") or "",
-                    )
-                    answer = (data.get("answer") or "").strip()
-                    if answer and registered.created:
-                        stored = [a.file.name for a in registered.appeal.attachment_set.all()]
-                        answering = True
-                        services.workorder_answer_directly(
-                            actor=request.user,
-                            order_id=registered.appeal.work_order_id,
-                            answer=answer,
-                        )
+                registered = services.appeal_register(
+                    actor=request.user,
+                    data=_appeal_input(
+                        data,
+                        channel=data["channel"],
+                        uploads=_uploads(data["photos"]),
+                        occurred_at=data.get("occurred_at"),
+                        people_involved=data.get("people_involved"),
+                        amount_involved=data.get("amount_involved"),
+                    ),
+                    idempotency_key=data.get("key") or "",
+                    direct_answer=answer,
+                )
             except ServiceError as error:
-                _discard_files(stored)
-                if answering and error.field not in form.fields:
+                # A refusal without a field comes from the answer (直办 not allowed here).
+                if answer and error.field not in form.fields:
                     form.add_error("answer", error.message)
                 else:
                     _put_error(form, error)
@@ -458,7 +450,7 @@ def workorder_new(request):
             status = 400
     else:
         form = forms.StaffAppealForm(user=request.user)
-    context = _form_page_context(form, user=request.user, locate=True)
+    context = _form_page_context(form, user=request.user)
     context["may_answer"] = actor.has_role(PHONE_ROLES)
     return render(request, "workorders/staff_new.html", context, status=status)
 
@@ -490,9 +482,6 @@ def workorder_report(request):
         if form.is_valid():
             data = dict(form.cleaned_data)
             phone = (data.get("appellant_phone") or "").strip()
-            data["appellant_name"] = request.user.get_full_name() or request.user.username
-            # Without a phone the report stands for itself: nobody to call back (匿名).
-            data["anonymous"] = not phone
             try:
                 registered = services.appeal_register(
                     actor=request.user,
@@ -514,7 +503,7 @@ def workorder_report(request):
         form = forms.GridReportForm(
             user=request.user, initial={"appellant_phone": request.session.get(PHONE_KEY, "")}
         )
-    context = _form_page_context(form, user=request.user, locate=True)
+    context = _form_page_context(form, user=request.user)
     return render(request, "workorders/report.html", context, status=status)
 
 

@@ -186,7 +186,9 @@ def workorder_dispatch(
         if any(u not in units for u in co_ids):
             raise InvalidInput(_("协办单位不存在"), "co_units")
         for unit in [lead, *(units[u] for u in co_ids)]:
-            if unit.kind in (UnitKind.CENTRE,) or not _unit_covers(unit, order.area_code):
+            if unit.kind in (UnitKind.CENTRE, UnitKind.COMMAND_ROOM) or not _unit_covers(
+                unit, order.area_code
+            ):
                 raise InvalidInput(
                     _("%(unit)s 不能承办该区域的工单") % {"unit": unit.name},
                     "lead_unit" if unit is lead else "co_units",

@@ -2,6 +2,7 @@
 consultation on the spot (直办); a dispatcher folds duplicates into one work order (合并)."""
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -33,9 +34,11 @@ from shanzhi.workorders.choices import (
 )
 from shanzhi.workorders.models import Appeal, Attachment, Category, WorkOrder
 
+PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.WECHAT, Channel.API})
 CONTENT_MAX = 4000
 TITLE_MAX = 200
 MAX_FILES = 9
+logger = logging.getLogger(__name__)
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
 PHONE_RE = re.compile(r"^(\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$")
 
@@ -103,7 +106,8 @@ def check_uploads(uploads: list[Upload]) -> list[tuple[Upload, tuple[str, str, s
     return checked
 
 
-def _store(checked, *, order, appeal, actor_user) -> None:
+def _store(checked, *, order, appeal, actor_user, stored: list[str]) -> None:
+    """Save the files; their names go into `stored` so a failed registration can remove them."""
     for upload, (content_type, kind, ext) in checked:
         digest = hashlib.sha256()
         upload.file.seek(0)
@@ -122,6 +126,7 @@ def _store(checked, *, order, appeal, actor_user) -> None:
             created_at=timezone.now(),
         )
         attachment.file.save(f"{secrets.token_hex(16)}.{ext}", File(upload.file), save=False)
+        stored.append(attachment.file.name)
         attachment.save()
 
 
@@ -203,7 +208,9 @@ def _clean(data: AppealInput) -> dict:
     name = (data.appellant_name or "").strip()
     if len(name) > 50:
         raise InvalidInput(_("姓名不能超过 50 字"), "appellant_name")
-    if not data.anonymous and not phone:
+    # The public must leave a phone (to be answered and to follow the appeal) or choose to stay
+    # anonymous; staff registering a call, a visit or their own finding need not.
+    if data.channel in PUBLIC_CHANNELS and not data.anonymous and not phone:
         raise InvalidInput(_("请留下联系电话，或选择匿名反映"), "appellant_phone")
     if data.people_involved is not None and not 0 <= int(data.people_involved) <= 1_000_000:
         raise InvalidInput(_("涉及人数不合理"), "people_involved")
@@ -265,10 +272,14 @@ class Registered:
     created: bool
 
 
-def appeal_register(*, actor, data: AppealInput, idempotency_key: str = "") -> Registered:
+def appeal_register(
+    *, actor, data: AppealInput, idempotency_key: str = "", direct_answer: str = ""
+) -> Registered:
     """Register an appeal from any channel as a new work order, waiting for dispatch. Staff and
     API clients are `actor` users; a resident on the public page registers with actor None.
-    With an idempotency key, a retry returns the first result and creates nothing."""
+    With an idempotency key, a retry returns the first result and creates nothing. With a
+    direct answer the operator answers it on the spot (直办) in the same transaction: if that is
+    refused, nothing is registered. A grid worker's report is signed with their own name."""
     user = actor if getattr(actor, "is_authenticated", False) else None
     key = (idempotency_key or "").strip()
     if len(key) > 128:
@@ -281,9 +292,12 @@ def appeal_register(*, actor, data: AppealInput, idempotency_key: str = "") -> R
         user is None or not Actor.of(user).may_register()
     ):
         raise Forbidden(_("只有受理人员可以登记该渠道的诉求"), "channel")
+    if data.channel == Channel.GRID and not data.appellant_name and user is not None:
+        data.appellant_name = user.get_full_name() or user.get_username()
     cleaned = _clean(data)
     checked = check_uploads(data.uploads)
     now = timezone.now()
+    stored: list[str] = []
     try:
         with transaction.atomic():
             order = WorkOrder.objects.create(
@@ -329,7 +343,7 @@ def appeal_register(*, actor, data: AppealInput, idempotency_key: str = "") -> R
                 idempotency_key=key if user is not None else "",
                 created_at=now,
             )
-            _store(checked, order=order, appeal=appeal, actor_user=user)
+            _store(checked, order=order, appeal=appeal, actor_user=user, stored=stored)
             audit_record(
                 actor=user or "public",
                 action=Action.REGISTER,
@@ -366,10 +380,28 @@ def appeal_register(*, actor, data: AppealInput, idempotency_key: str = "") -> R
                     object_id=str(order.pk),
                 )
             )
+            if direct_answer:
+                from shanzhi.workorders.services.handling import workorder_answer_directly
+
+                workorder_answer_directly(actor=actor, order_id=order.pk, answer=direct_answer)
     except IntegrityError:
+        _discard(stored)
         # Two retries with the same key raced; the other one won.
         existing = Appeal.objects.filter(submitted_by=user, idempotency_key=key).first()
         if key and existing is not None:
             return Registered(existing, created=False)
         raise
+    except BaseException:
+        _discard(stored)  # the rows are rolled back; the files must go too
+        raise
     return Registered(appeal, created=True)
+
+
+def _discard(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("could not remove %s after a failed registration", name)

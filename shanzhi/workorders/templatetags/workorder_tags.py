@@ -8,8 +8,7 @@ from django.utils.http import urlencode
 from shanzhi.org.choices import SCOPED_ROLES, Role
 from shanzhi.workorders import selectors
 from shanzhi.workorders.access import Actor
-from shanzhi.workorders.choices import STATE_COLOURS, Channel, State
-from shanzhi.workorders.models import Appeal
+from shanzhi.workorders.choices import STATE_COLOURS, State
 
 register = template.Library()
 
@@ -39,13 +38,7 @@ def workorder_home(user) -> dict:
     if not resident and inboxes is not None:
         return {"inboxes": inboxes, "appeals": None}
     appeals = []
-    # What the person raised themselves on the public form while signed in (not what staff
-    # registered for callers).
-    mine = (
-        Appeal.objects.filter(submitted_by=user, channel=Channel.WEB)
-        .select_related("work_order")
-        .order_by("-created_at", "-pk")[:MY_APPEALS_SHOWN]
-    )
+    mine = selectors.appeals_submitted_by(user, limit=MY_APPEALS_SHOWN)
     for appeal in mine:
         url = reverse("track-detail", args=[appeal.tracking_code])
         if appeal.appellant_phone:

@@ -4,8 +4,8 @@ re-handling after verification or a dissatisfied rating, supervision."""
 import pytest
 
 from shanzhi.org.models import Unit
-from shanzhi.workorders.models import Assignment, WorkOrder
-from shanzhi.workorders.tests.helpers import NEIGHBOURS, act, post, register
+from shanzhi.workorders.models import Appeal, Assignment, WorkOrder
+from shanzhi.workorders.tests.helpers import NEIGHBOURS, act, point_in, post, register
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +241,82 @@ def test_supervision_by_a_leader(client_as, dispatched, outbox, django_capture_o
         act(client_as("department"), dispatched, "supervise", {"level": "red", "note": "x"})[0]
         == 403
     )
+
+
+def test_a_grid_report_is_signed_by_the_grid_worker(client_as):
+    status, body = post(
+        client_as("gridworker"),
+        "/api/v1/appeals",
+        {
+            "channel": "grid",
+            "nature": "report",
+            "category": "010102",
+            "content": "楼道堆放杂物",
+            "lon": point_in("330502001001001")[0],
+            "lat": point_in("330502001001001")[1],
+        },
+    )
+    assert status == 201, body
+    appeal = Appeal.objects.get(tracking_code=body["tracking_code"])
+    assert (appeal.appellant_name, appeal.appellant_phone, appeal.anonymous) == (
+        "李建国",
+        "",
+        False,
+    )
+
+
+def test_a_refused_direct_answer_registers_nothing_and_keeps_no_file(
+    client_as, user_named, table_counts, settings, tmp_path
+):
+    import io
+
+    from shanzhi.core.errors import Conflict
+    from shanzhi.workorders import services
+
+    settings.MEDIA_ROOT = tmp_path
+    counts = table_counts()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    lon, lat = point_in()
+    with pytest.raises(Conflict):
+        services.appeal_register(
+            actor=user_named("operator"),
+            direct_answer="已答复",
+            data=services.AppealInput(
+                channel="hotline",
+                nature="complaint",
+                category_code="010301",
+                content="投诉不能直办",
+                lon=lon,
+                lat=lat,
+                appellant_phone="13812345678",
+                uploads=[services.Upload("p.png", io.BytesIO(png), len(png))],
+            ),
+        )
+    assert table_counts() == counts
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_the_timeline_holds_actions_not_views(client_as):
+    from shanzhi.workorders.selectors import timeline
+
+    created = register(client_as("operator"))
+    dispatcher = client_as("dispatcher")
+    dispatcher.get(f"/api/v1/workorders/{created['work_order_id']}")  # logs appellant.view
+    order = WorkOrder.objects.get(pk=created["work_order_id"])
+    assert [e.action for e in timeline(order)] == ["register"]
+
+
+def test_public_grid_outlines_and_locate_need_no_login(client):
+    outlines = client.get("/api/v1/public/grids?within=330502001000").json()
+    assert len(outlines["features"]) == 15
+    assert set(outlines["features"][0]["properties"]) == {"code", "name"}
+    lon, lat = point_in()
+    located = client.get(f"/api/v1/grids/locate?lon={lon}&lat={lat}").json()
+    assert located["grid"]["code"] == "330502001002001"
+    assert client.get("/api/v1/public/grids?within=1").status_code == 400
+
+
+def test_tracking_lookups_are_limited_per_address(client):
+    for _ in range(30):
+        assert client.get("/track/SNOSUCHCODE/?phone_tail=1234").status_code == 404
+    assert client.get("/track/SNOSUCHCODE/?phone_tail=1234").status_code == 429

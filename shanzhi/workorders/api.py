@@ -480,12 +480,22 @@ ACTION_ROUTES = []
 
 
 def action(name: str, schema, summary: str):
-    """Register POST /workorders/{id}/actions/<name> with its body schema."""
+    """Register POST /workorders/{id}/actions/<name> with its body schema. An `If-Match`
+    header with the order's `version` makes the action refuse (409) an order changed since."""
 
     def wrap(handler):
-        def endpoint(request, order_id: int, payload: schema):  # type: ignore[valid-type]
+        def endpoint(
+            request,
+            order_id: int,
+            payload: schema,  # type: ignore[valid-type]
+            if_match: str = Header("", alias="If-Match"),
+        ):
             _visible(request, order_id)  # not visible → the same 404 as missing
-            handler(request, order_id, payload)
+            seen = if_match.strip().strip('"')
+            if seen and not seen.isdigit():
+                raise InvalidInput(_("If-Match 须为工单的版本号"), "If-Match")
+            with services.expecting_version(int(seen) if seen else None):
+                handler(request, order_id, payload)
             return _done(request, order_id)
 
         endpoint.__name__ = f"workorder_action_{name}"

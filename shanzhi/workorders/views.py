@@ -802,7 +802,9 @@ def workorder_act(request, order_id: int, action: str):
         messages.error(request, _("请检查填写的内容。"))
         return _detail_page(request, order, failed=(action, form), status=400)
     try:
-        done = _perform(action, request.user, order, form)
+        seen = request.POST.get("version", "")
+        with services.expecting_version(int(seen) if seen.isdigit() else None):
+            done = _perform(action, request.user, order, form)
     except ServiceError as error:
         if isinstance(error, NotFound) and error.field not in form.fields:
             raise Http404 from None

@@ -1,5 +1,6 @@
 """Every write to appeals and work orders. Views, API, CLI and tasks only call these."""
 
+from shanzhi.workorders.services.base import expecting_version
 from shanzhi.workorders.services.deadlines import deadlines_sweep
 from shanzhi.workorders.services.guards import GUARDS, allowed_actions
 from shanzhi.workorders.services.handling import (
@@ -32,6 +33,7 @@ __all__ = [
     "appeal_rate",
     "appeal_register",
     "deadlines_sweep",
+    "expecting_version",
     "workorder_answer_directly",
     "workorder_appellants_viewed",
     "workorder_co_reply",

@@ -1,5 +1,7 @@
 """What every work-order action shares: locking the row, guards, saving with an audit event."""
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
 
 from django.db.models import F
@@ -11,6 +13,31 @@ from shanzhi.core.services import audit_record
 from shanzhi.workorders.access import Actor
 from shanzhi.workorders.choices import AssignmentRole, AssignmentState, ExtensionState, State
 from shanzhi.workorders.models import Assignment, ExtensionRequest, WorkOrder
+
+# The version of the order the person was looking at when they acted (a page or an API
+# client's If-Match). Set with `expecting_version`; actions refuse a newer order with 409.
+_expected_version: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "expected_version", default=None
+)
+
+
+@contextlib.contextmanager
+def expecting_version(version: int | None):
+    token = _expected_version.set(version)
+    try:
+        yield
+    finally:
+        _expected_version.reset(token)
+
+
+def check_version(order: WorkOrder) -> None:
+    expected = _expected_version.get()
+    if expected is not None and expected != order.version:
+        raise Conflict(
+            _("工单在您查看之后已被他人更新（第 %(seen)s 版 → 第 %(now)s 版），请刷新后再操作")
+            % {"seen": expected, "now": order.version}
+        )
+
 
 ACTIVE_ASSIGNMENT = (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED, AssignmentState.REPLIED)
 

@@ -7,7 +7,13 @@ from django.utils.translation import gettext as _
 from shanzhi.core.errors import Conflict, ServiceError
 from shanzhi.workorders.choices import CLOSED_STATES, DIRECT_ANSWER_NATURES, Action, State
 from shanzhi.workorders.models import WorkOrder
-from shanzhi.workorders.services.base import Context, lock, require, require_state
+from shanzhi.workorders.services.base import (
+    Context,
+    check_version,
+    lock,
+    require,
+    require_state,
+)
 
 
 def guard_answer_directly(ctx: Context) -> None:
@@ -117,4 +123,5 @@ def begin(order_id, user, action: str) -> Context:
     """Lock the order and check the action's guard: the first step of every action."""
     ctx = Context.load(lock(order_id), user)
     GUARDS[action](ctx)
+    check_version(ctx.order)
     return ctx

@@ -2,6 +2,8 @@
 input → 400/422 naming the field. Every refusal leaves the order, its history and the other
 tables exactly as they were."""
 
+import json
+
 import pytest
 
 from shanzhi.org.models import Unit
@@ -131,3 +133,37 @@ def test_markup_is_stored_as_given(client_as):
     created = register(client_as("operator"), content=text, title="<b>标题</b>")
     order = WorkOrder.objects.get(pk=created["work_order_id"])
     assert (order.content, order.title) == (text, "<b>标题</b>")
+
+
+def test_acting_on_a_stale_view_is_a_conflict(client_as, order_id):
+    """Someone else changed the order after the page (or API client) read it: 409, no change."""
+    dispatcher = client_as("dispatcher")
+    housing = Unit.objects.get(name="吴兴区住房和城乡建设局")
+    seen = WorkOrder.objects.get(pk=order_id).version
+    client_as("commander").post(
+        f"/api/v1/workorders/{order_id}/actions/supervise",
+        json.dumps({"level": "yellow", "note": "加快办理"}),
+        content_type="application/json",
+    )
+    before = snapshot(order_id)
+    response = dispatcher.post(
+        f"/api/v1/workorders/{order_id}/actions/dispatch",
+        json.dumps({"lead_unit": housing.pk}),
+        content_type="application/json",
+        HTTP_IF_MATCH=str(seen),
+    )
+    assert response.status_code == 409 and "请刷新" in response.json()["detail"]
+    assert snapshot(order_id) == before
+    # The console page sends the version it showed, too.
+    page = dispatcher.post(
+        f"/workorders/{order_id}/act/dispatch/", {"lead_unit": housing.pk, "version": seen}
+    )
+    assert page.status_code == 409 and snapshot(order_id) == before
+    fresh = WorkOrder.objects.get(pk=order_id).version
+    response = dispatcher.post(
+        f"/api/v1/workorders/{order_id}/actions/dispatch",
+        json.dumps({"lead_unit": housing.pk}),
+        content_type="application/json",
+        HTTP_IF_MATCH=f'"{fresh}"',
+    )
+    assert response.status_code == 200

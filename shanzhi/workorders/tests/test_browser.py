@@ -47,6 +47,11 @@ def browser():
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+        # ORM calls made while Playwright's loop runs get connections of their own context;
+        # close them, or PostgreSQL keeps a session and the test database cannot be dropped.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture

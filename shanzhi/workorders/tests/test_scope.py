@@ -36,7 +36,9 @@ def test_searching_for_another_townships_order_finds_nothing(client_as, yuehe_or
     code = order.appeals.first().tracking_code
     for text in (order.code, code, order.title):
         assert dispatcher.get(f"/api/v1/workorders?text={text}").json()["items"], text
-        assert outsider.get(f"/api/v1/workorders?text={text}").json()["items"] == [], text
+        found = outsider.get(f"/api/v1/workorders?text={text}").json()["items"]
+        assert order.pk not in [i["id"] for i in found], text
+        assert not [i for i in found if i["area_code"].startswith(YUEHE)], text
         assert (
             f"/workorders/{order.pk}/"
             not in outsider.get(f"/workorders/?text={text}").content.decode()

@@ -82,11 +82,14 @@ def _fresh_caches():
     """Process-wide caches must not carry rows from a rolled-back test into the next one."""
     from django.core.cache import cache
 
-    from shanzhi.core import workdays
+    from shanzhi.core import memo, workdays
+    from shanzhi.core.services import forget_tokens
     from shanzhi.territory import locate
 
     workdays.clear_cache()
     locate.invalidate()
+    memo.clear_all()
+    forget_tokens()
     cache.clear()  # API throttles count in the cache
     yield
     workdays.clear_cache()

@@ -1,9 +1,11 @@
 """Writes of the core app: the audit trail, API tokens and the working-day calendar."""
 
+import copy
 import datetime
 import hashlib
 import json
 import secrets
+import time
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -56,12 +58,15 @@ def audit_record(
     reason: str = "",
 ) -> AuditEvent:
     """Append one event to the chain. Call it inside the transaction of the change it records:
-    the head row is locked until that transaction ends, so events are chained in commit order."""
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    the head row is locked until that transaction ends, so events are chained in commit order.
+    Under that lock the next id is known, so the event is written once, hash included (three
+    statements: lock the head, insert, move the head)."""
+    with transaction.atomic(savepoint=False):
+        head = _locked_head()
         user = actor if getattr(actor, "is_authenticated", False) else None
         now = timezone.now()
-        event = AuditEvent.objects.create(
+        event = AuditEvent(
+            pk=head.last_event_id + 1,
             # Milliseconds: Django's JSON serialisation keeps no more, so the chain survives a
             # dumpdata/loaddata move between databases.
             created_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
@@ -75,14 +80,19 @@ def audit_record(
             reason=reason or "",
             request_id=current_request_id.get(),
             prev_hash=head.last_hash,
-            hash=secrets.token_hex(32),  # placeholder until the id is known
         )
         event.hash = audit_hash(event)
-        event.save(update_fields=["hash"])
-        head.last_event_id = event.pk
-        head.last_hash = event.hash
-        head.save(update_fields=["last_event_id", "last_hash"])
+        event.save(force_insert=True)
+        AuditChainHead.objects.filter(pk=1).update(last_event_id=event.pk, last_hash=event.hash)
     return event
+
+
+def _locked_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # a flushed database; migrations create the row
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
 
 
 def api_token_create(*, user, name: str = "", actor=None) -> str:
@@ -105,9 +115,19 @@ def api_token_create(*, user, name: str = "", actor=None) -> str:
     return token
 
 
+# Recently seen tokens: digest → (valid until, user). Machine clients send one request after
+# another with the same token; a revoked token keeps working at most this long in the other
+# processes (in the revoking process, at once).
+TOKEN_MEMORY_SECONDS = 30
+_recent_tokens: dict[str, tuple[float, object]] = {}
+
+
 def api_token_authenticate(token: str):
     """The user a bearer token belongs to, or None. Records when the token was last used."""
     digest = hashlib.sha256(token.encode()).hexdigest()
+    seen = _recent_tokens.get(digest)
+    if seen is not None and seen[0] > time.monotonic():
+        return copy.copy(seen[1])  # each request gets its own user object
     row = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=digest, revoked=False, user__is_active=True)
@@ -118,7 +138,14 @@ def api_token_authenticate(token: str):
     now = timezone.now()
     if row.last_used_at is None or now - row.last_used_at > datetime.timedelta(minutes=5):
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    if len(_recent_tokens) > 10_000:
+        _recent_tokens.clear()
+    _recent_tokens[digest] = (time.monotonic() + TOKEN_MEMORY_SECONDS, copy.copy(row.user))
     return row.user
+
+
+def forget_tokens() -> None:
+    _recent_tokens.clear()
 
 
 def calendar_day_set(
@@ -210,6 +237,7 @@ def calendar_seed_from_package(*, actor="system") -> int:
 def api_token_revoke(*, actor, token_id: int) -> None:
     with transaction.atomic():
         updated = ApiToken.objects.filter(pk=token_id, revoked=False).update(revoked=True)
+        transaction.on_commit(forget_tokens)
         if updated:
             audit_record(
                 actor=actor,

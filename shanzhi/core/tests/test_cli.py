@@ -8,7 +8,9 @@ from shanzhi.core.models import ApiToken, AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-def test_token_create_prints_a_token_that_opens_the_api(capsys, client):
+def test_token_create_prints_a_token_that_opens_the_api(
+    capsys, client, django_capture_on_commit_callbacks
+):
     assert main(["token", "create", "dispatcher", "--name", "测试"]) == 0
     token = capsys.readouterr().out.strip()
     assert token.startswith("sz_") and len(token) > 40
@@ -17,8 +19,10 @@ def test_token_create_prints_a_token_that_opens_the_api(capsys, client):
     assert AuditEvent.objects.filter(action="api_token.create", object_id=str(row.pk)).exists()
     response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert (response.status_code, response.json()["username"]) == (200, "dispatcher")
-    row.revoked = True
-    row.save()
+    from shanzhi.core.services import api_token_revoke
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api_token_revoke(actor="test", token_id=row.pk)
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
 
 

@@ -53,6 +53,9 @@ def category_save(
         category.description, category.keywords = description, keywords
         category.is_active, category.sort = is_active, sort
         category.save()
+        from shanzhi.workorders.services.intake import active_categories
+
+        transaction.on_commit(active_categories.clear)
         audit_record(
             actor=actor,
             action="category.update" if before else "category.create",

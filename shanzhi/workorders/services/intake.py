@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import Forbidden, InvalidInput, PayloadTooLarge
+from shanzhi.core.memo import Memo
 from shanzhi.core.notify import Message, notify
 from shanzhi.core.services import audit_record
 from shanzhi.org.choices import UnitKind
@@ -22,7 +23,7 @@ from shanzhi.org.models import Unit
 from shanzhi.territory import locate
 from shanzhi.territory.choices import RegionLevel, ancestor_codes, level_of_code
 from shanzhi.territory.geo import GeometryError, check_lon_lat
-from shanzhi.territory.models import Grid, Region
+from shanzhi.territory.models import Region
 from shanzhi.workorders.access import Actor
 from shanzhi.workorders.choices import (
     Action,
@@ -130,30 +131,61 @@ def _store(checked, *, order, appeal, actor_user, stored: list[str]) -> None:
         attachment.save()
 
 
-def new_code(prefix: str, model, field_name: str) -> str:
-    """A code of date and random letters, unique in its table, easy to read out on the phone."""
+def new_code(prefix: str) -> str:
+    """The date and seven random letters, easy to read out on the phone. 32⁷ codes a day make a
+    clash very rare; the unique constraint catches it and the registration is simply retried."""
     today = timezone.localdate().strftime("%y%m%d")
-    while True:
-        code = prefix + today + "".join(secrets.choice(CODE_ALPHABET) for _ in range(5))
-        if not model.objects.filter(**{field_name: code}).exists():
-            return code
+    return prefix + today + "".join(secrets.choice(CODE_ALPHABET) for _ in range(7))
 
 
-def dispatch_unit_for(area_code: str) -> Unit:
+def _code_clash(error: IntegrityError) -> bool:
+    text = str(error)
+    return "code" in text and "idempotency" not in text
+
+
+def dispatch_unit_id_for(area_code: str) -> int:
     """The unit that triages matters of an area: the township's command room, else the nearest
     governance centre above it (小事不出村、大事不出镇: triage starts at the township)."""
     chain = ([area_code] if len(area_code) == 12 else []) + ancestor_codes(area_code)
-    chain = [code for code in chain if level_of_code(code) != RegionLevel.VILLAGE]
-    found: dict[str, Unit] = {}
-    for unit in Unit.objects.filter(
-        region_id__in=chain, kind__in=(UnitKind.COMMAND_ROOM, UnitKind.CENTRE), is_active=True
-    ):
-        if unit.region_id not in found or unit.kind == UnitKind.COMMAND_ROOM:
-            found[unit.region_id] = unit
+    units = triage_units.get()
     for code in chain:
-        if code in found:
-            return found[code]
+        if level_of_code(code) != RegionLevel.VILLAGE and code in units:
+            return units[code][0]
     raise InvalidInput(_("该区域没有负责分拨的单位，请联系管理员"), "region")
+
+
+def dispatch_unit_for(area_code: str) -> Unit:
+    return Unit.objects.select_related("region").get(pk=dispatch_unit_id_for(area_code))
+
+
+@dataclass(frozen=True)
+class CachedCategory:
+    pk: int
+    code: str
+    is_branch: bool  # has active children: appeals go under its leaves
+
+
+def _load_categories() -> dict[str, CachedCategory]:
+    rows = list(Category.objects.filter(is_active=True).values_list("pk", "code", "parent_id"))
+    parents = {parent for _pk, _code, parent in rows}
+    return {code: CachedCategory(pk, code, pk in parents) for pk, code, _parent in rows}
+
+
+active_categories = Memo(_load_categories, seconds=30)
+
+
+def _load_triage_units() -> dict[str, tuple[int, str]]:
+    """region code → (unit id, kind) of the 综合指挥室 or 社会治理中心 there."""
+    found: dict[str, tuple[int, str]] = {}
+    for pk, region, kind in Unit.objects.filter(
+        kind__in=(UnitKind.COMMAND_ROOM, UnitKind.CENTRE), is_active=True
+    ).values_list("pk", "region_id", "kind"):
+        if region not in found or kind == UnitKind.COMMAND_ROOM:
+            found[region] = (pk, kind)
+    return found
+
+
+triage_units = Memo(_load_triage_units, seconds=30)
 
 
 @dataclass
@@ -187,10 +219,10 @@ def _clean(data: AppealInput) -> dict:
         raise InvalidInput(_("未知的诉求性质"), "nature")
     if data.urgency not in Urgency.values:
         raise InvalidInput(_("未知的紧急程度"), "urgency")
-    category = Category.objects.filter(code=data.category_code, is_active=True).first()
+    category = active_categories.get().get(data.category_code)
     if category is None:
         raise InvalidInput(_("事项分类不存在"), "category")
-    if category.children.filter(is_active=True).exists():
+    if category.is_branch:
         raise InvalidInput(_("请选择最细一级的事项分类"), "category")
     content = (data.content or "").strip()
     if not content:
@@ -223,7 +255,7 @@ def _clean(data: AppealInput) -> dict:
         if not amount.is_finite() or not 0 <= amount < Decimal("1e12"):
             raise InvalidInput(_("涉及金额不合理"), "amount_involved")
 
-    grid = region = None
+    grid_code = region_code = ""
     lon = lat = None
     if data.lon is not None or data.lat is not None:
         if data.lon is None or data.lat is None:
@@ -234,9 +266,8 @@ def _clean(data: AppealInput) -> dict:
             raise InvalidInput(str(error), "lon") from None
         place = locate.locate(lon, lat)
         if place is not None:
-            grid = Grid.objects.select_related("village").get(code=place.grid.code)
-            region = grid.village
-    if grid is None:
+            grid_code, region_code = place.grid.code, place.grid.code[:12]
+    if not grid_code:
         if data.region_code:
             region = Region.objects.filter(code=data.region_code).first()
             if region is None:
@@ -245,11 +276,12 @@ def _clean(data: AppealInput) -> dict:
                 )
             if region.level not in ("township", "village", "county"):
                 raise InvalidInput(_("请选择县区、乡镇街道或村社区"), "region")
+            region_code = region.code
         elif lon is not None:
             raise InvalidInput(_("该位置不在本平台的网格范围内，请选择所在乡镇街道或村社区"), "lon")
         else:
             raise InvalidInput(_("请在地图上标出位置，或选择所在区域"), "region")
-    area_code = grid.code if grid else region.code
+    area_code = grid_code or region_code
     return {
         "category": category,
         "content": content,
@@ -257,12 +289,12 @@ def _clean(data: AppealInput) -> dict:
         "phone": phone,
         "name": "" if data.anonymous else name,
         "amount": amount,
-        "grid": grid,
-        "region": region,
+        "grid_id": grid_code or None,
+        "region_id": region_code,
         "area_code": area_code,
         "lon": lon,
         "lat": lat,
-        "dispatch_unit": dispatch_unit_for(area_code),
+        "dispatch_unit_id": dispatch_unit_id_for(area_code),
     }
 
 
@@ -297,104 +329,108 @@ def appeal_register(
     cleaned = _clean(data)
     checked = check_uploads(data.uploads)
     now = timezone.now()
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            order = WorkOrder.objects.create(
-                code=new_code("GD", WorkOrder, "code"),
-                state=State.PENDING_DISPATCH,
-                nature=data.nature,
-                category=cleaned["category"],
-                urgency=data.urgency,
-                channel=data.channel,
-                title=cleaned["title"],
-                content=cleaned["content"],
-                area_code=cleaned["area_code"],
-                region=cleaned["region"],
-                grid=cleaned["grid"],
-                address=(data.address or "").strip(),
-                lon=cleaned["lon"],
-                lat=cleaned["lat"],
-                dispatch_unit=cleaned["dispatch_unit"],
-                registered_at=now,
-            )
-            appeal = Appeal.objects.create(
-                tracking_code=new_code("S", Appeal, "tracking_code"),
-                work_order=order,
-                channel=data.channel,
-                nature=data.nature,
-                category=cleaned["category"],
-                urgency=data.urgency,
-                title=cleaned["title"],
-                content=cleaned["content"],
-                occurred_at=data.occurred_at,
-                address=order.address,
-                lon=order.lon,
-                lat=order.lat,
-                area_code=order.area_code,
-                people_involved=data.people_involved,
-                amount_involved=cleaned["amount"],
-                appellant_name=cleaned["name"],
-                appellant_phone=cleaned["phone"],
-                anonymous=data.anonymous,
-                confidential=data.confidential,
-                publishable=data.publishable,
-                submitted_by=user,
-                idempotency_key=key if user is not None else "",
-                created_at=now,
-            )
-            _store(checked, order=order, appeal=appeal, actor_user=user, stored=stored)
-            audit_record(
-                actor=user or "public",
-                action=Action.REGISTER,
-                object_type="workorder",
-                object_id=order.pk,
-                after={
-                    "code": order.code,
-                    "appeal": appeal.tracking_code,
-                    "channel": data.channel,
-                    "category": cleaned["category"].code,
-                    "area": order.area_code,
-                    "dispatch_unit": order.dispatch_unit_id,
-                    "attachments": len(checked),
-                },
-            )
-            if appeal.appellant_phone:
+    for attempt in range(3):
+        stored: list[str] = []
+        try:
+            with transaction.atomic():
+                order = WorkOrder.objects.create(
+                    code=new_code("GD"),
+                    state=State.PENDING_DISPATCH,
+                    nature=data.nature,
+                    category_id=cleaned["category"].pk,
+                    urgency=data.urgency,
+                    channel=data.channel,
+                    title=cleaned["title"],
+                    content=cleaned["content"],
+                    area_code=cleaned["area_code"],
+                    region_id=cleaned["region_id"],
+                    grid_id=cleaned["grid_id"],
+                    address=(data.address or "").strip(),
+                    lon=cleaned["lon"],
+                    lat=cleaned["lat"],
+                    dispatch_unit_id=cleaned["dispatch_unit_id"],
+                    registered_at=now,
+                )
+                appeal = Appeal.objects.create(
+                    tracking_code=new_code("S"),
+                    work_order=order,
+                    channel=data.channel,
+                    nature=data.nature,
+                    category_id=cleaned["category"].pk,
+                    urgency=data.urgency,
+                    title=cleaned["title"],
+                    content=cleaned["content"],
+                    occurred_at=data.occurred_at,
+                    address=order.address,
+                    lon=order.lon,
+                    lat=order.lat,
+                    area_code=order.area_code,
+                    people_involved=data.people_involved,
+                    amount_involved=cleaned["amount"],
+                    appellant_name=cleaned["name"],
+                    appellant_phone=cleaned["phone"],
+                    anonymous=data.anonymous,
+                    confidential=data.confidential,
+                    publishable=data.publishable,
+                    submitted_by=user,
+                    idempotency_key=key if user is not None else "",
+                    created_at=now,
+                )
+                _store(checked, order=order, appeal=appeal, actor_user=user, stored=stored)
+                audit_record(
+                    actor=user or "public",
+                    action=Action.REGISTER,
+                    object_type="workorder",
+                    object_id=order.pk,
+                    after={
+                        "code": order.code,
+                        "appeal": appeal.tracking_code,
+                        "channel": data.channel,
+                        "category": cleaned["category"].code,
+                        "area": order.area_code,
+                        "dispatch_unit": order.dispatch_unit_id,
+                        "attachments": len(checked),
+                    },
+                )
+                if appeal.appellant_phone:
+                    notify(
+                        Message(
+                            kind="appeal.registered",
+                            text=_("您的诉求已受理，查询码 %(code)s。")
+                            % {"code": appeal.tracking_code},
+                            phone=appeal.appellant_phone,
+                            object_type="appeal",
+                            object_id=appeal.tracking_code,
+                        )
+                    )
                 notify(
                     Message(
-                        kind="appeal.registered",
-                        text=_("您的诉求已受理，查询码 %(code)s。")
-                        % {"code": appeal.tracking_code},
-                        phone=appeal.appellant_phone,
-                        object_type="appeal",
-                        object_id=appeal.tracking_code,
+                        kind="workorder.new",
+                        text=_("新工单待派单：%(code)s %(title)s")
+                        % {"code": order.code, "title": order.title},
+                        unit_id=order.dispatch_unit_id,
+                        object_type="workorder",
+                        object_id=str(order.pk),
                     )
                 )
-            notify(
-                Message(
-                    kind="workorder.new",
-                    text=_("新工单待派单：%(code)s %(title)s")
-                    % {"code": order.code, "title": order.title},
-                    unit_id=order.dispatch_unit_id,
-                    object_type="workorder",
-                    object_id=str(order.pk),
-                )
-            )
-            if direct_answer:
-                from shanzhi.workorders.services.handling import workorder_answer_directly
+                if direct_answer:
+                    from shanzhi.workorders.services.handling import workorder_answer_directly
 
-                workorder_answer_directly(actor=actor, order_id=order.pk, answer=direct_answer)
-    except IntegrityError:
-        _discard(stored)
-        # Two retries with the same key raced; the other one won.
-        existing = Appeal.objects.filter(submitted_by=user, idempotency_key=key).first()
-        if key and existing is not None:
-            return Registered(existing, created=False)
-        raise
-    except BaseException:
-        _discard(stored)  # the rows are rolled back; the files must go too
-        raise
-    return Registered(appeal, created=True)
+                    workorder_answer_directly(actor=actor, order_id=order.pk, answer=direct_answer)
+        except IntegrityError as error:
+            _discard(stored)
+            # Two retries with the same key raced; the other one won.
+            existing = key and Appeal.objects.filter(submitted_by=user, idempotency_key=key).first()
+            if existing:
+                return Registered(existing, created=False)
+            if attempt < 2 and _code_clash(error):
+                continue
+            raise
+        except BaseException:
+            _discard(stored)  # the rows are rolled back; the files must go too
+            raise
+        return Registered(appeal, created=True)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _discard(names: list[str]) -> None:

@@ -637,22 +637,6 @@ def public_view(appeal: Appeal) -> dict:
     """What an appellant may see of their appeal: the public steps and the answer."""
     order = appeal.work_order
     answered = order.state in (State.PENDING_RATING, State.ARCHIVED)
-    events = []
-    for event in selectors.timeline(order, public_only=True):
-        after = event.after or {}
-        text = {
-            Action.DISPATCH: after.get("lead_unit_name", ""),
-            Action.NOTE: after.get("text", ""),
-            Action.ANSWER_DIRECTLY: after.get("answer", ""),
-        }.get(event.action, "")
-        events.append(
-            {
-                "at": event.created_at,
-                "action": event.action,
-                "action_label": str(Action(event.action).label),
-                "text": text,
-            }
-        )
     return {
         "tracking_code": appeal.tracking_code,
         "title": appeal.title,
@@ -664,7 +648,10 @@ def public_view(appeal: Appeal) -> dict:
         "reply_text": order.reply_text if answered else "",
         "can_rate": order.state == State.PENDING_RATING and not appeal.rating,
         "rating": appeal.rating,
-        "timeline": events,
+        "timeline": [
+            {"at": step.at, "action": step.action, "action_label": step.label, "text": step.text}
+            for step in selectors.public_timeline(order)
+        ],
     }
 
 

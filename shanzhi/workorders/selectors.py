@@ -308,3 +308,43 @@ def appeals_submitted_by(user, *, limit: int = 20) -> list[Appeal]:
         .select_related("work_order")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class PublicStep:
+    at: datetime.datetime
+    action: str
+    label: str
+    text: str
+
+
+# What an appellant may read of a step besides its name.
+_PUBLIC_DETAIL = {Action.DISPATCH: "lead_unit_name", Action.NOTE: "text"}
+
+
+def public_timeline(order: WorkOrder) -> list[PublicStep]:
+    """The steps an appellant sees: what happened and when, the unit it went to, public progress
+    notes, the rating, and, once the answer was accepted, the answer itself (a reply sent back
+    for rework is never shown)."""
+    from shanzhi.workorders.choices import Rating
+
+    answered = order.state in (State.PENDING_RATING, State.ARCHIVED)
+    events = timeline(order, public_only=True)
+    last_answer = max(
+        (i for i, e in enumerate(events) if e.action in (Action.REPLY, Action.ANSWER_DIRECTLY)),
+        default=None,
+    )
+    steps = []
+    for index, event in enumerate(events):
+        after = event.after or {}
+        text = ""
+        if event.action in _PUBLIC_DETAIL:
+            text = after.get(_PUBLIC_DETAIL[event.action]) or ""
+        elif event.action == Action.RATE and after.get("rating") in Rating.values:
+            text = str(Rating(after["rating"]).label)
+        elif index == last_answer and answered:
+            text = order.reply_text
+        steps.append(
+            PublicStep(event.created_at, event.action, str(Action(event.action).label), text)
+        )
+    return steps

@@ -236,32 +236,11 @@ def _tracked(request, code: str, phone_tail: str):
         return None, render(request, "workorders/track.html", {"form": form}, status=404)
 
 
-PUBLIC_DETAIL = {Action.DISPATCH: "lead_unit_name", Action.NOTE: "text"}
-
-
 def _public_events(order) -> list[dict]:
-    """The steps an appellant sees: what happened and when, the unit it went to, public progress
-    notes and, once accepted, the answer (a reply sent back for rework is not shown)."""
-    answered = order.state in (State.PENDING_RATING, State.ARCHIVED)
-    events = selectors.timeline(order, public_only=True)
-    last_answer = max(
-        (i for i, e in enumerate(events) if e.action in (Action.REPLY, Action.ANSWER_DIRECTLY)),
-        default=None,
-    )
-    rows = []
-    for index, event in enumerate(events):
-        after = event.after or {}
-        detail = ""
-        if event.action in PUBLIC_DETAIL:
-            detail = after.get(PUBLIC_DETAIL[event.action]) or ""
-        elif event.action == Action.RATE and after.get("rating") in Rating.values:
-            detail = Rating(after["rating"]).label
-        elif index == last_answer and answered:
-            detail = order.reply_text
-        rows.append(
-            {"at": event.created_at, "label": _action_label(event.action), "detail": detail}
-        )
-    return rows
+    return [
+        {"at": step.at, "label": step.label, "detail": step.text}
+        for step in selectors.public_timeline(order)
+    ]
 
 
 def _track_page(request, appeal, phone_tail: str, *, rate_form=None, status: int = 200):

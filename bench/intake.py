@@ -63,13 +63,16 @@ def shanzhi(env, *args):
 
 
 class Server:
-    """gunicorn with 2 sync workers on a free port of 127.0.0.1, stopped on exit."""
+    """gunicorn with 2 workers on a free port of 127.0.0.1, stopped on exit: sync workers, or
+    with threads > 1 gthread workers (which also keep connections alive)."""
 
-    def __init__(self, app, env, log):
+    def __init__(self, app, env, log, threads: int = 1):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.cmd = [sys.executable, "-m", "gunicorn", app, "-w", "2", "--log-level", "warning"]
+        if threads > 1:
+            self.cmd += ["--worker-class", "gthread", "--threads", str(threads)]
         self.cmd += ["-b", f"127.0.0.1:{self.port}", "--chdir", str(REPO)]
         self.env, self.log = env, log
 
@@ -160,7 +163,10 @@ def run_backend(name, env, args, rng, workdir):
     result = {t: dict(lat=[], errors=[], wall=0.0, ok=0, cpu=[0, 0, 0.0]) for t in targets}
     per_round = args.requests // args.rounds
     with open(workdir / f"{name}-gunicorn.log", "w") as log:
-        servers = {t: Server(app, env, log) for t, (app, _path, _headers) in targets.items()}
+        servers = {
+            t: Server(app, env, log, threads=args.threads)
+            for t, (app, _path, _headers) in targets.items()
+        }
         with servers["appeals"], servers["floor"]:
             state = json.loads(shanzhi(env, "manage", "shell", "-c", STATE).splitlines()[-1])
             for k, n in enumerate([args.warmup] + [per_round] * args.rounds):
@@ -259,6 +265,12 @@ def main():
     parser.add_argument("--max-seconds", type=float, default=900, help="time limit per round")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (1: sync workers; more: gthread)",
+    )
     args = parser.parse_args()
     backends = args.backends.split(",")
     if not set(backends) <= {"sqlite", "postgres"} or args.requests < args.rounds:
@@ -266,11 +278,16 @@ def main():
     rng = random.Random(args.seed)
     print(
         f"shanzhi bench intake: {os.cpu_count()} CPUs, Python {platform.python_version()},"
-        f" Django {django.get_version()}, gunicorn {gunicorn.__version__} (2 sync workers),"
+        f" Django {django.get_version()}, gunicorn {gunicorn.__version__} (2 "
+        f"{'sync workers' if args.threads == 1 else f'gthread workers × {args.threads} threads'}),"
         f" SQLite {sqlite3.sqlite_version}, psycopg {psycopg.__version__}\n"
         f"{args.requests:,} measured requests per target in {args.rounds} interleaved rounds after"
         f" {args.warmup} warm-up, {args.concurrency} client threads on the same machine;"
-        " a new TCP connection per request (sync workers close it)"
+        + (
+            " a new TCP connection per request (sync workers close it)"
+            if args.threads == 1
+            else " connections kept alive by the gthread workers"
+        )
     )
     with tempfile.TemporaryDirectory(prefix="shanzhi-bench-intake-") as tmp:
         for name in backends:

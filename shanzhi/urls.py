@@ -16,6 +16,7 @@ urlpatterns = [
     path("territory/grids/<str:code>/", territory_views.grid_page, name="grid-page"),
     path("", include("shanzhi.workorders.urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("shanzhi.interop.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -190,12 +190,7 @@ def timeline(order: WorkOrder, *, public_only: bool = False) -> list[AuditEvent]
         .order_by("pk")
     )
     if public_only:
-        events = [
-            e
-            for e in events
-            if e.action in PUBLIC_ACTIONS
-            and (e.action != Action.NOTE or (e.after or {}).get("public"))
-        ]
+        events = [e for e in events if is_public_step(e)]
     return events
 
 
@@ -318,33 +313,47 @@ class PublicStep:
     text: str
 
 
-# What an appellant may read of a step besides its name.
-_PUBLIC_DETAIL = {Action.DISPATCH: "lead_unit_name", Action.NOTE: "text"}
+ANSWERED_STATES = (State.PENDING_RATING, State.ARCHIVED)
+
+
+def is_public_step(event: AuditEvent) -> bool:
+    """Whether an appellant sees this step: public actions, progress notes only when public."""
+    return event.action in PUBLIC_ACTIONS and (
+        event.action != Action.NOTE or bool((event.after or {}).get("public"))
+    )
+
+
+def public_step_text(event: AuditEvent, order: WorkOrder, *, last_answer: bool) -> str:
+    """What an appellant may read of a step besides its name: the unit it went to, a public
+    note, the rating, and the answer only on the order's last answer once it was accepted (a
+    reply sent back for rework is never shown)."""
+    from shanzhi.workorders.choices import Rating
+
+    after = event.after or {}
+    if event.action == Action.DISPATCH:
+        return after.get("lead_unit_name") or ""
+    if event.action == Action.NOTE:
+        return after.get("text") or ""
+    if event.action == Action.RATE and after.get("rating") in Rating.values:
+        return str(Rating(after["rating"]).label)
+    if last_answer and order.state in ANSWERED_STATES:
+        return order.reply_text
+    return ""
 
 
 def public_timeline(order: WorkOrder) -> list[PublicStep]:
-    """The steps an appellant sees: what happened and when, the unit it went to, public progress
-    notes, the rating, and, once the answer was accepted, the answer itself (a reply sent back
-    for rework is never shown)."""
-    from shanzhi.workorders.choices import Rating
-
-    answered = order.state in (State.PENDING_RATING, State.ARCHIVED)
+    """The steps an appellant sees, with what they may read of each (public_step_text)."""
     events = timeline(order, public_only=True)
     last_answer = max(
         (i for i, e in enumerate(events) if e.action in (Action.REPLY, Action.ANSWER_DIRECTLY)),
         default=None,
     )
-    steps = []
-    for index, event in enumerate(events):
-        after = event.after or {}
-        text = ""
-        if event.action in _PUBLIC_DETAIL:
-            text = after.get(_PUBLIC_DETAIL[event.action]) or ""
-        elif event.action == Action.RATE and after.get("rating") in Rating.values:
-            text = str(Rating(after["rating"]).label)
-        elif index == last_answer and answered:
-            text = order.reply_text
-        steps.append(
-            PublicStep(event.created_at, event.action, str(Action(event.action).label), text)
+    return [
+        PublicStep(
+            event.created_at,
+            event.action,
+            str(Action(event.action).label),
+            public_step_text(event, order, last_answer=index == last_answer),
         )
-    return steps
+        for index, event in enumerate(events)
+    ]

@@ -1,0 +1,146 @@
+"""Reads behind the Open311 GeoReport v2 endpoints. Everything here is public (the spec makes
+every GET keyless): no appellant data is ever read, only the work order's own public fields."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Max, Q, QuerySet
+
+from shanzhi.core.models import AuditEvent
+from shanzhi.workorders.choices import PUBLIC_ACTIONS, Action, State
+from shanzhi.workorders.models import Category, WorkOrder
+from shanzhi.workorders.selectors import is_public_step, public_step_text
+
+# Open311 knows two statuses. A request is "closed" once the public has its answer (the answer
+# was accepted and waits for the rating, or the order is archived) or it was merged into
+# another order; everything else (waiting for dispatch, dispatched, being handled, suspended,
+# replied but not yet verified) is "open".
+CLOSED_STATES = (State.PENDING_RATING, State.ARCHIVED, State.MERGED)
+
+
+def open311_status(state: str) -> str:
+    return "closed" if state in CLOSED_STATES else "open"
+
+
+@dataclass(frozen=True)
+class Service:
+    category: Category
+    group: str  # the name of the root of its tree
+
+
+def services_list() -> list[Service]:
+    """Every active leaf category (appeals are filed under leaves), in tree order."""
+    categories = list(Category.objects.filter(is_active=True).order_by("path"))
+    parents = {c.parent_id for c in categories}
+    names = dict(Category.objects.filter(depth=1).values_list("code", "name"))
+    return [
+        Service(c, names.get(c.path.split("/")[0], c.name))
+        for c in categories
+        if c.pk not in parents
+    ]
+
+
+def service_get(code: str) -> Service | None:
+    """The service with this code, or None when it is unknown, inactive or not a leaf."""
+    return next((s for s in services_list() if s.category.code == code), None)
+
+
+def services_changeset() -> datetime.datetime | None:
+    """When the category tree last changed (the admin records every change in the audit trail)."""
+    return (
+        AuditEvent.objects.filter(object_type="category")
+        .order_by("-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def _orders() -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.select_related("category", "region", "lead_unit", "dispatch_unit")
+
+
+@dataclass
+class RequestFilters:
+    ids: list[int] | None = None  # overrides every other filter
+    service_codes: list[str] | None = None
+    statuses: list[str] | None = None
+    start: datetime.datetime | None = None
+    end: datetime.datetime | None = None
+
+
+def requests_query(filters: RequestFilters) -> QuerySet[WorkOrder]:
+    """Work orders as Open311 requests, newest first. Merged duplicates are listed only when
+    asked for by id (a client that posted one must still be able to follow it)."""
+    orders = _orders().order_by("-registered_at", "-pk")
+    if filters.ids is not None:
+        return orders.filter(pk__in=filters.ids)
+    orders = orders.exclude(state=State.MERGED)
+    if filters.service_codes is not None:
+        orders = orders.filter(category__code__in=filters.service_codes)
+    if filters.statuses is not None and set(filters.statuses) != {"open", "closed"}:
+        closed = Q(state__in=CLOSED_STATES)
+        orders = orders.filter(closed if "closed" in filters.statuses else ~closed)
+    if filters.start is not None:
+        orders = orders.filter(registered_at__gte=filters.start)
+    if filters.end is not None:
+        orders = orders.filter(registered_at__lte=filters.end)
+    return orders
+
+
+def request_get(order_id: int) -> WorkOrder | None:
+    return _orders().filter(pk=order_id).first()
+
+
+@dataclass(frozen=True)
+class Update:
+    event: AuditEvent
+    order: WorkOrder
+    status: str
+    description: str
+
+
+def updates_query(start: datetime.datetime, end: datetime.datetime) -> QuerySet[AuditEvent]:
+    """The public steps of work orders recorded in [start, end], oldest first."""
+    return (
+        AuditEvent.objects.filter(
+            object_type="workorder",
+            action__in=[str(a) for a in PUBLIC_ACTIONS],
+            created_at__gte=start,
+            created_at__lte=end,
+        )
+        .exclude(action=Action.NOTE, after__public=False)
+        .order_by("pk")
+    )
+
+
+def updates_describe(events: list[AuditEvent]) -> list[Update]:
+    """The steps as an appellant reads them on the tracking page (selectors.public_timeline):
+    the step's name, the unit it went to, public progress notes, the rating, and the answer
+    only when it is the order's last answer and the answer was accepted. Steps of merged
+    orders and progress notes not marked public are left out."""
+    ids = {int(e.object_id) for e in events}
+    orders = _orders().filter(pk__in=ids).exclude(state=State.MERGED).in_bulk()
+    last_answers = dict(
+        AuditEvent.objects.filter(
+            object_type="workorder",
+            object_id__in=[str(i) for i in orders],
+            action__in=[Action.REPLY, Action.ANSWER_DIRECTLY],
+        )
+        .values_list("object_id")
+        .annotate(last=Max("pk"))
+    )
+    updates = []
+    for event in events:
+        order = orders.get(int(event.object_id))
+        if order is None or not is_public_step(event):
+            continue
+        last = event.action in (Action.REPLY, Action.ANSWER_DIRECTLY) and (
+            last_answers.get(event.object_id) == event.pk
+        )
+        text = public_step_text(event, order, last_answer=last)
+        label = str(Action(event.action).label)
+        state = (event.after or {}).get("state") or State.PENDING_DISPATCH
+        updates.append(
+            Update(event, order, open311_status(state), f"{label}：{text}" if text else label)
+        )
+    return updates

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "shanzhi.org",
     "shanzhi.web",
     "shanzhi.workorders",
+    "shanzhi.interop",
     "shanzhi.demo",
 ]
 
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shanzhi.core.middleware.RequestIdMiddleware",
+    "shanzhi.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shanzhi.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

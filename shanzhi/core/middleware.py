@@ -43,3 +43,53 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
             return super().process_request(request)
         translation.activate(settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+NUL_MESSAGE = "请求中含有空字符 (NUL)，无法处理 · The request contains a NUL character"
+_TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
+
+
+def _carries_nul(request) -> bool:
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    if request.method in ("POST", "PUT", "PATCH") and request.content_type.startswith(_TEXT_BODIES):
+        body = request.body
+        return b"\x00" in body or b"%00" in body or b"\\u0000" in body.lower()
+    return False
+
+
+def _machine_interface(path: str) -> bool:
+    """The JSON API and Open311: no Django form stands between their input and the database."""
+    return path.startswith("/api/") or path.startswith("/open311/")
+
+
+class RejectNulMiddleware:
+    """Refuses, on the JSON API and Open311, a NUL character anywhere in the path, the query
+    string or a text body with 400: PostgreSQL cannot store or even compare text holding one, so
+    it must stop at the edge. The answer takes the interface's own error format. Pages take
+    their input through Django forms, which refuse NUL with a message next to the field (and
+    multipart files may hold any bytes)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _machine_interface(request.path) and _carries_nul(request):
+            return self.refusal(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def refusal(request):
+        from django.http import HttpResponse, JsonResponse
+
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": NUL_MESSAGE, "errors": []}, status=400)
+        if request.path.endswith(".json"):  # Open311's error list
+            return JsonResponse([{"code": 400, "description": NUL_MESSAGE}], status=400, safe=False)
+        if request.path.endswith(".xml"):
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<errors><error><code>400</code>'
+                f"<description>{NUL_MESSAGE}</description></error></errors>"
+            )
+            return HttpResponse(body, status=400, content_type="text/xml; charset=utf-8")
+        return HttpResponse(NUL_MESSAGE, status=400, content_type="text/plain; charset=utf-8")

@@ -16,6 +16,8 @@ def region_children(parent_code: str | None) -> QuerySet[Region]:
 
 
 def region_get(code: str) -> Region:
+    if not (code.isascii() and code.isdigit() and len(code) == 12):
+        raise Http404  # not a code at all: never sent to the database
     region = Region.objects.filter(code=code).first()
     if region is None:
         raise Http404

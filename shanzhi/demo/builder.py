@@ -251,6 +251,12 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
         from shanzhi.demo import workorders as demo_workorders
 
         categories = demo_workorders.build_categories()
+        demo_workorders.build_service_attributes()
+        # Inside this one transaction "forget on commit" cannot refresh the per-process
+        # memory of categories and triage units before the work orders are registered.
+        from shanzhi.core.memo import clear_all
+
+        clear_all()
         rules = demo_workorders.build_dispatch_rules()
         orders = demo_workorders.build_workorders(rng, people)
         result.counts = {

@@ -309,3 +309,25 @@ SAMPLE_APPEALS = [
     ("违章搭建", "report", "楼顶违章搭建", "顶楼住户在楼顶搭建彩钢房。"),
     ("乱堆乱放", "complaint", "楼道堆放杂物", "楼道里堆满纸箱和旧家具，存在消防隐患。"),
 ]
+
+# Questions asked of appeals in some categories (Open311 service attributes), all optional:
+# category code → [(code, datatype, question, [(key, name)])]
+SERVICE_ATTRIBUTES = {
+    "010304": [  # 排水不畅
+        (
+            "depth",
+            "singlevaluelist",
+            "积水有多深？",
+            [("below_ankle", "不到脚踝"), ("ankle", "没过脚踝"), ("knee", "没过膝盖")],
+        ),
+        ("hours", "number", "积水持续了多少小时？", []),
+    ],
+    "020102": [  # 社会生活噪声
+        (
+            "periods",
+            "multivaluelist",
+            "噪声出现在什么时段？",
+            [("morning", "清晨（6 点前）"), ("day", "白天"), ("night", "夜间（22 点后）")],
+        ),
+    ],
+}

@@ -32,6 +32,30 @@ def build_categories() -> int:
     return leaves
 
 
+def build_service_attributes() -> int:
+    from shanzhi.core.services import record_save
+    from shanzhi.workorders.models import ServiceAttribute
+
+    count = 0
+    for category_code, questions in data.SERVICE_ATTRIBUTES.items():
+        category = Category.objects.get(code=category_code)
+        for order, (code, datatype, question, values) in enumerate(questions, start=1):
+            record_save(
+                actor=ACTOR,
+                change=False,
+                instance=ServiceAttribute(
+                    category=category,
+                    code=code,
+                    datatype=datatype,
+                    description=question,
+                    order=order,
+                    values=[{"key": k, "name": n} for k, n in values],
+                ),
+            )
+            count += 1
+    return count
+
+
 def build_dispatch_rules() -> int:
     count = 0
     counties = Region.objects.filter(code__in=list(data.TOWNSHIPS))
@@ -120,6 +144,7 @@ def build_workorders(rng: random.Random, people: dict) -> int:
                 appellant_name="王秀英" if mine else _name(rng),
                 appellant_phone=RESIDENT_PHONE if mine else _phone(rng),
                 confidential=index == 9,
+                attributes={"depth": "ankle", "hours": 6} if leaf == "排水不畅" else {},
             ),
         ).appeal
         order = appeal.work_order

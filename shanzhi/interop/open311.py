@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from shanzhi.interop.selectors import Service, Update, open311_status
 from shanzhi.interop.xml import Many
-from shanzhi.workorders.choices import State
+from shanzhi.workorders.choices import LIST_ATTRIBUTE_TYPES, State
 from shanzhi.workorders.models import WorkOrder
 from shanzhi.workorders.selectors import ANSWERED_STATES
 
@@ -166,7 +166,7 @@ def service_document(service: Service) -> dict:
         "service_code": category.code,
         "service_name": category.name,
         "description": category.description or category.name,
-        "metadata": False,
+        "metadata": bool(service.category.attributes.all()),
         "type": "realtime",
         "keywords": category.keywords.replace("，", ","),
         "group": service.group,
@@ -174,7 +174,25 @@ def service_document(service: Service) -> dict:
 
 
 def definition_document(service: Service) -> dict:
-    return {"service_code": service.category.code, "attributes": Many("attribute", [])}
+    """The questions of the service, in the spec's attribute shape (values only for lists)."""
+    attributes = []
+    for question in service.category.attributes.all():
+        attribute = {
+            "variable": True,
+            "code": question.code,
+            "datatype": question.datatype,
+            "required": question.required,
+            "datatype_description": question.datatype_description,
+            "order": question.order,
+            "description": question.description,
+        }
+        if question.datatype in LIST_ATTRIBUTE_TYPES:
+            attribute["values"] = Many(
+                "value",
+                [{"key": str(v.get("key")), "name": str(v.get("name"))} for v in question.values],
+            )
+        attributes.append(attribute)
+    return {"service_code": service.category.code, "attributes": Many("attribute", attributes)}
 
 
 def request_document(order: WorkOrder) -> dict:

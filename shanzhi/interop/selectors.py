@@ -30,7 +30,9 @@ class Service:
 
 def services_list() -> list[Service]:
     """Every active leaf category (appeals are filed under leaves), in tree order."""
-    categories = list(Category.objects.filter(is_active=True).order_by("path"))
+    categories = list(
+        Category.objects.filter(is_active=True).order_by("path").prefetch_related("attributes")
+    )
     parents = {c.parent_id for c in categories}
     names = dict(Category.objects.filter(depth=1).values_list("code", "name"))
     return [

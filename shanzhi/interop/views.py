@@ -4,6 +4,7 @@ error list with 400, 403, 404 or 405. Reads are public; only POST requests needs
 
 import functools
 import hashlib
+import re
 
 from django.core.exceptions import SuspiciousOperation
 from django.http import UnreadablePostError
@@ -133,7 +134,9 @@ def _post_request(request, fmt):
     - description is required (it is the appeal's content), at most 4000 characters.
     - last_name + first_name (Chinese order) and phone go to the appellant; without a phone the
       appeal is registered as anonymous (the public channels need a phone to answer on), and
-      the name is then not kept. email, media_url and attribute[...] are accepted and ignored.
+      the name is then not kept. email and media_url are accepted and ignored.
+    - attribute[CODE] (attribute[CODE][] for a multivaluelist) answers the service
+      definition's questions; they are checked against their datatypes.
     - nature (extension): complaint (default) or report.
     - Retries: an Idempotency-Key header is honoured. device_id identifies the device, not the
       request, so it is never used alone: with a device_id, the key is a hash of the device id
@@ -175,12 +178,27 @@ def _post_request(request, fmt):
             appellant_name=param(data, "last_name") + param(data, "first_name"),
             appellant_phone=phone,
             anonymous=not phone,
+            attributes=_attributes(data),
         ),
         idempotency_key=_idempotency_key(request, data, code, lat, lon, description),
     )
     appeal = registered.appeal
     document = open311.created_document(appeal.work_order_id, appeal.tracking_code)
     return render(fmt, "service_requests", Many("request", [document]))
+
+
+ATTRIBUTE_FIELD = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
+
+
+def _attributes(data) -> dict:
+    """attribute[CODE]=v and, for a multivaluelist, attribute[CODE][]=v1&attribute[CODE][]=v2."""
+    answers: dict = {}
+    for name in data:
+        match = ATTRIBUTE_FIELD.match(name)
+        if match:
+            values = [v.strip() for v in data.getlist(name)]
+            answers[match.group(1)] = values if match.group(2) else values[-1]
+    return answers
 
 
 def _point(data) -> tuple[float, float]:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shanzhi.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
 from shanzhi.core.privacy import mask_phone
+from shanzhi.workorders.choices import LIST_ATTRIBUTE_TYPES
 from shanzhi.workorders.models import (
     Appeal,
     Assignment,
@@ -14,6 +15,7 @@ from shanzhi.workorders.models import (
     DeadlineRule,
     DispatchRule,
     ExtensionRequest,
+    ServiceAttribute,
     WorkOrder,
 )
 from shanzhi.workorders.services.config import category_save
@@ -65,6 +67,60 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # appeals keep their category; deactivate instead
+
+
+class ServiceAttributeForm(forms.ModelForm):
+    class Meta:
+        model = ServiceAttribute
+        fields = [
+            "category",
+            "code",
+            "description",
+            "datatype",
+            "required",
+            "datatype_description",
+            "order",
+            "values",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        values = data.get("values") or []
+        listed = data.get("datatype") in LIST_ATTRIBUTE_TYPES
+        well_formed = isinstance(values, list) and all(
+            isinstance(v, dict) and str(v.get("key", "")).strip() and str(v.get("name", "")).strip()
+            for v in values
+        )
+        if listed and (not values or not well_formed):
+            self.add_error(
+                "values", _('单选/多选须列出选项，如 [{"key": "ankle", "name": "没过脚踝"}]')
+            )
+        if not listed and values:
+            self.add_error("values", _("只有单选/多选需要选项"))
+        category = data.get("category")
+        if category is not None and category.children.exists():
+            self.add_error("category", _("请选择最细一级的事项分类"))
+        return data
+
+
+@admin.register(ServiceAttribute)
+class ServiceAttributeAdmin(AuditedAdmin, admin.ModelAdmin):
+    """The questions asked of appeals in a category (Open311 service definitions)."""
+
+    form = ServiceAttributeForm
+    list_display = ["category", "order", "code", "description", "datatype", "required"]
+    list_filter = ["datatype", "required"]
+    search_fields = ["code", "description", "category__name"]
+    autocomplete_fields = ["category"]
+    list_select_related = ["category"]
+
+    def save_model(self, request, obj, form, change):
+        from django.db import transaction
+
+        from shanzhi.workorders.services.intake import active_categories
+
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(active_categories.clear)
 
 
 class DeadlineRuleForm(forms.ModelForm):

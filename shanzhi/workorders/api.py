@@ -51,6 +51,9 @@ class AppealIn(Schema):
     anonymous: bool = False
     confidential: bool = False
     publishable: bool = False
+    attributes: dict[str, str | float | list[str]] = Field(
+        default_factory=dict, description="补充信息：事项分类所设问题的回答（编码 → 值）"
+    )
 
 
 class RegisteredOut(Schema):
@@ -280,6 +283,7 @@ def appeal_create(
             anonymous=payload.anonymous,
             confidential=payload.confidential,
             publishable=payload.publishable,
+            attributes=payload.attributes,
         ),
     )
     appeal = registered.appeal

@@ -128,6 +128,20 @@ class RatingVia(models.TextChoices):
     AUTO = "auto", _("超期默认")
 
 
+class AttributeType(models.TextChoices):
+    """The datatypes of Open311 service-definition attributes."""
+
+    STRING = "string", _("单行文本")
+    NUMBER = "number", _("数字")
+    DATETIME = "datetime", _("日期时间")
+    TEXT = "text", _("多行文本")
+    SINGLE = "singlevaluelist", _("单选")
+    MULTI = "multivaluelist", _("多选")
+
+
+LIST_ATTRIBUTE_TYPES = frozenset({AttributeType.SINGLE, AttributeType.MULTI})
+
+
 class Action(models.TextChoices):
     """Every action on a work order; the audit trail records them under these names."""
 

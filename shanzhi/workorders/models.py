@@ -9,6 +9,7 @@ from shanzhi.workorders.choices import (
     AssignmentRole,
     AssignmentState,
     AttachmentKind,
+    AttributeType,
     Channel,
     ExtensionState,
     Nature,
@@ -51,6 +52,38 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ServiceAttribute(models.Model):
+    """A question asked of appeals in one category (Open311's service-definition attributes):
+    e.g. how deep the water stands for 排水不畅. Answers are kept on the appeal."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("事项分类"), on_delete=models.CASCADE, related_name="attributes"
+    )
+    code = models.SlugField(_("编码"), max_length=50)
+    datatype = models.CharField(_("类型"), max_length=16, choices=AttributeType.choices)
+    required = models.BooleanField(_("必填"), default=False)
+    description = models.CharField(_("问题"), max_length=200)
+    datatype_description = models.CharField(_("填写说明"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=1)
+    values = models.JSONField(
+        _("选项"),
+        default=list,
+        blank=True,
+        help_text=_('单选/多选的选项，如 [{"key": "ankle", "name": "没过脚踝"}]'),
+    )
+
+    class Meta:
+        verbose_name = _("补充信息项")
+        verbose_name_plural = _("补充信息项")
+        ordering = ["category_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="attribute_code_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.category} · {self.description}"
 
 
 class DeadlineRule(models.Model):
@@ -262,6 +295,7 @@ class Appeal(models.Model):
         related_name="+",
     )
     idempotency_key = models.CharField(max_length=128, blank=True)
+    attributes = models.JSONField(_("补充信息"), default=dict, blank=True)
     rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("评价意见"), blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)

@@ -289,7 +289,9 @@ def appellants_for(user, order: WorkOrder) -> tuple[list[dict], bool]:
             name = phone = str(_("（保密）"))
         else:
             name, phone = mask_name(appeal.appellant_name), mask_phone(appeal.appellant_phone)
-        rows.append({"appeal": appeal, "name": name, "phone": phone})
+        rows.append(
+            {"appeal": appeal, "name": name, "phone": phone, "answers": attribute_answers(appeal)}
+        )
     shown = full and any(r["name"] or r["phone"] for r in rows)
     return rows, shown
 
@@ -357,3 +359,24 @@ def public_timeline(order: WorkOrder) -> list[PublicStep]:
         )
         for index, event in enumerate(events)
     ]
+
+
+def attribute_answers(appeal: Appeal) -> list[tuple[str, str]]:
+    """The appeal's answers to its category's questions, as (question, answer) in words."""
+    from shanzhi.workorders.models import ServiceAttribute
+
+    if not appeal.attributes:
+        return []
+    questions = {q.code: q for q in ServiceAttribute.objects.filter(category_id=appeal.category_id)}
+    rows = []
+    for code, value in appeal.attributes.items():
+        question = questions.get(code)
+        names = {
+            str(v.get("key")): str(v.get("name"))
+            for v in (question.values if question else [])
+            if isinstance(v, dict)
+        }
+        values = value if isinstance(value, list) else [value]
+        shown = "、".join(names.get(str(v), str(v)) for v in values)
+        rows.append((question.description if question else code, shown))
+    return rows

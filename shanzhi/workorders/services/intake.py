@@ -28,12 +28,19 @@ from shanzhi.workorders.access import Actor
 from shanzhi.workorders.choices import (
     Action,
     AttachmentKind,
+    AttributeType,
     Channel,
     Nature,
     State,
     Urgency,
 )
-from shanzhi.workorders.models import Appeal, Attachment, Category, WorkOrder
+from shanzhi.workorders.models import (
+    Appeal,
+    Attachment,
+    Category,
+    ServiceAttribute,
+    WorkOrder,
+)
 
 PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.WECHAT, Channel.API})
 CONTENT_MAX = 4000
@@ -163,12 +170,78 @@ class CachedCategory:
     pk: int
     code: str
     is_branch: bool  # has active children: appeals go under its leaves
+    attributes: tuple = ()  # its ServiceAttribute rows, in order
 
 
 def _load_categories() -> dict[str, CachedCategory]:
     rows = list(Category.objects.filter(is_active=True).values_list("pk", "code", "parent_id"))
     parents = {parent for _pk, _code, parent in rows}
-    return {code: CachedCategory(pk, code, pk in parents) for pk, code, _parent in rows}
+    questions: dict[int, list] = {}
+    for attribute in ServiceAttribute.objects.order_by("order", "pk"):
+        questions.setdefault(attribute.category_id, []).append(attribute)
+    return {
+        code: CachedCategory(pk, code, pk in parents, tuple(questions.get(pk, ())))
+        for pk, code, _parent in rows
+    }
+
+
+def clean_attributes(category: CachedCategory, given: dict) -> dict:
+    """The answers to the category's questions, checked against their datatypes; answers to
+    questions the category does not ask are dropped (clients may send their own extras)."""
+    answers = {}
+    for question in category.attributes:
+        field = f"attribute[{question.code}]"
+        value = given.get(question.code)
+        if value in (None, "", []):
+            if question.required:
+                raise InvalidInput(
+                    _("请回答“%(question)s”") % {"question": question.description}, field
+                )
+            continue
+        answers[question.code] = _answer(question, value, field)
+    return answers
+
+
+def _answer(question, value, field: str):
+    keys = [str(v.get("key")) for v in question.values if isinstance(v, dict)]
+    kind = question.datatype
+    if kind == AttributeType.MULTI:
+        chosen = [str(v) for v in (value if isinstance(value, list) else [value])]
+        if not chosen or any(v not in keys for v in chosen):
+            raise InvalidInput(_("“%(q)s”的选项无效") % {"q": question.description}, field)
+        return chosen
+    if isinstance(value, list | dict):
+        raise InvalidInput(_("“%(q)s”只能有一个值") % {"q": question.description}, field)
+    text = str(value).strip()
+    if kind == AttributeType.SINGLE:
+        if text not in keys:
+            raise InvalidInput(_("“%(q)s”的选项无效") % {"q": question.description}, field)
+        return text
+    if kind == AttributeType.NUMBER:
+        try:
+            number = float(text)
+        except ValueError:
+            number = float("nan")
+        if number != number or number in (float("inf"), float("-inf")):
+            raise InvalidInput(_("“%(q)s”必须是数字") % {"q": question.description}, field)
+        return number
+    if kind == AttributeType.DATETIME:
+        from django.utils.dateparse import parse_datetime
+
+        moment = parse_datetime(text)
+        if moment is None:
+            raise InvalidInput(
+                _("“%(q)s”必须是日期时间，如 2026-11-22T08:30:00+08:00")
+                % {"q": question.description},
+                field,
+            )
+        return moment.isoformat()
+    limit = 4000 if kind == AttributeType.TEXT else 200
+    if len(text) > limit:
+        raise InvalidInput(
+            _("“%(q)s”不能超过 %(n)s 字") % {"q": question.description, "n": limit}, field
+        )
+    return text
 
 
 active_categories = Memo(_load_categories, seconds=30)
@@ -209,6 +282,7 @@ class AppealInput:
     confidential: bool = False
     publishable: bool = False
     uploads: list[Upload] = field(default_factory=list)
+    attributes: dict = field(default_factory=dict)  # answers to the category's questions
 
 
 def _clean(data: AppealInput) -> dict:
@@ -224,6 +298,9 @@ def _clean(data: AppealInput) -> dict:
         raise InvalidInput(_("事项分类不存在"), "category")
     if category.is_branch:
         raise InvalidInput(_("请选择最细一级的事项分类"), "category")
+    if not isinstance(data.attributes, dict):
+        raise InvalidInput(_("补充信息格式不正确"), "attributes")
+    answers = clean_attributes(category, data.attributes)
     content = (data.content or "").strip()
     if not content:
         raise InvalidInput(_("诉求内容不能为空"), "content")
@@ -284,6 +361,7 @@ def _clean(data: AppealInput) -> dict:
     area_code = grid_code or region_code
     return {
         "category": category,
+        "answers": answers,
         "content": content,
         "title": title,
         "phone": phone,
@@ -374,6 +452,7 @@ def appeal_register(
                     publishable=data.publishable,
                     submitted_by=user,
                     idempotency_key=key if user is not None else "",
+                    attributes=cleaned["answers"],
                     created_at=now,
                 )
                 _store(checked, order=order, appeal=appeal, actor_user=user, stored=stored)

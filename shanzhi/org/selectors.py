@@ -6,7 +6,7 @@ from django.http import Http404
 from shanzhi.core.scoping import ALL, prefix_q
 from shanzhi.org.choices import SCOPED_ROLES
 from shanzhi.org.models import GridAssignment, Household, Membership, PartyMember, Unit
-from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel
+from shanzhi.territory.choices import territory_prefix
 
 
 def user_scope(user) -> tuple[str, ...]:
@@ -21,11 +21,11 @@ def user_scope(user) -> tuple[str, ...]:
         scope = ALL
     else:
         scope = []
-        for role, code, level in Membership.objects.filter(
+        for role, code in Membership.objects.filter(
             user=user, is_active=True, unit__is_active=True
-        ).values_list("role", "unit__region_id", "unit__region__level"):
+        ).values_list("role", "unit__region_id"):
             if role in SCOPED_ROLES:
-                scope.append(code[: PREFIX_LENGTH[RegionLevel(level)]])
+                scope.append(territory_prefix(code))
         scope = tuple(sorted(set(scope)))
     user._shanzhi_scope = scope
     return scope

@@ -33,6 +33,14 @@ def level_of_code(code: str) -> RegionLevel:
     return RegionLevel.VILLAGE
 
 
+def territory_prefix(code: str) -> str:
+    """The leading digits everything inside a region starts with (its scope); a grid code is
+    its own prefix."""
+    if len(code) == REGION_CODE_LENGTH and code.isdigit():
+        return code[: PREFIX_LENGTH[level_of_code(code)]]
+    return code
+
+
 def ancestor_codes(code: str) -> list[str]:
     """The 12-digit codes of the levels above a region or grid code, nearest first."""
     own = GRID_CODE_LENGTH if len(code) == GRID_CODE_LENGTH else PREFIX_LENGTH[level_of_code(code)]

@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel
+from shanzhi.territory.choices import RegionLevel, territory_prefix
 
 
 class Region(models.Model):
@@ -33,7 +33,7 @@ class Region(models.Model):
 
     @property
     def prefix(self) -> str:
-        return self.code[: PREFIX_LENGTH[RegionLevel(self.level)]]
+        return territory_prefix(self.code)
 
 
 class Grid(models.Model):

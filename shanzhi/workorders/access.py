@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from shanzhi.core.scoping import ALL, in_scope
 from shanzhi.org.choices import Role
 from shanzhi.org.models import Membership
-from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel
+from shanzhi.territory.choices import territory_prefix
 
 TERRITORIAL_ROLES = frozenset(
     {
@@ -67,9 +67,9 @@ class Actor:
         if getattr(user, "is_authenticated", False):
             rows = Membership.objects.filter(
                 user=user, is_active=True, unit__is_active=True
-            ).values_list("unit_id", "role", "unit__region_id", "unit__region__level")
-            for unit_id, role, code, level in rows:
-                actor.memberships.append((unit_id, role, code[: PREFIX_LENGTH[RegionLevel(level)]]))
+            ).values_list("unit_id", "role", "unit__region_id")
+            for unit_id, role, code in rows:
+                actor.memberships.append((unit_id, role, territory_prefix(code)))
                 if role == Role.ADMIN:
                     actor.is_admin = True
             user._shanzhi_actor = actor

@@ -12,7 +12,7 @@ from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import in_scope, prefix_q
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
-from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes
+from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes, territory_prefix
 from shanzhi.workorders.access import DISPATCH_ROLES, HANDLER_ROLES, TERRITORIAL_ROLES, Actor
 from shanzhi.workorders.choices import (
     CLOCK_STATES,
@@ -136,7 +136,7 @@ def apply_filters(orders: QuerySet[WorkOrder], filters: Filters) -> QuerySet[Wor
         path = category.path if category else "-"
         orders = orders.filter(Q(category__path=path) | Q(category__path__startswith=path + "/"))
     if filters.region:
-        orders = orders.filter(area_code__startswith=_region_prefix(filters.region))
+        orders = orders.filter(area_code__startswith=territory_prefix(filters.region))
     tz = timezone.get_current_timezone()
     if filters.date_from:
         start = datetime.datetime.combine(filters.date_from, datetime.time.min, tzinfo=tz)
@@ -158,14 +158,6 @@ def apply_filters(orders: QuerySet[WorkOrder], filters: Filters) -> QuerySet[Wor
             )
         )
     return orders
-
-
-def _region_prefix(code: str) -> str:
-    from shanzhi.territory.choices import level_of_code
-
-    if len(code) == 12 and code.isdigit():
-        return code[: PREFIX_LENGTH[RegionLevel(level_of_code(code))]]
-    return code
 
 
 def appellant_visible(user, order: WorkOrder) -> bool:

@@ -672,11 +672,6 @@ def _perform(action: str, user, order, form) -> str:
     raise Http404
 
 
-def _appellants(user, order) -> tuple[list[dict], bool]:
-    """The appellants as this person may see them, and whether any is shown in full."""
-    return selectors.appellants_for(user, order)
-
-
 # The step a person usually takes next; its form is open when the page loads (dispatching
 # counts only for orders waiting for it: on a dispatched order it means re-dispatching, 改派).
 PRIMARY_ACTIONS = [
@@ -717,7 +712,7 @@ def _detail_page(request, order, *, failed: tuple | None = None, status: int = 2
                 "open": action == primary,
             }
         )
-    appellants, shown = _appellants(user, order)
+    appellants, shown = selectors.appellants_for(user, order)
     if shown:
         services.workorder_appellants_viewed(actor=user, order=order)
     assignments = list(order.assignments.select_related("unit").order_by("assigned_at", "pk"))

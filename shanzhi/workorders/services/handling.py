@@ -10,7 +10,7 @@ from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.services import audit_record
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
-from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes
+from shanzhi.territory.choices import RegionLevel, ancestor_codes, territory_prefix
 from shanzhi.workorders.choices import (
     CLOSED_STATES,
     Action,
@@ -114,8 +114,7 @@ def workorder_answer_directly(*, actor, order_id, answer: str) -> WorkOrder:
 
 def _unit_covers(unit: Unit, area_code: str) -> bool:
     """A unit may take an order in its jurisdiction (a county department: the whole county)."""
-    prefix = unit.region_id[: PREFIX_LENGTH[RegionLevel(unit.region.level)]]
-    return area_code.startswith(prefix)
+    return area_code.startswith(territory_prefix(unit.region_id))
 
 
 def workorder_merge(*, actor, order_id, into_id) -> WorkOrder:

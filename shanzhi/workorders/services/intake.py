@@ -3,7 +3,6 @@ consultation on the spot (直办); a dispatcher folds duplicates into one work o
 
 import hashlib
 import logging
-import re
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -20,6 +19,7 @@ from shanzhi.core.notify import Message, notify
 from shanzhi.core.services import audit_record
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
+from shanzhi.org.services import PHONE_RE
 from shanzhi.territory import locate
 from shanzhi.territory.choices import RegionLevel, ancestor_codes, level_of_code
 from shanzhi.territory.geo import GeometryError, check_lon_lat
@@ -48,7 +48,6 @@ TITLE_MAX = 200
 MAX_FILES = 9
 logger = logging.getLogger(__name__)
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
-PHONE_RE = re.compile(r"^(\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$")
 
 # Upload types recognised by their first bytes, never by the file name.
 SIGNATURES = [

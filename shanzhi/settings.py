@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "shanzhi.web",
     "shanzhi.workorders",
     "shanzhi.interop",
+    "shanzhi.command",
     "shanzhi.demo",
 ]
 
@@ -169,6 +170,8 @@ TASKS = {
 # Periodic jobs the worker enqueues: name → (task, every N seconds).
 PERIODIC_JOBS = {
     "deadlines_sweep": ("shanzhi.workorders.tasks.sweep_deadlines", 60),
+    # The command centre's figures follow the work orders within seconds.
+    "rollups_fold": ("shanzhi.command.tasks.fold_rollups", 5),
 }
 
 # Map tiles: empty means no base map (grids drawn on a plain background), which works offline.

@@ -333,6 +333,9 @@ class Assignment(models.Model):
     state = models.CharField(_("状态"), max_length=16, choices=AssignmentState.choices)
     assigned_at = models.DateTimeField(_("派单时间"))
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    # Recorded when the unit signs (the order's sign-for deadline moves on with later
+    # dispatches); 及时签收率 counts these.
+    signed_in_time = models.BooleanField(_("按时签收"), null=True, blank=True)
     replied_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
     reply_text = models.TextField(_("回复意见"), blank=True)
     return_reason = models.CharField(

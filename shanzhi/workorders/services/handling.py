@@ -271,20 +271,18 @@ def workorder_sign(*, actor, order_id) -> WorkOrder:
     with transaction.atomic():
         order = begin(order_id, actor, Action.SIGN).order
         now = timezone.now()
+        on_time = bool(order.sign_deadline and now <= order.sign_deadline)
         order.state, order.signed_at = State.HANDLING, now
         Assignment.objects.filter(
             work_order=order, unit=order.lead_unit, state=AssignmentState.PENDING_SIGN
-        ).update(state=AssignmentState.SIGNED, signed_at=now)
+        ).update(state=AssignmentState.SIGNED, signed_at=now, signed_in_time=on_time)
         save(
             order,
             ["state", "signed_at"],
             actor=actor,
             action=Action.SIGN,
             before={"state": State.PENDING_SIGN},
-            after={
-                "state": order.state,
-                "on_time": bool(order.sign_deadline and now <= order.sign_deadline),
-            },
+            after={"state": order.state, "on_time": on_time},
         )
     return order
 

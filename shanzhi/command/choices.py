@@ -1,0 +1,80 @@
+"""The measures the rollups count and the KPIs built from them: one place for labels, formulas
+and the direction in which a KPI is good."""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Measure(models.TextChoices):
+    """Counts kept per day × area × unit × category × channel × nature. Each is attributed to
+    the day of the event that defines its cohort (see docs/command.md)."""
+
+    REGISTERED = "registered", _("受理量")  # registration day, the dispatching unit
+    DIRECT = "direct", _("直办量")  # registration day
+    DISPATCHED = "dispatched", _("派单量")  # each lead assignment, its day and unit
+    SIGNED_IN_TIME = "signed_in_time", _("及时签收量")  # of those assignments
+    RETURNED = "returned", _("退单量")  # of those assignments
+    DUE = "due", _("应办结量")  # handling deadline's day, the lead unit
+    DUE_REPLIED = "due_replied", _("已办结量")  # of those due
+    ON_TIME = "on_time", _("按时办结量")  # of those due: replied by the deadline
+    OVERDUE = "overdue", _("超期量")  # of those due: marked overdue by the sweep
+    REPLIED = "replied", _("回复量")  # reply day, the lead unit
+    REPLIED_RATED = "replied_rated", _("已回访量")  # of those replied: rated
+    REOPENED = "reopened", _("重办量")  # of those replied: handled again at least once
+    HANDLING_MINUTES = "handling_minutes", _("办理用时(分钟)")  # of those replied
+    RATED = "rated", _("评价量")  # rating day, the lead unit
+    SATISFIED = "satisfied", _("满意量")  # 满意 + 基本满意
+    DISSATISFIED = "dissatisfied", _("不满意量")
+    RED_CARDS = "red_cards", _("红牌督办量")  # registration day, the lead unit
+
+
+MEASURES = list(Measure.values)
+
+
+class KpiKey(models.TextChoices):
+    SIGN_RATE = "sign_rate", _("及时签收率")
+    ON_TIME_RATE = "on_time_rate", _("按时办结率")
+    CLOSE_RATE = "close_rate", _("办结率")
+    SATISFACTION_RATE = "satisfaction_rate", _("满意率")
+    VISIT_RATE = "visit_rate", _("回访率")
+    RETURN_RATE = "return_rate", _("退单率")
+    REOPEN_RATE = "reopen_rate", _("重办率")
+    DIRECT_RATE = "direct_rate", _("直办率")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A rate: numerator ÷ denominator, both measures (shared/domain.md §2)."""
+
+    key: KpiKey
+    numerator: str
+    denominator: str
+    higher_is_better: bool = True
+
+    @property
+    def label(self):
+        return self.key.label
+
+
+KPIS = [
+    Kpi(KpiKey.SIGN_RATE, Measure.SIGNED_IN_TIME, Measure.DISPATCHED),
+    Kpi(KpiKey.ON_TIME_RATE, Measure.ON_TIME, Measure.DUE),
+    Kpi(KpiKey.CLOSE_RATE, Measure.DUE_REPLIED, Measure.DUE),
+    Kpi(KpiKey.SATISFACTION_RATE, Measure.SATISFIED, Measure.RATED),
+    Kpi(KpiKey.VISIT_RATE, Measure.REPLIED_RATED, Measure.REPLIED),
+    Kpi(KpiKey.RETURN_RATE, Measure.RETURNED, Measure.DISPATCHED, higher_is_better=False),
+    Kpi(KpiKey.REOPEN_RATE, Measure.REOPENED, Measure.REPLIED, higher_is_better=False),
+    Kpi(KpiKey.DIRECT_RATE, Measure.DIRECT, Measure.REGISTERED),
+]
+KPI_BY_KEY = {kpi.key.value: kpi for kpi in KPIS}
+
+
+class PeriodKind(models.TextChoices):
+    DAY = "day", _("日")
+    WEEK = "week", _("周")
+    MONTH = "month", _("月")
+    QUARTER = "quarter", _("季度")
+    YEAR = "year", _("年")
+    CUSTOM = "custom", _("自定义")

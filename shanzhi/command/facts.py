@@ -1,0 +1,113 @@
+"""What a work order contributes to the rollups, as a pure function of its current rows: the
+order, its lead assignments and its first appeal. Each fact is (measure, local day, unit, value);
+the cell's other coordinates (area, grid, category, channel, nature) are the order's own."""
+
+import datetime
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from shanzhi.command.choices import Measure as M
+from shanzhi.core import workdays
+from shanzhi.workorders.choices import AssignmentRole, AssignmentState, Rating, State, Supervision
+from shanzhi.workorders.models import Appeal, Assignment, WorkOrder
+
+ORDER_FIELDS = (
+    "id",
+    "state",
+    "area_code",
+    "category_id",
+    "channel",
+    "nature",
+    "dispatch_unit_id",
+    "lead_unit_id",
+    "registered_at",
+    "dispatched_at",
+    "replied_at",
+    "handle_deadline",
+    "is_overdue",
+    "answered_directly",
+    "reopen_count",
+    "supervision",
+)
+SATISFIED = (Rating.SATISFIED, Rating.BASICALLY)
+
+
+LOCAL = ZoneInfo(settings.TIME_ZONE)
+
+
+def _day(moment: datetime.datetime) -> str:
+    return moment.astimezone(LOCAL).date().isoformat()
+
+
+def facts_for(order_ids) -> dict[int, dict]:
+    """{order id: {"cell": [area, grid, category, channel, nature], "m": [[measure, day, unit,
+    value], …]}} for the orders that exist; three queries for the whole batch."""
+    orders = list(WorkOrder.objects.filter(pk__in=order_ids).values(*ORDER_FIELDS))
+    ids = [o["id"] for o in orders]
+    assignments = defaultdict(list)
+    for row in Assignment.objects.filter(work_order_id__in=ids, role=AssignmentRole.LEAD).values(
+        "work_order_id", "unit_id", "assigned_at", "signed_in_time", "state"
+    ):
+        assignments[row["work_order_id"]].append(row)
+    ratings = {
+        row["work_order_id"]: row
+        for row in Appeal.objects.filter(work_order_id__in=ids, is_primary=True)
+        .exclude(rating="")
+        .values("work_order_id", "rating", "rated_at")
+    }
+    return {o["id"]: _facts(o, assignments[o["id"]], ratings.get(o["id"])) for o in orders}
+
+
+def _facts(order: dict, assignments: list[dict], rating: dict | None) -> dict:
+    code = order["area_code"]
+    cell = [code[:12], code if len(code) == 15 else "", *[order[f] for f in _CELL]]
+    facts = []
+
+    def add(measure, moment, unit, value=1):
+        facts.append([measure, _day(moment), unit or 0, value])
+
+    registered, dispatcher, lead = order["registered_at"], order["dispatch_unit_id"], None
+    add(M.REGISTERED, registered, dispatcher)
+    if order["state"] == State.MERGED:
+        return {"cell": cell, "m": facts}
+    lead = order["lead_unit_id"]
+    if order["answered_directly"]:
+        add(M.DIRECT, registered, dispatcher)
+    for a in assignments:
+        add(M.DISPATCHED, a["assigned_at"], a["unit_id"])
+        if a["signed_in_time"]:
+            add(M.SIGNED_IN_TIME, a["assigned_at"], a["unit_id"])
+        if a["state"] == AssignmentState.RETURNED:
+            add(M.RETURNED, a["assigned_at"], a["unit_id"])
+    deadline, replied = order["handle_deadline"], order["replied_at"]
+    if deadline and lead:
+        add(M.DUE, deadline, lead)
+        if replied:
+            add(M.DUE_REPLIED, deadline, lead)
+            if replied <= deadline:
+                add(M.ON_TIME, deadline, lead)
+        if order["is_overdue"]:
+            add(M.OVERDUE, deadline, lead)
+    if replied and lead:
+        add(M.REPLIED, replied, lead)
+        if rating:
+            add(M.REPLIED_RATED, replied, lead)
+        if order["reopen_count"]:
+            add(M.REOPENED, replied, lead)
+        if order["dispatched_at"]:
+            spent = workdays.working_time_between(order["dispatched_at"], replied)
+            add(M.HANDLING_MINUTES, replied, lead, int(spent.total_seconds() // 60))
+    if rating:
+        add(M.RATED, rating["rated_at"], lead or dispatcher)
+        if rating["rating"] in SATISFIED:
+            add(M.SATISFIED, rating["rated_at"], lead or dispatcher)
+        elif rating["rating"] == Rating.DISSATISFIED:
+            add(M.DISSATISFIED, rating["rated_at"], lead or dispatcher)
+    if order["supervision"] == Supervision.RED:
+        add(M.RED_CARDS, registered, lead)
+    return {"cell": cell, "m": facts}
+
+
+_CELL = ("category_id", "channel", "nature")

@@ -1,0 +1,194 @@
+"""Rollups of the work orders for the command centre, the KPI scoring rules and the frozen
+monthly assessments. The rollups are derived data: `shanzhi manage rebuild_rollups` recomputes
+them from the work orders, and the fold keeps them current by following the audit trail."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shanzhi.command.choices import KpiKey
+
+
+class Figures(models.Model):
+    """Counts of one cell: period × area × unit × category × channel × nature. `area_code` is the
+    12-digit region code of the order (its village, else the township or county it was filed
+    under); `unit_id` is the unit the count is attributed to (0: none)."""
+
+    day = models.DateField(_("日期"))
+    area_code = models.CharField(_("区域编码"), max_length=12)
+    unit_id = models.IntegerField(_("单位"), default=0)
+    category_id = models.IntegerField(_("事项分类"))
+    channel = models.CharField(_("来源渠道"), max_length=16)
+    nature = models.CharField(_("诉求性质"), max_length=16)
+    registered = models.IntegerField(default=0)
+    direct = models.IntegerField(default=0)
+    dispatched = models.IntegerField(default=0)
+    signed_in_time = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    due_replied = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    replied = models.IntegerField(default=0)
+    replied_rated = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    handling_minutes = models.BigIntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    dissatisfied = models.IntegerField(default=0)
+    red_cards = models.IntegerField(default=0)
+
+    KEY = ("day", "area_code", "unit_id", "category_id", "channel", "nature")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.day} {self.area_code} {self.unit_id} {self.category_id} {self.channel}"
+
+
+class DayFigures(Figures):
+    """Figures per local (Asia/Shanghai) day: for custom periods and the edges of a period."""
+
+    class Meta:
+        verbose_name = _("日汇总")
+        verbose_name_plural = _("日汇总")
+        constraints = [models.UniqueConstraint(fields=Figures.KEY, name="dayfigures_cell")]
+
+
+class MonthFigures(Figures):
+    """The same figures per month (`day` is the first of the month): whole months, quarters and
+    years read at most twelve of these per cell, however many orders the months held."""
+
+    class Meta:
+        verbose_name = _("月汇总")
+        verbose_name_plural = _("月汇总")
+        constraints = [models.UniqueConstraint(fields=Figures.KEY, name="monthfigures_cell")]
+        indexes = [models.Index(fields=["day", "unit_id"], name="monthfigures_unit")]
+
+
+TOWNSHIP_DAY_KEY = ("day", "township_code", "channel", "nature")
+GRID_MONTH_KEY = ("day", "grid_code")
+
+
+class TownshipDay(models.Model):
+    """Appeals registered per day × township × channel × nature: the dashboard's 90-day trend
+    and today's volumes, a few hundred rows however large the history."""
+
+    day = models.DateField(_("日期"))
+    township_code = models.CharField(_("乡镇街道编码"), max_length=12)
+    channel = models.CharField(_("来源渠道"), max_length=16)
+    nature = models.CharField(_("诉求性质"), max_length=16)
+    registered = models.IntegerField(default=0)
+
+    KEY = TOWNSHIP_DAY_KEY
+
+    class Meta:
+        verbose_name = _("乡镇日受理量")
+        verbose_name_plural = _("乡镇日受理量")
+        constraints = [models.UniqueConstraint(fields=TOWNSHIP_DAY_KEY, name="townshipday_cell")]
+
+    def __str__(self):
+        return f"{self.day} {self.township_code} {self.channel} {self.nature}"
+
+
+class GridMonth(models.Model):
+    """Appeals registered per month × grid: the density layer of the dashboard's map."""
+
+    day = models.DateField(_("月份"))
+    grid_code = models.CharField(_("网格编码"), max_length=15)
+    registered = models.IntegerField(default=0)
+
+    KEY = GRID_MONTH_KEY
+
+    class Meta:
+        verbose_name = _("网格月受理量")
+        verbose_name_plural = _("网格月受理量")
+        constraints = [models.UniqueConstraint(fields=GRID_MONTH_KEY, name="gridmonth_cell")]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m} {self.grid_code}"
+
+
+class OrderFacts(models.Model):
+    """What one work order currently contributes to the rollups, so that a change can be folded
+    in as the difference between its new and its old contribution."""
+
+    order_id = models.BigIntegerField(primary_key=True)
+    facts = models.JSONField()
+
+    class Meta:
+        verbose_name = _("工单贡献")
+        verbose_name_plural = _("工单贡献")
+
+    def __str__(self):
+        return str(self.order_id)
+
+
+class RollupCursor(models.Model):
+    """The last audit event folded into the rollups (a single row)."""
+
+    last_event_id = models.BigIntegerField(default=0)
+    folded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("汇总进度")
+        verbose_name_plural = _("汇总进度")
+
+    def __str__(self):
+        return f"→ {self.last_event_id}"
+
+
+class KpiRule(models.Model):
+    """How a KPI turns into a score: zero at or beyond `zero_at`, full weight at or beyond
+    `full_at`, linear in between (for rates where lower is better, both run the other way).
+    The weights of all rules make up the overall score."""
+
+    kpi = models.CharField(_("指标"), max_length=32, choices=KpiKey.choices, unique=True)
+    weight = models.DecimalField(_("权重(分)"), max_digits=5, decimal_places=2)
+    zero_at = models.DecimalField(
+        _("零分线"), max_digits=5, decimal_places=4, help_text=_("如 0.80：低于 80% 得 0 分")
+    )
+    full_at = models.DecimalField(
+        _("满分线"), max_digits=5, decimal_places=4, help_text=_("如 0.98：达到 98% 得满分")
+    )
+
+    class Meta:
+        verbose_name = _("考核规则")
+        verbose_name_plural = _("考核规则")
+        ordering = ["kpi"]
+
+    def __str__(self):
+        return self.get_kpi_display()
+
+
+class Assessment(models.Model):
+    """A published monthly assessment of one unit. Frozen: later edits of the month's work
+    orders change the live figures, never these rows (the fold records such changes)."""
+
+    month = models.DateField(_("月份"))
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.DecimalField(_("得分"), max_digits=6, decimal_places=2, null=True)
+    rank = models.PositiveIntegerField(_("排名"), null=True)
+    figures = models.JSONField(_("指标数据"))
+    published_at = models.DateTimeField(_("发布时间"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("月度考核")
+        verbose_name_plural = _("月度考核")
+        ordering = ["month", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "unit"], name="assessment_month_unit")
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.unit}"

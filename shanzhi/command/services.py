@@ -1,0 +1,208 @@
+"""Writes of the command centre: keeping the rollups current (fold), recomputing them (rebuild),
+and publishing a month's assessment.
+
+The fold follows the audit trail: every change of a work order writes an audit event in the
+same transaction, and events are numbered in commit order (the chain head is locked), so
+"events after the cursor" are exactly the changes not yet folded. For each changed order the
+fold recomputes what it contributes and adds the difference to the rollups. The work-order
+services pay nothing for this; the worker folds every few seconds."""
+
+import datetime
+import logging
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from shanzhi.command.choices import MEASURES, Measure
+from shanzhi.command.facts import facts_for
+from shanzhi.command.models import (
+    Assessment,
+    DayFigures,
+    GridMonth,
+    MonthFigures,
+    OrderFacts,
+    RollupCursor,
+    TownshipDay,
+)
+from shanzhi.core.models import AuditChainHead, AuditEvent
+from shanzhi.core.services import audit_record
+
+logger = logging.getLogger(__name__)
+BATCH = 2000
+
+
+def _cells(facts: dict | None):
+    """The rollup cells one order's facts add to: (model, key) → {measure: value}."""
+    cells: dict = defaultdict(lambda: defaultdict(int))
+    if not facts:
+        return cells
+    area, grid, category, channel, nature = facts["cell"]
+    township = area[:9] + "000"
+    for measure, day, unit, value in facts["m"]:
+        month = day[:8] + "01"
+        cells[DayFigures, (day, area, unit, category, channel, nature)][measure] += value
+        cells[MonthFigures, (month, area, unit, category, channel, nature)][measure] += value
+        if measure == Measure.REGISTERED:
+            cells[TownshipDay, (day, township, channel, nature)]["registered"] += value
+            if grid:
+                cells[GridMonth, (month, grid)]["registered"] += value
+    return cells
+
+
+def _add_difference(total, old: dict | None, new: dict | None) -> None:
+    for cell, values in _cells(new).items():
+        for measure, value in values.items():
+            total[cell][measure] += value
+    for cell, values in _cells(old).items():
+        for measure, value in values.items():
+            total[cell][measure] -= value
+
+
+def _upsert(total) -> None:
+    """Add the differences to the rollup rows, creating missing rows (one statement per table
+    and batch)."""
+    by_model = defaultdict(list)
+    for (model, key), values in total.items():
+        if any(values.values()):
+            by_model[model].append((key, values))
+    for model, rows in by_model.items():
+        columns = MEASURES if model in (DayFigures, MonthFigures) else ["registered"]
+        key_columns = list(model.KEY)
+        table = model._meta.db_table
+        names = ", ".join(key_columns + columns)
+        marks = ", ".join(["%s"] * (len(key_columns) + len(columns)))
+        updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
+        sql = (
+            f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608 (names are ours)
+            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {updates}"
+        )
+        params = [
+            [datetime.date.fromisoformat(key[0]), *key[1:], *(values.get(c, 0) for c in columns)]
+            for key, values in rows
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+
+
+def _refresh(order_ids, *, published_months: set[str]) -> None:
+    """Fold the current state of these orders into the rollups. Call with the cursor locked."""
+    new = facts_for(order_ids)
+    old = dict(OrderFacts.objects.filter(order_id__in=order_ids).values_list("order_id", "facts"))
+    total: dict = defaultdict(lambda: defaultdict(int))
+    changed = []
+    for order_id in order_ids:
+        if new.get(order_id) != old.get(order_id):
+            _add_difference(total, old.get(order_id), new.get(order_id))
+            changed.append(order_id)
+    if not changed:
+        return
+    _upsert(total)
+    OrderFacts.objects.bulk_create(
+        [OrderFacts(order_id=i, facts=new[i]) for i in changed if i in new],
+        update_conflicts=True,
+        unique_fields=["order_id"],
+        update_fields=["facts"],
+    )
+    gone = [i for i in changed if i not in new]
+    if gone:
+        OrderFacts.objects.filter(order_id__in=gone).delete()
+    _record_drift(total, published_months)
+
+
+def _record_drift(total, published_months: set[str]) -> None:
+    """A published assessment stays as it was; record that its month's figures moved since."""
+    if not published_months:
+        return
+    moved = defaultdict(set)
+    for (model, key), values in total.items():
+        if model is MonthFigures and key[0] in published_months and any(values.values()):
+            moved[key[0]].add(key[2])
+    for month, units in sorted(moved.items()):
+        audit_record(
+            actor="system",
+            action="assessment.figures_changed",
+            object_type="assessment",
+            object_id=month[:7],
+            after={"units": sorted(u for u in units if u)},
+        )
+
+
+def _published_months() -> set[str]:
+    return {m.isoformat() for m in Assessment.objects.values_list("month", flat=True).distinct()}
+
+
+def _locked_cursor(*, wait: bool) -> RollupCursor | None:
+    RollupCursor.objects.get_or_create(pk=1)
+    rows = RollupCursor.objects.filter(pk=1)
+    if connection.vendor == "postgresql":
+        rows = rows.select_for_update(skip_locked=not wait)
+    else:  # SQLite: the IMMEDIATE transaction already holds the only write lock
+        rows = rows.select_for_update()
+    return rows.first()
+
+
+def rollups_fold(*, limit: int = 20_000) -> int:
+    """Fold the work-order changes recorded since the last fold; returns how many audit events
+    were consumed. Safe to call from several workers: one folds, the others return 0."""
+    consumed = 0
+    while consumed < limit:
+        with transaction.atomic():
+            cursor = _locked_cursor(wait=False)
+            if cursor is None:
+                return consumed
+            events = list(
+                AuditEvent.objects.filter(pk__gt=cursor.last_event_id)
+                .order_by("pk")
+                .values_list("pk", "object_type", "object_id")[:BATCH]
+            )
+            if not events:
+                return consumed
+            order_ids = sorted(
+                {int(oid) for _, kind, oid in events if kind == "workorder" and oid.isdigit()}
+            )
+            if order_ids:
+                _refresh(order_ids, published_months=_published_months())
+            cursor.last_event_id = events[-1][0]
+            cursor.folded_at = timezone.now()
+            cursor.save(update_fields=["last_event_id", "folded_at"])
+        consumed += len(events)
+    return consumed
+
+
+def rollups_rebuild(*, progress=None) -> int:
+    """Recompute every rollup from the work orders; returns the number of orders. Changes that
+    happen meanwhile are folded again afterwards (the fold starts from where this began)."""
+    from shanzhi.workorders.models import WorkOrder
+
+    with transaction.atomic():
+        cursor = _locked_cursor(wait=True)
+        head = AuditChainHead.objects.filter(pk=1).values_list("last_event_id", flat=True)
+        cursor.last_event_id = head.first() or 0
+        cursor.folded_at = timezone.now()
+        cursor.save(update_fields=["last_event_id", "folded_at"])
+        for model in (DayFigures, MonthFigures, TownshipDay, GridMonth, OrderFacts):
+            model.objects.all().delete()
+    done, last = 0, 0
+    while True:
+        ids = list(
+            WorkOrder.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        if not ids:
+            break
+        with transaction.atomic():
+            _locked_cursor(wait=True)
+            _refresh(ids, published_months=set())
+        done, last = done + len(ids), ids[-1]
+        if progress:
+            progress(done)
+    return done
+
+
+def rollups_lag() -> int:
+    """Audit events not yet folded (0 when the figures are current)."""
+    cursor = RollupCursor.objects.filter(pk=1).values_list("last_event_id", flat=True).first()
+    head = AuditChainHead.objects.filter(pk=1).values_list("last_event_id", flat=True).first()
+    return max((head or 0) - (cursor or 0), 0)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("territory/", territory_views.territory_map, name="territory-map"),
     path("territory/grids/<str:code>/", territory_views.grid_page, name="grid-page"),
     path("", include("shanzhi.workorders.urls")),
+    path("", include("shanzhi.command.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("shanzhi.interop.urls")),
     path("admin/", admin.site.urls),

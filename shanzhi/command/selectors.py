@@ -661,3 +661,20 @@ def orders_behind(scope: Scope, period: Period, measure: str):
     else:
         rated &= Q(appeals__rating__gt="")
     return orders.filter(rated)
+
+
+def assessment_drift(month: Period) -> list[dict]:
+    """Changes to a published month's figures recorded by the fold since publication."""
+    from shanzhi.core.models import AuditEvent
+
+    events = AuditEvent.objects.filter(
+        object_type="assessment", object_id=month.label, action="assessment.figures_changed"
+    ).order_by("pk")
+    names = {}
+    result = []
+    for event in events:
+        unit_ids = (event.after or {}).get("units", [])
+        missing = [u for u in unit_ids if u not in names]
+        names.update(dict(Unit.objects.filter(pk__in=missing).values_list("pk", "name")))
+        result.append({"at": event.created_at, "units": [names.get(u, u) for u in unit_ids]})
+    return result

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shanzhi.command.choices import MEASURES, Measure
 from shanzhi.command.facts import facts_for
@@ -25,6 +26,7 @@ from shanzhi.command.models import (
     RollupCursor,
     TownshipDay,
 )
+from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.models import AuditChainHead, AuditEvent
 from shanzhi.core.services import audit_record
 
@@ -206,3 +208,43 @@ def rollups_lag() -> int:
     cursor = RollupCursor.objects.filter(pk=1).values_list("last_event_id", flat=True).first()
     head = AuditChainHead.objects.filter(pk=1).values_list("last_event_id", flat=True).first()
     return max((head or 0) - (cursor or 0), 0)
+
+
+def assessment_publish(*, actor, scope, month) -> int:
+    """Freeze the month's assessment of every handling unit in the territory: score, rank and
+    the figures behind them. A month is published once; returns the number of units."""
+    from shanzhi.command import selectors
+
+    if month.kind != "month":
+        raise InvalidInput(_("考核按自然月发布"), "month")
+    if month.end >= timezone.localdate():
+        raise InvalidInput(_("只能发布已经结束的月份"), "month")
+    rollups_fold()
+    with transaction.atomic():
+        rows = selectors.unit_table(scope, month)
+        units = [row.unit.pk for row in rows]
+        if Assessment.objects.filter(month=month.start, unit_id__in=units).exists():
+            raise Conflict(_("%(month)s 的考核已经发布") % {"month": month.label})
+        now = timezone.now()
+        Assessment.objects.bulk_create(
+            [
+                Assessment(
+                    month=month.start,
+                    unit=row.unit,
+                    score=round(row.score, 2) if row.score is not None else None,
+                    rank=row.rank,
+                    figures=row.values,
+                    published_at=now,
+                    published_by=actor,
+                )
+                for row in rows
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="assessment.publish",
+            object_type="assessment",
+            object_id=month.label,
+            after={"region": scope.region.code if scope.region else "", "units": len(rows)},
+        )
+    return len(rows)

@@ -8,6 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from shanzhi.org.choices import SCOPED_ROLES, Role
 from shanzhi.workorders.access import REGISTER_ROLES
 
+COMMAND_ROLES = frozenset(
+    {Role.LEADER, Role.DISTRICT_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.ADMIN}
+)
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -22,6 +26,8 @@ NAV_ITEMS = [
     NavItem(_("登记诉求"), "workorder-new", REGISTER_ROLES - {Role.GRID_WORKER}),
     NavItem(_("网格上报"), "workorder-report", frozenset({Role.GRID_WORKER})),
     NavItem(_("网格地图"), "territory-map", SCOPED_ROLES),
+    NavItem(_("指挥大屏"), "command-dashboard", COMMAND_ROLES),
+    NavItem(_("考核排名"), "command-assessment", COMMAND_ROLES),
     NavItem(_("我要反映"), "appeal-new"),
     NavItem(_("进度查询"), "track"),
 ]

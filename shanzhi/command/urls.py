@@ -1,0 +1,14 @@
+from django.urls import path
+
+from shanzhi.command import views
+
+urlpatterns = [
+    path("command/", views.dashboard, name="command-dashboard"),
+    path("command/map.json", views.map_layer, name="command-map"),
+    path("command/kpis/", views.kpi_table, name="command-kpis"),
+    path("command/orders/", views.orders, name="command-orders"),
+    path("command/assessment/", views.assessment, name="command-assessment"),
+    path("command/assessment/publish/", views.assessment_publish, name="command-publish"),
+    path("command/export/kpis.xlsx", views.export_kpis, name="command-export-kpis"),
+    path("command/export/orders.xlsx", views.export_orders, name="command-export-orders"),
+]

@@ -6,6 +6,12 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shanzhi.org.choices import Role
+
+# Who sees the command centre, and who publishes a month's assessment.
+VIEW_ROLES = frozenset({Role.LEADER, Role.DISTRICT_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.ADMIN})
+PUBLISH_ROLES = frozenset({Role.DISTRICT_COMMANDER, Role.ADMIN})
+
 
 class Measure(models.TextChoices):
     """Counts kept per day × area × unit × category × channel × nature. Each is attributed to

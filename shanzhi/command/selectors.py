@@ -13,18 +13,34 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanzhi.command.choices import KPIS, MEASURES, Measure, PeriodKind
+from shanzhi.command.choices import KPIS, MEASURES, PUBLISH_ROLES, VIEW_ROLES, Measure, PeriodKind
 from shanzhi.command.models import DayFigures, GridMonth, KpiRule, MonthFigures, TownshipDay
-from shanzhi.core.errors import InvalidInput, NotFound
+from shanzhi.core.errors import Forbidden, InvalidInput, NotFound
 from shanzhi.core.scoping import in_scope
 from shanzhi.org.models import Unit
-from shanzhi.org.selectors import user_scope
+from shanzhi.org.selectors import user_roles, user_scope
 from shanzhi.territory.choices import PREFIX_LENGTH, territory_prefix
 from shanzhi.territory.models import Region
 from shanzhi.workorders.choices import Channel, State, Urgency
 from shanzhi.workorders.models import Category, WorkOrder
 
 MAX_YEARS = 10
+
+
+def roles_of(user) -> set[str]:
+    return {m.role for m in user_roles(user)}
+
+
+def require_viewer(user) -> None:
+    """Leaders, commanders, dispatchers and administrators see the command centre."""
+    if not (getattr(user, "is_superuser", False) or roles_of(user) & VIEW_ROLES):
+        raise Forbidden(_("只有领导、指挥长、分拨员和管理员可以查看指挥中心"))
+
+
+def may_publish(user) -> bool:
+    return user.is_superuser or bool(roles_of(user) & PUBLISH_ROLES)
+
+
 EARLIEST = datetime.date(2000, 1, 1)
 
 

@@ -19,32 +19,18 @@ from django.views.decorators.http import require_POST
 from shanzhi.command import charts, selectors, services
 from shanzhi.command.choices import KPIS, MEASURES, Measure, PeriodKind
 from shanzhi.command.models import Assessment
-from shanzhi.core.errors import InvalidInput, NotFound, ServiceError
+from shanzhi.core.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from shanzhi.core.privacy import mask_phone
-from shanzhi.org.choices import Role
-from shanzhi.org.selectors import user_roles
-from shanzhi.web.navigation import COMMAND_ROLES
 from shanzhi.workorders.choices import Channel, Nature, State
 from shanzhi.workorders.models import Appeal, Category
 
-VIEW_ROLES = COMMAND_ROLES
-PUBLISH_ROLES = {Role.DISTRICT_COMMANDER, Role.ADMIN}
 LIST_PAGE = 50
 EXPORT_MAX = 200_000
 
 
-def _roles(user) -> set[str]:
-    return {m.role for m in user_roles(user)}
-
-
-def _require_viewer(user) -> None:
-    if not (user.is_superuser or _roles(user) & VIEW_ROLES):
-        raise PermissionDenied
-
-
 def _question(request):
     """The checked scope and period of a request, or the error page (400 / 404)."""
-    _require_viewer(request.user)
+    selectors.require_viewer(request.user)
     scope = selectors.parse_scope(request.user, request.GET)
     period = selectors.parse_period(request.GET)
     return scope, period
@@ -53,6 +39,8 @@ def _question(request):
 def _error(request, error: ServiceError):
     if isinstance(error, NotFound):
         raise Http404(error.message)
+    if isinstance(error, Forbidden):
+        raise PermissionDenied(error.message)
     return render(
         request,
         "400.html",
@@ -126,7 +114,7 @@ def dashboard(request):
     """一屏展示: the viewer's territory (or a region inside it) at a glance; the page fetches
     its own body again every 30 s (?partial=1) without reloading."""
     try:
-        _require_viewer(request.user)
+        selectors.require_viewer(request.user)
         scope = selectors.parse_scope(request.user, request.GET)
     except ServiceError as error:
         return _error(request, error)
@@ -150,11 +138,10 @@ def dashboard(request):
 def map_layer(request):
     """Per grid: appeals this month and open overdue orders; open sensor events with points."""
     try:
-        _require_viewer(request.user)
+        selectors.require_viewer(request.user)
         scope = selectors.parse_scope(request.user, request.GET)
     except ServiceError as error:
-        status = 404 if isinstance(error, NotFound) else 400
-        return JsonResponse({"detail": error.message}, status=status)
+        return JsonResponse({"detail": error.message}, status=error.status)
     month = selectors.month_period(timezone.localdate())
     layer = selectors.grid_layer(scope, month)
     events = [
@@ -288,7 +275,7 @@ def assessment(request):
     """月度考核: the ranking of every handling unit by score, with the change from last month.
     A published month shows its frozen rows; otherwise the live figures as a preview."""
     try:
-        _require_viewer(request.user)
+        selectors.require_viewer(request.user)
         scope = selectors.parse_scope(request.user, request.GET)
         month = _month_param(request)
     except ServiceError as error:
@@ -339,7 +326,7 @@ def assessment(request):
             "black": list(reversed(ranked[-size:])) if size else [],
             "published": frozen[0] if frozen else None,
             "drift": selectors.assessment_drift(month),
-            "may_publish": request.user.is_superuser or bool(_roles(request.user) & PUBLISH_ROLES),
+            "may_publish": selectors.may_publish(request.user),
             "rules": selectors.kpi_rules(),
             "kpi_defs": KPIS,
             "print": request.GET.get("print"),
@@ -350,7 +337,7 @@ def assessment(request):
 @require_POST
 @login_required
 def assessment_publish(request):
-    if not (request.user.is_superuser or _roles(request.user) & PUBLISH_ROLES):
+    if not selectors.may_publish(request.user):
         raise PermissionDenied
     try:
         scope = selectors.parse_scope(request.user, request.POST)

@@ -5,12 +5,9 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from shanzhi.command.choices import VIEW_ROLES as COMMAND_ROLES
 from shanzhi.org.choices import SCOPED_ROLES, Role
 from shanzhi.workorders.access import REGISTER_ROLES
-
-COMMAND_ROLES = frozenset(
-    {Role.LEADER, Role.DISTRICT_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.ADMIN}
-)
 
 
 @dataclass(frozen=True)

@@ -97,3 +97,24 @@ def test_export_of_the_order_list_masks_phones(client_as):
     phones = [row[-1] for row in rows[1:] if row[-1]]
     assert phones and all("****" in phone for phone in phones)
     assert len(rows) - 1 == WorkOrder.objects.filter(area_code__startswith="330502").count()
+
+
+def test_the_api_gives_the_same_figures_and_refuses_the_same_things(client_as, api_as):
+    rollups_fold()
+    api = api_as("commander")
+    status, body = api.get("/api/v1/command/kpis?period=month")
+    assert status == 200, body
+    page = client_as("commander").get("/command/kpis/?period=month").content.decode()
+    for kpi in body["kpis"]:
+        assert f">{kpi['numerator']}</a> / <a" in page
+    assert {row["name"] for row in body["rows"]} >= {"吴兴区住房和城乡建设局"}
+    status, body = api.get("/api/v1/command/kpis?period=custom&from=2026-05-01&to=2026-01-01")
+    assert status == 400 and body["errors"][0]["field"] == "to"
+    status, body = api.get("/api/v1/command/dashboard?region=330502101000")
+    assert status == 200 and body["territory_name"] == "织里镇"
+    status, body = api_as("dispatcher").get("/api/v1/command/dashboard?region=330502101000")
+    assert status == 404
+    status, body = api_as("department").get("/api/v1/command/dashboard")
+    assert status == 403
+    status, body = api.get("/api/v1/command/kpis?by=region")
+    assert status == 200 and [r["name"] for r in body["rows"]]

@@ -14,6 +14,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("territory/", territory_views.territory_map, name="territory-map"),
     path("territory/grids/<str:code>/", territory_views.grid_page, name="grid-page"),
+    path(
+        "territory/grids/<str:code>/households/<int:household_id>/visit/",
+        territory_views.household_visit,
+        name="household-visit",
+    ),
     path("", include("shanzhi.workorders.urls")),
     path("", include("shanzhi.command.urls")),
     path("api/v1/", api.urls),

@@ -694,3 +694,90 @@ def assessment_drift(month: Period) -> list[dict]:
         names.update(dict(Unit.objects.filter(pk__in=missing).values_list("pk", "name")))
         result.append({"at": event.created_at, "units": [names.get(u, u) for u in unit_ids]})
     return result
+
+
+# --- grid workers -------------------------------------------------------------------------
+
+
+def grid_worker_table(scope: Scope, period: Period) -> list[dict]:
+    """网格员考核 for the period: per grid worker of the territory, the events they reported,
+    the matters they settled on the spot (就地化解), the households they visited, the timeliness
+    of their matters ((settled + replied on time) ÷ (settled + due), on the orders they reported)
+    and the satisfaction of those orders' appellants. Read from the records themselves: a grid
+    worker's month is a few hundred rows."""
+    from django.contrib.auth import get_user_model
+
+    from shanzhi.org.models import GridAssignment, HouseholdVisit
+    from shanzhi.workorders.models import Appeal
+
+    assignments = GridAssignment.objects.filter(code_range("grid_id", scope.prefix))
+    grids: dict[int, list[str]] = {}
+    for user_id, grid_id in assignments.values_list("user_id", "grid_id"):
+        grids.setdefault(user_id, []).append(grid_id)
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=grids)}
+    reports = Appeal.objects.filter(
+        channel=Channel.GRID, is_primary=True, submitted_by_id__in=list(grids)
+    )
+    counted = {
+        row["submitted_by_id"]: row
+        for row in reports.filter(_local_range("created_at", period))
+        .values("submitted_by_id")
+        .annotate(
+            reported=Count("pk"),
+            settled=Count("pk", filter=Q(work_order__answered_directly=True)),
+        )
+        .order_by()
+    }
+    due = {
+        row["submitted_by_id"]: row
+        for row in reports.filter(_local_range("work_order__handle_deadline", period))
+        .exclude(work_order__state=State.MERGED)
+        .values("submitted_by_id")
+        .annotate(
+            due=Count("pk"),
+            on_time=Count(
+                "pk", filter=Q(work_order__replied_at__lte=F("work_order__handle_deadline"))
+            ),
+        )
+        .order_by()
+    }
+    rated = {
+        row["submitted_by_id"]: row
+        for row in reports.filter(_local_range("rated_at", period))
+        .values("submitted_by_id")
+        .annotate(
+            rated=Count("pk"),
+            satisfied=Count("pk", filter=Q(rating__in=["satisfied", "basically"])),
+        )
+        .order_by()
+    }
+    visits = dict(
+        HouseholdVisit.objects.filter(visitor_id__in=list(grids))
+        .filter(_local_range("visited_at", period))
+        .values("visitor_id")
+        .annotate(n=Count("pk"))
+        .values_list("visitor_id", "n")
+    )
+    rows = []
+    for user_id, codes in grids.items():
+        user = users[user_id]
+        c, d, r = counted.get(user_id, {}), due.get(user_id, {}), rated.get(user_id, {})
+        settled = c.get("settled", 0)
+        timely_n = settled + d.get("on_time", 0)
+        timely_d = settled + d.get("due", 0)
+        rows.append(
+            {
+                "user": user,
+                "name": user.get_full_name() or user.get_username(),
+                "grids": sorted(codes),
+                "reported": c.get("reported", 0),
+                "settled": settled,
+                "visits": visits.get(user_id, 0),
+                "timely": (timely_n, timely_d),
+                "timely_rate": timely_n / timely_d if timely_d else None,
+                "satisfied": (r.get("satisfied", 0), r.get("rated", 0)),
+                "satisfied_rate": r["satisfied"] / r["rated"] if r.get("rated") else None,
+            }
+        )
+    rows.sort(key=lambda row: (-row["reported"] - row["visits"], row["name"]))
+    return rows

@@ -334,6 +334,25 @@ def assessment(request):
     )
 
 
+@login_required
+def grid_workers(request):
+    """网格员考核: the grid workers of the territory over a period."""
+    try:
+        scope, period = _question(request)
+    except ServiceError as error:
+        return _error(request, error)
+    return render(
+        request,
+        "command/grid_workers.html",
+        {
+            "scope": scope,
+            "period": period,
+            "rows": selectors.grid_worker_table(scope, period),
+            "periods": PeriodKind.choices,
+        },
+    )
+
+
 @require_POST
 @login_required
 def assessment_publish(request):

@@ -2,9 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from shanzhi.core.admin_mixins import AuditedAdmin
+from shanzhi.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
 from shanzhi.core.services import audit_record
-from shanzhi.org.models import GridAssignment, Household, Membership, PartyMember, Unit
+from shanzhi.org.models import (
+    GridAssignment,
+    Household,
+    HouseholdVisit,
+    Membership,
+    PartyMember,
+    Unit,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -85,3 +92,9 @@ class PartyMemberAdmin(AuditedAdmin, admin.ModelAdmin):
                 before={"households": before},
                 after={"households": after},
             )
+
+
+@admin.register(HouseholdVisit)
+class HouseholdVisitAdmin(ReadOnlyAdmin):
+    list_display = ["household", "visitor", "visited_at", "note"]
+    list_select_related = ["household", "visitor"]

@@ -126,6 +126,32 @@ class Household(models.Model):
         return f"{self.address}（{self.head_name}）"
 
 
+class HouseholdVisit(models.Model):
+    """入户走访: a grid worker's visit to a household of their grid (counted when they are
+    assessed)."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("住户"), on_delete=models.CASCADE, related_name="visits"
+    )
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("走访人"),
+        on_delete=models.PROTECT,
+        related_name="household_visits",
+    )
+    visited_at = models.DateTimeField(_("走访时间"), db_index=True)
+    note = models.CharField(_("走访情况"), max_length=500)
+
+    class Meta:
+        verbose_name = _("入户走访")
+        verbose_name_plural = _("入户走访")
+        ordering = ["-visited_at"]
+        indexes = [models.Index(fields=["visitor", "visited_at"])]
+
+    def __str__(self):
+        return f"{self.household} · {self.visited_at:%Y-%m-%d}"
+
+
 class PartyMember(models.Model):
     """A party member who links a handful of households (联户党员, usually 5–15)."""
 

@@ -5,11 +5,20 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shanzhi.core.errors import Forbidden, InvalidInput, NotFound
 from shanzhi.core.services import audit_record
 from shanzhi.org.choices import GridDuty, Role, UnitKind
-from shanzhi.org.models import GridAssignment, Household, Membership, PartyMember, Unit
+from shanzhi.org.models import (
+    GridAssignment,
+    Household,
+    HouseholdVisit,
+    Membership,
+    PartyMember,
+    Unit,
+)
 from shanzhi.territory.models import Grid, Region
 
 PHONE_RE = re.compile(r"^(\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$")
@@ -195,3 +204,29 @@ def party_member_link(
             },
         )
     return member
+
+
+def household_visit_record(*, actor, household_id: int, note: str) -> HouseholdVisit:
+    """入户走访, recorded by a grid worker of the household's grid."""
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput(_("请填写走访情况"), "note")
+    if len(note) > 500:
+        raise InvalidInput(_("走访情况不能超过 500 字"), "note")
+    household = Household.objects.filter(pk=household_id).first()
+    if household is None:
+        raise NotFound(_("住户不存在"))
+    if not GridAssignment.objects.filter(grid_id=household.grid_id, user=actor).exists():
+        raise Forbidden(_("只有本网格的网格员可以登记走访"))
+    with transaction.atomic():
+        visit = HouseholdVisit.objects.create(
+            household=household, visitor=actor, visited_at=timezone.now(), note=note
+        )
+        audit_record(
+            actor=actor,
+            action="household.visit",
+            object_type="household",
+            object_id=household.pk,
+            after={"grid": household.grid_id, "note": note},
+        )
+    return visit

@@ -1,10 +1,18 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from shanzhi.core.errors import ServiceError
 from shanzhi.core.privacy import mask_phone
+from shanzhi.org.models import GridAssignment
 from shanzhi.org.selectors import grid_people, households_visible_to
+from shanzhi.org.services import household_visit_record
 from shanzhi.territory import selectors
 
 
@@ -41,7 +49,12 @@ def territory_map(request):
 def grid_page(request, code: str):
     grid = selectors.grid_get_for(request.user, code)
     people = grid_people(grid.code)
-    households = households_visible_to(request.user).filter(grid=grid).order_by("address")
+    households = (
+        households_visible_to(request.user)
+        .filter(grid=grid)
+        .annotate(visits_count=Count("visits"), last_visit=Max("visits__visited_at"))
+        .order_by("address")
+    )
     return render(
         request,
         "territory/grid.html",
@@ -50,6 +63,7 @@ def grid_page(request, code: str):
             "assignments": people["assignments"],
             "party_members": people["party_members"],
             "households": [(h, mask_phone(h.phone)) for h in households],
+            "may_visit": GridAssignment.objects.filter(grid=grid, user=request.user).exists(),
             "breadcrumb": [r for r in [grid.village.parent, grid.village] if r is not None],
             "map_config": {
                 "geometry": grid.geometry,
@@ -58,3 +72,23 @@ def grid_page(request, code: str):
             },
         },
     )
+
+
+@login_required
+@require_POST
+def household_visit(request, code: str, household_id: int):
+    """入户走访 recorded from the grid page by one of the grid's workers."""
+    grid = selectors.grid_get_for(request.user, code)
+    try:
+        household_visit_record(
+            actor=request.user, household_id=household_id, note=request.POST.get("note", "")
+        )
+    except ServiceError as error:
+        if error.status == 404:
+            raise Http404 from None
+        if error.status == 403:
+            raise PermissionDenied from None
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已登记走访"))
+    return redirect("grid-page", code=grid.code)

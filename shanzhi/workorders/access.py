@@ -108,5 +108,13 @@ class Actor:
         """Operators and dispatchers record ratings taken by phone (电话回访)."""
         return self.dispatches(order) or in_scope(order.area_code, self.prefixes_with(PHONE_ROLES))
 
+    def settles_on_the_spot(self, order) -> bool:
+        """A grid worker's own report from their territory, not yet dispatched."""
+        if order.channel != "grid" or not in_scope(
+            order.area_code, self.prefixes_with({Role.GRID_WORKER})
+        ):
+            return False
+        return order.appeals.filter(submitted_by_id=self.user.pk, is_primary=True).exists()
+
     def may_register(self) -> bool:
         return self.has_role(REGISTER_ROLES)

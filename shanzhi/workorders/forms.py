@@ -260,6 +260,17 @@ class GridReportForm(BootstrapMixin, forms.Form):
             attrs={"accept": "image/*", "capture": "environment", "class": "sz-visually-hidden"}
         ),
     )
+    settled = forms.BooleanField(
+        label=_("已当场化解"),
+        required=False,
+        help_text=_("小事不出村：当场处理好的事项直接办结，无需派单。"),
+    )
+    settlement = forms.CharField(
+        label=_("化解情况"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, user=None, **kwargs):
@@ -268,6 +279,12 @@ class GridReportForm(BootstrapMixin, forms.Form):
         self.fields["region"].choices = region_choices(user)
         if not self.is_bound:
             self.initial.setdefault("key", secrets.token_urlsafe(16))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("settled") and not (data.get("settlement") or "").strip():
+            self.add_error("settlement", _("请填写化解情况"))
+        return data
 
 
 # -- tracking and rating ------------------------------------------------------------------------

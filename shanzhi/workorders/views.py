@@ -468,6 +468,9 @@ def workorder_report(request):
                         data, channel=Channel.GRID, uploads=_uploads(data["photos"])
                     ),
                     idempotency_key=data.get("key") or "",
+                    direct_answer=(data.get("settlement") or "").strip()
+                    if data.get("settled")
+                    else "",
                 )
             except ServiceError as error:
                 _put_error(form, error)

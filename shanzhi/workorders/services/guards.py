@@ -17,9 +17,13 @@ from shanzhi.workorders.services.base import (
 
 
 def guard_answer_directly(ctx: Context) -> None:
+    """直办 by an operator or dispatcher; or 就地化解: a grid worker settles on the spot what they
+    have just reported themselves (小事不出村), whatever its nature."""
     order = ctx.order
-    require(ctx.actor.phones_appellants(order), _("只有话务员或分拨员可以直接答复"))
     require_state(order, State.PENDING_DISPATCH)
+    if ctx.actor.settles_on_the_spot(order):
+        return
+    require(ctx.actor.phones_appellants(order), _("只有话务员或分拨员可以直接答复"))
     if order.nature not in DIRECT_ANSWER_NATURES:
         raise Conflict(_("只有咨询、求助、建议和表扬类诉求可以直接答复"))
 

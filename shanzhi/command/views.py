@@ -295,6 +295,7 @@ def assessment(request):
                 "score": float(a.score) if a.score is not None else None,
                 "rank": a.rank,
                 "kpis": selectors.kpis_of(a.figures),
+                "red_cards": a.figures.get("red_cards", 0),
                 "previous_rank": previous_ranks.get(a.unit_id),
             }
             for a in frozen
@@ -306,6 +307,7 @@ def assessment(request):
                 "score": r.score,
                 "rank": r.rank,
                 "kpis": r.kpis,
+                "red_cards": r.values["red_cards"],
                 "previous_rank": r.previous_rank,
             }
             for r in selectors.unit_table(scope, month, with_previous=True)

@@ -222,6 +222,7 @@ def request_document(order: WorkOrder) -> dict:
         "address": order.address or (order.region.name if order.region_id else None),
         "lat": order.lat,
         "long": order.lon,
+        "media_url": getattr(order, "media_url", "") or None,
     }
 
 

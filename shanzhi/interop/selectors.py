@@ -4,11 +4,11 @@ every GET keyless): no appellant data is ever read, only the work order's own pu
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
 from shanzhi.core.models import AuditEvent
 from shanzhi.workorders.choices import PUBLIC_ACTIONS, Action, State
-from shanzhi.workorders.models import Category, WorkOrder
+from shanzhi.workorders.models import Appeal, Category, WorkOrder
 from shanzhi.workorders.selectors import is_public_step, public_step_text
 
 # Open311 knows two statuses. A request is "closed" once the public has its answer (the answer
@@ -58,7 +58,12 @@ def services_changeset() -> datetime.datetime | None:
 
 
 def _orders() -> QuerySet[WorkOrder]:
-    return WorkOrder.objects.select_related("category", "region", "lead_unit", "dispatch_unit")
+    media = Appeal.objects.filter(
+        work_order=OuterRef("pk"), is_primary=True, confidential=False
+    ).values("media_url")[:1]
+    return WorkOrder.objects.select_related(
+        "category", "region", "lead_unit", "dispatch_unit"
+    ).annotate(media_url=Subquery(media))
 
 
 @dataclass

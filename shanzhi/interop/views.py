@@ -134,7 +134,9 @@ def _post_request(request, fmt):
     - description is required (it is the appeal's content), at most 4000 characters.
     - last_name + first_name (Chinese order) and phone go to the appellant; without a phone the
       appeal is registered as anonymous (the public channels need a phone to answer on), and
-      the name is then not kept. email and media_url are accepted and ignored.
+      the name is then not kept. email is accepted and ignored.
+    - media_url (http/https, at most 500 characters) is kept as a link on the appeal, shown to
+      staff and returned in GET requests unless the appeal is confidential.
     - attribute[CODE] (attribute[CODE][] for a multivaluelist) answers the service
       definition's questions; they are checked against their datatypes.
     - nature (extension): complaint (default) or report.
@@ -179,6 +181,7 @@ def _post_request(request, fmt):
             appellant_phone=phone,
             anonymous=not phone,
             attributes=_attributes(data),
+            media_url=param(data, "media_url")[:501],
         ),
         idempotency_key=_idempotency_key(request, data, code, lat, lon, description),
     )

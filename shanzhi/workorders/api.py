@@ -54,6 +54,9 @@ class AppealIn(Schema):
     attributes: dict[str, str | float | list[str]] = Field(
         default_factory=dict, description="补充信息：事项分类所设问题的回答（编码 → 值）"
     )
+    media_url: str = Field(
+        "", max_length=500, description="客户端托管的图片或视频链接（http/https）"
+    )
 
 
 class RegisteredOut(Schema):
@@ -284,6 +287,7 @@ def appeal_create(
             confidential=payload.confidential,
             publishable=payload.publishable,
             attributes=payload.attributes,
+            media_url=payload.media_url,
         ),
     )
     appeal = registered.appeal

@@ -296,6 +296,8 @@ class Appeal(models.Model):
     )
     idempotency_key = models.CharField(max_length=128, blank=True)
     attributes = models.JSONField(_("补充信息"), default=dict, blank=True)
+    # A picture or video the appellant's client hosts (Open311 media_url); kept as a link.
+    media_url = models.URLField(_("媒体链接"), max_length=500, blank=True)
     rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("评价意见"), blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)

@@ -299,7 +299,7 @@ def test_get_requests_default_window_and_fields(client, api_key):
     assert mine["status"] == "open" and mine["service_code"] == ROAD_DAMAGE
     assert mine["service_name"] == "道路破损"
     assert mine["agency_responsible"] == "月河街道综合指挥室"
-    assert "status_notes" not in mine and "media_url" not in mine
+    assert "status_notes" not in mine
     assert isinstance(mine["lat"], float) and isinstance(mine["long"], float)
     requested = mine["requested_datetime"]
     assert requested.endswith("+08:00") and "." not in requested
@@ -562,3 +562,17 @@ def test_georeport_client_against_a_live_server(live_server):
     assert created in [r["service_request_id"] for r in recent]
     with pytest.raises(requests.HTTPError):
         client.get_service_definition("999999")
+
+
+def test_media_url_is_kept_as_a_link_and_checked(client, api_key, client_as, table_counts):
+    created = json_of(post_request(client, api_key=api_key))[0]["service_request_id"]
+    one = json_of(client.get(f"{BASE}/requests/{created}.json"))[0]
+    assert one["media_url"] == "https://example.org/a.jpg"
+    page = client_as("commander").get(f"/workorders/{created}/").content.decode()
+    assert 'href="https://example.org/a.jpg" rel="noopener noreferrer nofollow"' in page
+    before = table_counts()
+    for bad in ("javascript:alert(1)", "ftp://example.org/a.jpg", "not a url"):
+        response = post_request(client, api_key=api_key, media_url=bad)
+        assert response.status_code == 400, bad
+        assert "媒体链接" in response.content.decode()
+    assert table_counts() == before

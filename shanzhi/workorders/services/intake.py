@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import File
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +49,7 @@ CONTENT_MAX = 4000
 TITLE_MAX = 200
 MAX_FILES = 9
 logger = logging.getLogger(__name__)
+MEDIA_URL = URLValidator(schemes=["http", "https"])
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
 
 # Upload types recognised by their first bytes, never by the file name.
@@ -282,6 +285,7 @@ class AppealInput:
     publishable: bool = False
     uploads: list[Upload] = field(default_factory=list)
     attributes: dict = field(default_factory=dict)  # answers to the category's questions
+    media_url: str = ""  # a link to a picture or video hosted by the client (Open311)
 
 
 def _clean(data: AppealInput) -> dict:
@@ -310,6 +314,12 @@ def _clean(data: AppealInput) -> dict:
         raise InvalidInput(_("标题不能超过 %(n)s 字") % {"n": TITLE_MAX}, "title")
     if len(data.address or "") > 200:
         raise InvalidInput(_("地址不能超过 200 字"), "address")
+    media_url = (data.media_url or "").strip()
+    if media_url:
+        try:
+            MEDIA_URL(media_url)
+        except ValidationError:
+            raise InvalidInput(_("媒体链接应为 http 或 https 网址"), "media_url") from None
     phone = (data.appellant_phone or "").strip().replace(" ", "")
     if phone and not PHONE_RE.match(phone):
         raise InvalidInput(_("电话号码格式不正确"), "appellant_phone")
@@ -372,6 +382,7 @@ def _clean(data: AppealInput) -> dict:
         "lon": lon,
         "lat": lat,
         "dispatch_unit_id": dispatch_unit_id_for(area_code),
+        "media_url": media_url,
     }
 
 
@@ -452,6 +463,7 @@ def appeal_register(
                     submitted_by=user,
                     idempotency_key=key if user is not None else "",
                     attributes=cleaned["answers"],
+                    media_url=cleaned["media_url"],
                     created_at=now,
                 )
                 _store(checked, order=order, appeal=appeal, actor_user=user, stored=stored)

@@ -155,6 +155,9 @@ class AlarmTypeRuleAdmin(admin.ModelAdmin):
     list_display = ["alarm_type", "category", "nature"]
     autocomplete_fields = ["category"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["alarm_type"] if obj else []
+
     def save_model(self, request, obj, form, change):
         saved = alarm_type_rule_save(
             actor=request.user,

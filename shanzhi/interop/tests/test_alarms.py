@@ -282,3 +282,20 @@ def test_the_device_page_shows_its_alarm_history(client_as):
     device = received.alarm.device
     page = client_as("admin").get(f"/admin/interop/device/{device.pk}/change/").content.decode()
     assert received.work_order.code in page and "燃气泄漏" in page
+
+
+def test_the_administrator_points_an_alarm_type_at_another_category(client_as):
+    from shanzhi.interop.models import AlarmTypeRule
+    from shanzhi.workorders.models import Category
+
+    rule = AlarmTypeRule.objects.get(alarm_type="crowd")
+    target = Category.objects.get(code="090101")  # 乱停车
+    url = f"/admin/interop/alarmtyperule/{rule.pk}/change/"
+    response = client_as("admin").post(url, {"category": target.pk, "nature": "report"})
+    assert response.status_code == 302, response.content.decode()
+    rule.refresh_from_db()
+    assert (rule.category_id, rule.nature) == (target.pk, "report")
+    assert AuditEvent.objects.latest("pk").action == "alarmtyperule.update"
+    branch = Category.objects.get(code="0901")
+    response = client_as("admin").post(url, {"category": branch.pk, "nature": "report"})
+    assert response.status_code == 200 and "请选择最细一级的事项分类" in response.content.decode()

@@ -3,6 +3,7 @@
 shanzhi up [--host H] [--port P] [--no-demo]   migrate, demo data if empty, web + worker
 shanzhi demo [--reset] [--seed N] [--password P]
 shanzhi worker                                 the background worker alone
+shanzhi mqtt                                   the consumer of sensor alarms (SHANZHI_MQTT_URL)
 shanzhi token create USERNAME                  print a new API token
 shanzhi audit-verify                           walk the audit chain
 shanzhi bench NAME [...]                       run a benchmark from bench/
@@ -97,6 +98,9 @@ def cmd_up(args) -> int:
     )
     worker = subprocess.Popen([sys.executable, "-m", "shanzhi.cli", "worker"], env=env)
     children = [web, worker]
+    if settings.MQTT_URL:
+        print(f"物联感知告警 sensor alarms: subscribing to {settings.MQTT_TOPIC}", flush=True)
+        children.append(subprocess.Popen([sys.executable, "-m", "shanzhi.cli", "mqtt"], env=env))
 
     def stop(*_):
         for child in children:
@@ -126,6 +130,30 @@ def cmd_worker(args) -> int:
 
     start_thread()
     return _command("db_worker", "--queue-name", "*", "--interval", str(args.interval))
+
+
+def cmd_mqtt(args) -> int:
+    """Consume sensor alarms from the broker until SIGTERM or Ctrl+C."""
+    _setup()
+    from shanzhi.interop.mqtt import MqttConfigError, consumer_from_settings
+
+    overrides = {k: v for k, v in (("url", args.url), ("topic", args.topic)) if v}
+    try:
+        consumer = consumer_from_settings(**overrides)
+    except MqttConfigError as error:
+        print(f"shanzhi mqtt: {error}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, lambda *_: consumer.stop())
+    print(
+        f"物联感知告警 sensor alarms: {consumer.broker} topic {consumer.topic}"
+        f" as {consumer.client_id}",
+        flush=True,
+    )
+    try:
+        consumer.run()
+    except KeyboardInterrupt:
+        consumer.stop()
+    return 0
 
 
 def cmd_bench(args) -> int:
@@ -176,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     worker = sub.add_parser("worker", help="run the background worker")
     worker.add_argument("--interval", type=float, default=1.0)
     worker.set_defaults(func=cmd_worker)
+
+    mqtt = sub.add_parser("mqtt", help="consume sensor and video alarms from the MQTT broker")
+    mqtt.add_argument("--url", help="broker URL (default: SHANZHI_MQTT_URL)")
+    mqtt.add_argument("--topic", help="topic filter (default: SHANZHI_MQTT_TOPIC)")
+    mqtt.set_defaults(func=cmd_mqtt)
 
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)

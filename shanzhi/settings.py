@@ -190,6 +190,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spill to a tempo
 # Replied work orders that stay unrated this many days are archived by the deadline sweep.
 ARCHIVE_UNRATED_DAYS = int(os.environ.get("SHANZHI_ARCHIVE_UNRATED_DAYS", "7"))
 
+# Sensor and video alarms over MQTT (docs/integration.md, docs/adr/0006-mqtt-alarms.md). With an
+# empty URL no consumer runs; `shanzhi up` starts `shanzhi mqtt` when it is set.
+MQTT_URL = os.environ.get("SHANZHI_MQTT_URL", "")  # mqtt://[user:pass@]host[:1883], mqtts://…
+MQTT_TOPIC = os.environ.get("SHANZHI_MQTT_TOPIC") or "shanzhi/alarms/#"
+# Fixed, so that the broker keeps our session and queues alarms while the consumer is away.
+MQTT_CLIENT_ID = os.environ.get("SHANZHI_MQTT_CLIENT_ID") or "shanzhi-alarms"
+# Alarms of one device and type closer together than this (seconds) fold into one open order.
+ALARM_DEDUP_SECONDS = int(os.environ.get("SHANZHI_ALARM_DEDUP_SECONDS") or "600")
+
 # How much two grids may overlap (share of the smaller one's area) before an import is refused.
 GRID_OVERLAP_TOLERANCE = float(os.environ.get("SHANZHI_GRID_OVERLAP_TOLERANCE", "0.01"))
 

@@ -581,20 +581,6 @@ def urgent_latest(scope: Scope, limit: int = 8):
     )
 
 
-def sensor_events(scope: Scope, limit: int = 200):
-    """Open events from sensors and video (物联感知) with their point, for the map."""
-    return list(
-        WorkOrder.objects.filter(
-            code_range("area_code", scope.prefix),
-            channel=Channel.SENSOR,
-            state__in=[State.PENDING_DISPATCH, State.PENDING_SIGN, State.HANDLING],
-            lon__isnull=False,
-        )
-        .order_by("-registered_at")
-        .values("pk", "code", "title", "lon", "lat", "urgency", "registered_at")[:limit]
-    )
-
-
 def regions_below(scope: Scope) -> list[Region]:
     length = next_level_length(scope.prefix)
     if length is None or length > 12:

@@ -21,6 +21,7 @@ from shanzhi.command.choices import KPIS, MEASURES, Measure, PeriodKind
 from shanzhi.command.models import Assessment
 from shanzhi.core.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from shanzhi.core.privacy import mask_phone
+from shanzhi.interop.selectors import open_alarm_events
 from shanzhi.workorders.choices import Channel, Nature, State
 from shanzhi.workorders.models import Appeal, Category
 
@@ -144,17 +145,19 @@ def map_layer(request):
         return JsonResponse({"detail": error.message}, status=error.status)
     month = selectors.month_period(timezone.localdate())
     layer = selectors.grid_layer(scope, month)
+    # Open incidents opened by sensor alarms (the territory is the viewer's, checked above).
     events = [
         {
-            "id": e["pk"],
-            "code": e["code"],
-            "title": e["title"],
-            "lon": e["lon"],
-            "lat": e["lat"],
-            "urgency": e["urgency"],
-            "at": timezone.localtime(e["registered_at"]).strftime("%m-%d %H:%M"),
+            "id": e.work_order_id,
+            "code": e.code,
+            "title": f"{e.alarm_type_label} · {e.device_name}",
+            "lon": e.lon,
+            "lat": e.lat,
+            "urgency": e.urgency,
+            "count": e.count,
+            "at": timezone.localtime(e.last_at).strftime("%m-%d %H:%M"),
         }
-        for e in selectors.sensor_events(scope)
+        for e in open_alarm_events(scope.prefix, limit=200)
     ]
     return JsonResponse({**layer, "events": events})
 

@@ -259,6 +259,10 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
         clear_all()
         rules = demo_workorders.build_dispatch_rules()
         orders = demo_workorders.build_workorders(rng, people)
+        from shanzhi.demo import devices as demo_devices
+
+        devices = demo_devices.build_devices(seed)
+        orders += demo_devices.build_alarms()
         result.counts = {
             "townships": sum(len(t) for t in data.TOWNSHIPS.values()),
             "villages": sum(len(v) for v in villages_by_township.values()),
@@ -268,6 +272,7 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
             "categories": categories,
             "dispatch_rules": rules,
             "work_orders": orders,
+            "devices": devices,
         }
     return result
 

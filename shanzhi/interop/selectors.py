@@ -151,3 +151,89 @@ def updates_describe(events: list[AuditEvent]) -> list[Update]:
             Update(event, order, open311_status(state), f"{label}：{text}" if text else label)
         )
     return updates
+
+
+# ---------------------------------------------------------------------------------------------
+# Sensor and video alarms (物联感知告警): the open events for the grid map and the dashboard.
+# ---------------------------------------------------------------------------------------------
+
+ALARM_EVENTS_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class AlarmEvent:
+    """An open work order opened by a sensor alarm, as a marker on a map."""
+
+    work_order_id: int
+    code: str
+    title: str
+    state: str
+    state_label: str
+    urgency: str
+    urgency_label: str
+    alarm_type: str
+    alarm_type_label: str
+    level: str
+    level_label: str
+    device_id: str
+    device_name: str
+    lon: float
+    lat: float
+    first_at: datetime.datetime  # when the opening alarm went off
+    last_at: datetime.datetime  # the latest alarm folded into it (or the first)
+    count: int  # alarms in the incident: the opening one and its repeats
+    url: str  # the work order's staff page
+
+
+def open_alarm_events(
+    scope: str | tuple[str, ...] = "", *, user=None, limit: int = ALARM_EVENTS_LIMIT
+) -> list[AlarmEvent]:
+    """Open work orders (待派单/待签收/办理中/已挂起) that a sensor alarm opened, whose area lies
+    under `scope` (a code prefix, or a tuple of them; "" is everywhere), newest first. With
+    `user`, only the orders that user may see (workorders_visible_to): pass it for anything
+    shown to a person."""
+    from django.db.models import OuterRef, Subquery
+    from django.urls import reverse
+
+    from shanzhi.core.scoping import prefix_q
+    from shanzhi.interop.models import Alarm
+    from shanzhi.workorders.choices import OPEN_STATES
+
+    prefixes = (scope,) if isinstance(scope, str) else tuple(scope)
+    alarms = Alarm.objects.filter(opened=True, work_order__state__in=OPEN_STATES).filter(
+        prefix_q("work_order__area_code", prefixes)
+    )
+    if user is not None:
+        from shanzhi.workorders.selectors import workorders_visible_to
+
+        alarms = alarms.filter(work_order__in=workorders_visible_to(user).values("pk"))
+    latest = Alarm.objects.filter(work_order=OuterRef("work_order")).order_by("-occurred_at")
+    rows = (
+        alarms.select_related("device", "work_order")
+        .annotate(last_at=Subquery(latest.values("occurred_at")[:1]))
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+    return [
+        AlarmEvent(
+            work_order_id=a.work_order_id,
+            code=a.work_order.code,
+            title=a.work_order.title,
+            state=a.work_order.state,
+            state_label=str(a.work_order.get_state_display()),
+            urgency=a.work_order.urgency,
+            urgency_label=str(a.work_order.get_urgency_display()),
+            alarm_type=a.alarm_type,
+            alarm_type_label=str(a.get_alarm_type_display()),
+            level=a.level,
+            level_label=str(a.get_level_display()),
+            device_id=a.device.device_id,
+            device_name=a.device.name,
+            lon=a.lon,
+            lat=a.lat,
+            first_at=a.occurred_at,
+            last_at=a.last_at or a.occurred_at,
+            count=1 + a.repeat_count,
+            url=reverse("workorder-detail", args=[a.work_order_id]),
+        )
+        for a in rows
+    ]

@@ -37,6 +37,9 @@ def territory_map(request):
             "map_config": {
                 "gridsUrl": f"/api/v1/grids?within={region.code}",
                 "gridPageUrl": "/territory/grids/",
+                # Open sensor alarms (物联感知告警), redrawn every refresh seconds.
+                "alarmsUrl": f"/api/v1/alarm-events?within={region.code}",
+                "alarmsRefreshSeconds": 10,
                 "tileUrl": settings.MAP_TILE_URL,
                 "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
                 "centre": [region.lat, region.lon] if region.lat is not None else None,

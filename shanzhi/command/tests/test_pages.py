@@ -118,3 +118,16 @@ def test_the_api_gives_the_same_figures_and_refuses_the_same_things(client_as, a
     assert status == 403
     status, body = api.get("/api/v1/command/kpis?by=region")
     assert status == 200 and [r["name"] for r in body["rows"]]
+
+
+def test_the_map_layer_shows_sensor_alarms_of_the_territory(client_as):
+    from shanzhi.interop.models import Alarm
+
+    layer = client_as("commander").get("/command/map.json").json()
+    opened = Alarm.objects.filter(opened=True, work_order__area_code__startswith="330502")
+    open_ids = {a.work_order_id for a in opened if a.work_order.state in ("pending_dispatch",)}
+    assert open_ids and {e["id"] for e in layer["events"]} >= open_ids
+    assert all(set(e) >= {"lon", "lat", "code", "title"} for e in layer["events"])
+    # 月河街道's dispatcher does not see the alarms of 朝阳街道.
+    mine = client_as("dispatcher").get("/command/map.json").json()
+    assert not {e["id"] for e in mine["events"]} & open_ids

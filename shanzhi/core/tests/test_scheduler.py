@@ -15,11 +15,14 @@ pytestmark = pytest.mark.django_db
 def test_a_due_job_is_enqueued_once_per_period():
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        assert run_due() == ["deadlines_sweep"]  # immediate backend in tests: it ran
+        # Immediate backend in tests: they ran.
+        assert run_due() == ["deadlines_sweep", "rollups_fold"]
         assert run_due() == []  # a second worker asking at the same moment gets nothing
     job = PeriodicJob.objects.get(name="deadlines_sweep")
     assert job.next_run_at == start + datetime.timedelta(seconds=60)
+    with time_machine.travel(start + datetime.timedelta(seconds=6), tick=False):
+        assert run_due() == ["rollups_fold"]  # every 5 seconds
     with time_machine.travel(start + datetime.timedelta(seconds=59), tick=False):
-        assert run_due() == []
+        assert run_due() == ["rollups_fold"]
     with time_machine.travel(start + datetime.timedelta(seconds=61), tick=False):
-        assert run_due() == ["deadlines_sweep"]
+        assert run_due() == ["deadlines_sweep", "rollups_fold"]

@@ -22,6 +22,7 @@ NAV_ITEMS = [
     NavItem(_("登记诉求"), "workorder-new", REGISTER_ROLES - {Role.GRID_WORKER}),
     NavItem(_("网格上报"), "workorder-report", frozenset({Role.GRID_WORKER})),
     NavItem(_("网格地图"), "territory-map", SCOPED_ROLES),
+    NavItem(_("消息投递"), "delivery-list", frozenset({Role.ADMIN, Role.DISTRICT_COMMANDER})),
     NavItem(_("我要反映"), "appeal-new"),
     NavItem(_("进度查询"), "track"),
 ]

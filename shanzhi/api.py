@@ -95,6 +95,7 @@ def on_field_error(request, exc: FieldError):
 
 
 def _add_routers():
+    from shanzhi.interop.api import router as hotline_router
     from shanzhi.org.api import router as org_router
     from shanzhi.territory.api import router as territory_router
     from shanzhi.workorders.api import public_router as track_router
@@ -104,6 +105,7 @@ def _add_routers():
     api.add_router("", territory_router)
     api.add_router("", workorders_router)
     api.add_router("", track_router)
+    api.add_router("", hotline_router)
 
 
 _add_routers()

@@ -112,3 +112,10 @@ def test_the_navigation_offers_the_log_to_administrators_and_commanders(client_a
     assert "消息投递" in client_as("commander").get("/").content.decode()
     assert "消息投递" not in client_as("dispatcher").get("/").content.decode()
 
+
+def test_the_platform_admin_links_to_its_callback_log(client_as):
+    from shanzhi.interop.tests.test_hotline import make_platform
+
+    hotline = make_platform("https://12345.example/cb")
+    page = client_as("admin").get("/admin/interop/hotlineplatform/").content.decode()
+    assert f"/deliveries/?channel=webhook&amp;route=hotline%3A{hotline.platform.pk}" in page

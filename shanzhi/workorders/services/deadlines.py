@@ -15,6 +15,8 @@ from shanzhi.core import workdays
 from shanzhi.core.choices import DurationUnit
 from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
+from shanzhi.interop.callbacks import hotline_status_changed
+from shanzhi.interop.choices import HotlineStatus
 from shanzhi.workorders.choices import CLOCK_STATES, Action, State
 from shanzhi.workorders.models import DeadlineRule, WorkOrder
 
@@ -309,5 +311,6 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
                     reason=_("答复后 %(n)s 天未评价，自动归档")
                     % {"n": settings.ARCHIVE_UNRATED_DAYS},
                 )
+                hotline_status_changed(order, HotlineStatus.CLOSED, at=now)
                 counts["archived"] += 1
     return counts

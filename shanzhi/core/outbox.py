@@ -219,8 +219,8 @@ def _dingtalk_check(body: bytes) -> str:
 
 def robot_for(target: str) -> tuple[str, str] | None:
     """(webhook URL, secret) of the robot a DingTalk row names: the unit's, else the global one."""
-    if target.startswith("unit:"):
-        robot = DingTalkRobot.objects.filter(unit_id=target[5:], is_active=True).first()
+    if target.startswith("unit:") and target[5:].isdigit():
+        robot = DingTalkRobot.objects.filter(unit_id=int(target[5:]), is_active=True).first()
         if robot is not None:
             return robot.webhook_url, robot.secret
     if settings.DINGTALK_WEBHOOK:
@@ -336,6 +336,9 @@ def _send_all(batch: list[Delivery]):
             ready.append((delivery, prepare(delivery)))
         except SendError as error:
             outcomes.append((delivery, error))
+        except Exception as error:  # one broken row must not stop the others
+            logger.exception("delivery %s could not be prepared", delivery.pk)
+            outcomes.append((delivery, SendError(f"{type(error).__name__}: {error}")))
     unreachable: set[str] = set()
 
     def send(item):

@@ -46,6 +46,7 @@ def _test_settings(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.LANGUAGE_CODE = "zh-hans"
     settings.NOTIFY_BACKEND = "memory"
+    settings.SMS_GATEWAY_URL = settings.DINGTALK_WEBHOOK = ""  # whatever the environment says
 
 
 @pytest.fixture
@@ -55,6 +56,23 @@ def outbox():
 
     MemoryBackend.outbox.clear()
     return MemoryBackend.outbox
+
+
+@pytest.fixture
+def receiver():
+    """receiver(fail_first=2) → a local HTTP server that fails on purpose, stopped afterwards
+    (see core/tests/receiver.py)."""
+    from shanzhi.core.tests.receiver import Receiver
+
+    started = []
+
+    def start(**options):
+        started.append(Receiver(**options).start())
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -172,6 +172,10 @@ PERIODIC_JOBS = {
     "deadlines_sweep": ("shanzhi.workorders.tasks.sweep_deadlines", 60),
     # The command centre's figures follow the work orders within seconds.
     "rollups_fold": ("shanzhi.command.tasks.fold_rollups", 5),
+    "deliveries_send": (
+        "shanzhi.core.tasks.send_deliveries",
+        int(os.environ.get("SHANZHI_DELIVERY_INTERVAL", "10")),
+    ),
 }
 
 # Map tiles: empty means no base map (grids drawn on a plain background), which works offline.
@@ -179,9 +183,23 @@ PERIODIC_JOBS = {
 MAP_TILE_URL = os.environ.get("SHANZHI_MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("SHANZHI_MAP_TILE_ATTRIBUTION", "")
 
-# Where notifications go until the durable outbox (issue: open interfaces) delivers them:
-# "file" (notifications.log in the data directory), "console", or a dotted path to a backend.
+# Where notifications go that no gateway below takes: "file" (notifications.log in the data
+# directory), "console", or a dotted path to a backend.
 NOTIFY_BACKEND = os.environ.get("SHANZHI_NOTIFY_BACKEND", "file")
+
+# The durable outbox (docs/integration.md#notifications). Messages to a phone go to the SMS
+# gateway when one is set; messages to a unit or person go to the unit's DingTalk robot (admin)
+# or else the global robot below. Each is a row written with the change and sent by the worker.
+SMS_GATEWAY_URL = os.environ.get("SHANZHI_SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SHANZHI_SMS_GATEWAY_TOKEN", "")
+DINGTALK_WEBHOOK = os.environ.get("SHANZHI_DINGTALK_WEBHOOK", "")
+DINGTALK_SECRET = os.environ.get("SHANZHI_DINGTALK_SECRET", "")
+# Each attempt waits at most DELIVERY_TIMEOUT seconds; after a failure the next attempt comes
+# BACKOFF × 2^(attempts − 1) seconds later (at most BACKOFF_MAX); after MAX_ATTEMPTS it is dead.
+DELIVERY_TIMEOUT = float(os.environ.get("SHANZHI_DELIVERY_TIMEOUT", "5"))
+DELIVERY_MAX_ATTEMPTS = int(os.environ.get("SHANZHI_DELIVERY_MAX_ATTEMPTS", "10"))
+DELIVERY_BACKOFF_SECONDS = int(os.environ.get("SHANZHI_DELIVERY_BACKOFF_SECONDS", "30"))
+DELIVERY_BACKOFF_MAX_SECONDS = int(os.environ.get("SHANZHI_DELIVERY_BACKOFF_MAX_SECONDS", "3600"))
 
 # Uploads: the largest file accepted (bytes); larger ones are refused with 413.
 UPLOAD_MAX_BYTES = int(os.environ.get("SHANZHI_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from shanzhi.api import api
+from shanzhi.interop import delivery_views
 from shanzhi.territory import views as territory_views
 from shanzhi.web import views as web_views
 
@@ -23,6 +24,12 @@ urlpatterns = [
     path("", include("shanzhi.command.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("shanzhi.interop.urls")),
+    path("deliveries/", delivery_views.delivery_list, name="delivery-list"),
+    re_path(
+        r"^deliveries/(?P<delivery_id>[0-9]{1,18})/retry/$",
+        delivery_views.delivery_retry,
+        name="delivery-retry",
+    ),
     path("admin/", admin.site.urls),
 ]
 

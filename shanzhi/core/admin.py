@@ -1,10 +1,20 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.core import services
-from shanzhi.core.admin_mixins import ReadOnlyAdmin
+from shanzhi.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
 from shanzhi.core.checks import calendar_warnings
-from shanzhi.core.models import ApiToken, AuditChainHead, AuditEvent, CalendarDay, PeriodicJob
+from shanzhi.core.models import (
+    ApiToken,
+    AuditChainHead,
+    AuditEvent,
+    CalendarDay,
+    Delivery,
+    DingTalkRobot,
+    PeriodicJob,
+)
+from shanzhi.core.notify import robot_units
 
 
 @admin.register(CalendarDay)
@@ -70,3 +80,51 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked=False):
             services.api_token_revoke(actor=request.user, token_id=token.pk)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    """The outbox, read-only: the page 消息投递 shows it to staff and retries dead rows."""
+
+    list_display = ["id", "created_at", "channel", "kind", "state", "attempts", "next_attempt_at"]
+    list_filter = ["state", "channel"]
+    search_fields = ["kind", "object_id", "route"]
+    exclude = ["target", "claim"]  # phone numbers and robot addresses stay off this screen
+    readonly_fields = [
+        "channel",
+        "route",
+        "kind",
+        "payload",
+        "object_type",
+        "object_id",
+        "area_code",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "locked_until",
+        "last_error",
+        "last_status",
+        "created_at",
+        "updated_at",
+        "delivered_at",
+    ]
+
+
+@admin.register(DingTalkRobot)
+class DingTalkRobotAdmin(AuditedAdmin, admin.ModelAdmin):
+    """A unit's DingTalk group robot; the secret and the address (it holds the access token)
+    are audited as changed, never by value."""
+
+    list_display = ["unit", "is_active", "note"]
+    list_filter = ["is_active"]
+    search_fields = ["unit__name", "note"]
+    autocomplete_fields = ["unit"]
+    audit_redact = ("webhook_url", "secret")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(robot_units.clear)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(robot_units.clear)

@@ -6,14 +6,17 @@ from shanzhi.core.services import record_delete, record_save
 
 
 class AuditedAdmin:
-    """Admin screens whose saves and deletes go through the audited record services."""
+    """Admin screens whose saves and deletes go through the audited record services. Fields in
+    `audit_redact` (secrets) are audited as changed, never by value."""
+
+    audit_redact: tuple[str, ...] = ()
 
     def save_model(self, request, obj, form, change):
-        record_save(actor=request.user, instance=obj, change=change)
+        record_save(actor=request.user, instance=obj, change=change, redact=self.audit_redact)
 
     def delete_model(self, request, obj):
         try:
-            record_delete(actor=request.user, instance=obj)
+            record_delete(actor=request.user, instance=obj, redact=self.audit_redact)
         except ProtectedError:
             messages.error(request, _("%(obj)s 仍被其他数据引用，不能删除。") % {"obj": obj})
 

@@ -18,3 +18,26 @@ class DurationUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("工作日")
     NATURAL_DAYS = "natural_days", _("自然日")
     HOURS = "hours", _("小时")
+
+
+class DeliveryChannel(models.TextChoices):
+    """How a notification leaves the system (docs/integration.md#notifications)."""
+
+    SMS = "sms", _("短信")  # through the configured HTTP SMS gateway
+    DINGTALK = "dingtalk", _("钉钉机器人")  # a unit's group robot, or the global one
+    WEBHOOK = "webhook", _("回调")  # a JSON POST to a connected system (12345 status callbacks)
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("待投递")  # waiting for its (next) attempt
+    SENDING = "sending", _("投递中")  # claimed by a worker, being sent now
+    DELIVERED = "delivered", _("已送达")  # the receiver accepted it (2xx)
+    DEAD = "dead", _("投递失败")  # gave up after the last attempt; an administrator may retry
+
+
+DELIVERY_STATE_COLOURS = {
+    DeliveryState.PENDING: "warning",
+    DeliveryState.SENDING: "info",
+    DeliveryState.DELIVERED: "success",
+    DeliveryState.DEAD: "danger",
+}

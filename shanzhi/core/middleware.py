@@ -3,6 +3,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -46,6 +47,7 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
 
 
 NUL_MESSAGE = "请求中含有空字符 (NUL)，无法处理 · The request contains a NUL character"
+TOO_BIG_MESSAGE = "请求体过大，无法处理 · The request body is too large"
 _TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
 
 
@@ -74,22 +76,28 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _machine_interface(request.path) and _carries_nul(request):
-            return self.refusal(request)
+        if _machine_interface(request.path):
+            try:
+                if _carries_nul(request):
+                    return self.refusal(request, 400, NUL_MESSAGE)
+            except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: 413, not an HTML 400
+                return self.refusal(request, 413, TOO_BIG_MESSAGE)
         return self.get_response(request)
 
     @staticmethod
-    def refusal(request):
+    def refusal(request, status: int = 400, message: str = NUL_MESSAGE):
         from django.http import HttpResponse, JsonResponse
 
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": NUL_MESSAGE, "errors": []}, status=400)
+            return JsonResponse({"detail": message, "errors": []}, status=status)
         if request.path.endswith(".json"):  # Open311's error list
-            return JsonResponse([{"code": 400, "description": NUL_MESSAGE}], status=400, safe=False)
+            return JsonResponse(
+                [{"code": status, "description": message}], status=status, safe=False
+            )
         if request.path.endswith(".xml"):
             body = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n<errors><error><code>400</code>'
-                f"<description>{NUL_MESSAGE}</description></error></errors>"
+                f'<?xml version="1.0" encoding="UTF-8"?>\n<errors><error><code>{status}</code>'
+                f"<description>{message}</description></error></errors>"
             )
-            return HttpResponse(body, status=400, content_type="text/xml; charset=utf-8")
-        return HttpResponse(NUL_MESSAGE, status=400, content_type="text/plain; charset=utf-8")
+            return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

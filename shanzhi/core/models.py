@@ -2,7 +2,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.core.choices import CalendarDayKind, CalendarDaySource
+from shanzhi.core.choices import (
+    CalendarDayKind,
+    CalendarDaySource,
+    DeliveryChannel,
+    DeliveryState,
+)
 
 
 class AuditEvent(models.Model):
@@ -113,3 +118,76 @@ class PeriodicJob(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Delivery(models.Model):
+    """One message to send to the outside world (an SMS, a DingTalk robot post, a callback),
+    written in the same transaction as the change it reports, so a rolled-back action leaves
+    none. The worker claims due rows, posts them, and retries failures with exponential back-off
+    until `SHANZHI_DELIVERY_MAX_ATTEMPTS`; then the row is dead until someone retries it.
+    Delivery is at least once: receivers recognise a repeat by `X-Shanzhi-Delivery`."""
+
+    channel = models.CharField(_("渠道"), max_length=16, choices=DeliveryChannel.choices)
+    # sms: the phone number; dingtalk: the robot ("unit:<id>" or "default"); webhook: the URL.
+    target = models.CharField(_("接收方"), max_length=500)
+    # The configuration the delivery goes through, e.g. "hotline:3" (a 12345 platform): it
+    # signs the request and lets the log be filtered by it.
+    route = models.CharField(_("来源配置"), max_length=64, blank=True, db_index=True)
+    kind = models.CharField(_("消息类型"), max_length=64)
+    payload = models.JSONField(_("内容"))
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    area_code = models.CharField(_("区域编码"), max_length=15, blank=True, db_index=True)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
+    # A claim: the worker that set `claim` sends the row; past `locked_until` it is presumed
+    # dead (the process stopped mid-send) and the attempt counts as failed.
+    claim = models.CharField(max_length=32, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    last_status = models.PositiveSmallIntegerField(_("最近响应码"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"))
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("消息投递")
+        verbose_name_plural = _("消息投递")
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_channel_display()} {self.kind}"
+
+
+class DingTalkRobot(models.Model):
+    """The DingTalk group robot of a unit: messages to the unit's staff are posted to its group.
+    Units without one use the global robot (SHANZHI_DINGTALK_WEBHOOK), else the log."""
+
+    unit = models.OneToOneField(
+        "org.Unit", verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+"
+    )
+    webhook_url = models.URLField(
+        _("Webhook 地址"),
+        max_length=500,
+        help_text=_(
+            "机器人设置中的 Webhook，如 https://oapi.dingtalk.com/robot/send?access_token=…"
+        ),
+    )
+    secret = models.CharField(
+        _("加签密钥"), max_length=200, blank=True, help_text=_("机器人安全设置选择“加签”时填写")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("钉钉机器人")
+        verbose_name_plural = _("钉钉机器人")
+
+    def __str__(self):
+        return str(self.unit)

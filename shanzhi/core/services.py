@@ -253,9 +253,19 @@ def _field_values(instance, names: list[str]) -> dict:
     return {name: getattr(instance, name) for name in names}
 
 
-def record_save(*, actor, instance, change: bool, reason: str = "") -> None:
+REDACTED = "***"
+
+
+def _redacted(values: dict | None, names) -> dict | None:
+    if values is None:
+        return None
+    return {k: (REDACTED if k in names and v else v) for k, v in values.items()}
+
+
+def record_save(*, actor, instance, change: bool, reason: str = "", redact=()) -> None:
     """Save a configuration row an administrator edited in the admin, auditing the fields that
-    changed. Domain objects with rules of their own (regions, grids) have their own services."""
+    changed. Domain objects with rules of their own (regions, grids) have their own services.
+    Fields named in `redact` (secrets, URLs with tokens) are audited as changed, not by value."""
     model = type(instance)
     names = [f.attname for f in model._meta.concrete_fields if f.attname not in ("created_at",)]
     name = model._meta.model_name
@@ -274,19 +284,19 @@ def record_save(*, actor, instance, change: bool, reason: str = "") -> None:
             action=f"{name}.{'update' if change else 'create'}",
             object_type=name,
             object_id=instance.pk,
-            before=before,
-            after=after,
+            before=_redacted(before, redact),
+            after=_redacted(after, redact),
             reason=reason,
         )
 
 
-def record_delete(*, actor, instance, reason: str = "") -> None:
+def record_delete(*, actor, instance, reason: str = "", redact=()) -> None:
     model = type(instance)
     names = [f.attname for f in model._meta.concrete_fields]
     name = model._meta.model_name
     with transaction.atomic():
         pk = instance.pk
-        before = _field_values(instance, names)
+        before = _redacted(_field_values(instance, names), redact)
         instance.delete()
         audit_record(
             actor=actor,

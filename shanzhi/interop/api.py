@@ -1,15 +1,140 @@
-"""Sensor alarms in the JSON API: the open alarm events as GeoJSON points, for the grid map and
-the command dashboard (polled every few seconds)."""
+"""The interop JSON API: POST /api/v1/inbound/hotline (work orders handed over by 12345 hotline
+platforms) and GET /api/v1/alarm-events (open sensor alarms as GeoJSON points)."""
 
 import datetime
+import json
 
+import pydantic
+from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema, Status
+from ninja.errors import ValidationError
 
 from shanzhi.api import FieldError
+from shanzhi.core.api_auth import BearerToken
+from shanzhi.core.errors import Forbidden, InvalidInput, PayloadTooLarge
+from shanzhi.interop import services
+from shanzhi.interop.models import HotlinePlatform
 from shanzhi.interop.selectors import open_alarm_events
 from shanzhi.territory import selectors as territory
 from shanzhi.territory.models import Region
+
+router = Router(tags=["hotline"], auth=[BearerToken()])
+
+MAX_BYTES = 256 * 1024  # a 12345 order is a few KB; attachments are not handed over this way
+
+
+class HotlineOrderIn(Schema):
+    order_no: str = Field(
+        ...,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[\w.:/#-]+$",
+        description="平台工单号：幂等键，同一号码再次推送返回首次结果",
+    )
+    category_code: str = Field(
+        ..., min_length=1, max_length=64, description="平台分类编码，经“热线分类映射”对应本平台分类"
+    )
+    category_name: str = Field("", max_length=100)
+    title: str = Field("", max_length=200)
+    content: str = Field(..., min_length=1, max_length=4000)
+    appellant_name: str = Field("", max_length=50)
+    appellant_phone: str = Field("", max_length=32)
+    anonymous: bool = False
+    confidential: bool = Field(False, description="诉求保密：承办单位看不到诉求人")
+    address: str = Field("", max_length=200)
+    lon: float | None = Field(None, ge=-180, le=180, description="WGS84 经度")
+    lat: float | None = Field(None, ge=-90, le=90, description="WGS84 纬度")
+    region_code: str = Field(
+        "", max_length=12, description="无坐标时的区划代码（县区、乡镇或村社区）"
+    )
+    urgency: str = Field(
+        "normal", max_length=16, description="normal/urgent/critical 或 一般/紧急/特急"
+    )
+    nature: str = Field(
+        "complaint",
+        max_length=16,
+        description="consult/help/complaint/report/suggestion/praise 或 咨询/求助/投诉…",
+    )
+    occurred_at: datetime.datetime | None = Field(None, description="发生时间；无时区按北京时间")
+    deadline: datetime.datetime | None = Field(None, description="平台要求的办结时间（仅记录）")
+
+
+class HotlineAck(Schema):
+    order_no: str
+    accepted: bool
+    created: bool
+    work_order_code: str
+    tracking_code: str
+    state: str
+    received_at: datetime.datetime
+
+
+def _body(request) -> dict:
+    """The JSON object sent, or 413/400 before anything is parsed further."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BYTES:
+        raise PayloadTooLarge(_("请求体超过 %(kb)s KB 的上限") % {"kb": MAX_BYTES // 1024})
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise PayloadTooLarge(
+            _("请求体超过 %(kb)s KB 的上限") % {"kb": MAX_BYTES // 1024}
+        ) from None
+    if len(raw) > MAX_BYTES:
+        raise PayloadTooLarge(_("请求体超过 %(kb)s KB 的上限") % {"kb": MAX_BYTES // 1024})
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInput(_("请求体不是有效的 UTF-8 JSON")) from None
+    if not isinstance(data, dict):
+        raise InvalidInput(_("请求体须为 JSON 对象"))
+    return data
+
+
+@router.post(
+    "/inbound/hotline",
+    response={200: HotlineAck, 201: HotlineAck},
+    summary="12345 热线工单推送 · Hotline hand-over",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": HotlineOrderIn.model_json_schema()}},
+        }
+    },
+)
+def hotline_inbound(request):
+    """A 12345 platform pushes one work order. The order number is the idempotency key: the
+    same number again answers 200 with the first result. Status callbacks (签收, 回复, 办结)
+    go to the platform's callback URL."""
+    platform = HotlinePlatform.objects.filter(user=request.user, is_active=True).first()
+    if platform is None:
+        raise Forbidden(_("该令牌未绑定已启用的 12345 热线平台"))
+    data = _body(request)
+    try:
+        order = HotlineOrderIn.model_validate(data)
+    except pydantic.ValidationError as error:
+        raise ValidationError(error.errors(include_url=False, include_context=False)) from None
+    received = services.hotline_order_receive(
+        platform=platform, data=services.HotlineOrderInput(**order.model_dump())
+    )
+    appeal = received.order.appeal
+    return Status(
+        201 if received.created else 200,
+        {
+            "order_no": received.order.external_no,
+            "accepted": True,
+            "created": received.created,
+            "work_order_code": appeal.work_order.code,
+            "tracking_code": appeal.tracking_code,
+            "state": appeal.work_order.state,
+            "received_at": received.order.received_at,
+        },
+    )
+
 
 alarms_router = Router(tags=["alarms"])
 

@@ -1,12 +1,21 @@
 """Enums of the interop app: value, Chinese label and (for badges) colour.
 
-Sensor and video alarms (物联感知告警): the kinds of device, the types of alarm they raise and
-the levels, with the urgency each level gives the work order it opens."""
+The steps a 12345 platform hears about; sensor and video alarms (物联感知告警): the kinds of
+device, the types of alarm they raise and the levels, with the urgency each level gives the work
+order it opens."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.workorders.choices import Urgency
+
+
+class HotlineStatus(models.TextChoices):
+    """The steps a 12345 platform hears about (status callbacks)."""
+
+    SIGNED = "signed", _("已签收")  # 签收: the lead unit took the order
+    REPLIED = "replied", _("已回复")  # 回复: the lead unit's answer, with the result
+    CLOSED = "closed", _("已办结")  # 办结/归档: the order is archived
 
 
 class DeviceKind(models.TextChoices):

@@ -1,12 +1,20 @@
-"""Reads behind the Open311 GeoReport v2 endpoints. Everything here is public (the spec makes
-every GET keyless): no appellant data is ever read, only the work order's own public fields."""
+"""Reads of the interop app. The Open311 GeoReport v2 part is public (the spec makes every GET
+keyless): no appellant data is ever read there, only the work order's own public fields. The
+delivery log (at the end) is for administrators and district commanders, scoped by territory."""
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
-from shanzhi.core.models import AuditEvent
+from shanzhi.core.choices import DeliveryState
+from shanzhi.core.errors import NotFound
+from shanzhi.core.models import AuditEvent, Delivery
+from shanzhi.core.scoping import ALL, prefix_q
+from shanzhi.org.choices import Role
+from shanzhi.org.models import Membership
+from shanzhi.territory.choices import territory_prefix
 from shanzhi.workorders.choices import PUBLIC_ACTIONS, Action, State
 from shanzhi.workorders.models import Appeal, Category, WorkOrder
 from shanzhi.workorders.selectors import is_public_step, public_step_text
@@ -237,3 +245,49 @@ def open_alarm_events(
         )
         for a in rows
     ]
+
+
+# -- the delivery log (消息投递) -----------------------------------------------------------------
+
+DELIVERY_ROLES = frozenset({Role.ADMIN, Role.DISTRICT_COMMANDER})
+
+
+def delivery_scope(user) -> tuple[str, ...] | None:
+    """Territory prefixes of the deliveries the user may see (ALL for administrators), or None
+    when the user may not open the log at all. Deliveries concerning no area (none today) are
+    for administrators only."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_superuser:
+        return ALL
+    prefixes = set()
+    for role, code in Membership.objects.filter(
+        user=user, is_active=True, unit__is_active=True, role__in=DELIVERY_ROLES
+    ).values_list("role", "unit__region_id"):
+        if role == Role.ADMIN:
+            return ALL
+        prefixes.add(territory_prefix(code))
+    return tuple(sorted(prefixes)) or None
+
+
+def deliveries_visible_to(user) -> QuerySet[Delivery]:
+    scope = delivery_scope(user)
+    if scope is None:
+        return Delivery.objects.none()
+    return Delivery.objects.filter(prefix_q("area_code", scope))
+
+
+def delivery_get_for(user, delivery_id) -> Delivery:
+    """The delivery, or NotFound when it is missing or not visible (the same answer)."""
+    delivery = deliveries_visible_to(user).filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound(_("投递记录不存在或无权查看"))
+    return delivery
+
+
+def delivery_counts(rows: QuerySet[Delivery]) -> dict[str, int]:
+    """How many rows are in each state."""
+    counts = dict.fromkeys(DeliveryState.values, 0)
+    for row in rows.order_by().values("state").annotate(n=Count("pk")):
+        counts[row["state"]] = row["n"]
+    return counts

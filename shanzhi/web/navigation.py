@@ -25,6 +25,7 @@ NAV_ITEMS = [
     NavItem(_("网格地图"), "territory-map", SCOPED_ROLES),
     NavItem(_("指挥大屏"), "command-dashboard", COMMAND_ROLES),
     NavItem(_("考核排名"), "command-assessment", COMMAND_ROLES),
+    NavItem(_("消息投递"), "delivery-list", frozenset({Role.ADMIN, Role.DISTRICT_COMMANDER})),
     NavItem(_("我要反映"), "appeal-new"),
     NavItem(_("进度查询"), "track"),
 ]

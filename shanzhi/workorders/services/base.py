@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import Conflict, Forbidden, NotFound
-from shanzhi.core.notify import Message, notify
+from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
 from shanzhi.workorders.access import Actor
 from shanzhi.workorders.choices import AssignmentRole, AssignmentState, ExtensionState, State
@@ -125,26 +125,36 @@ def save(
 
 
 def tell_units(order: WorkOrder, kind: str, text: str, *unit_ids) -> None:
-    for unit_id in dict.fromkeys(u for u in unit_ids if u):
-        notify(
+    notify_all(
+        [
             Message(
                 kind=kind,
                 text=text,
                 unit_id=unit_id,
                 object_type="workorder",
                 object_id=str(order.pk),
+                area_code=order.area_code,
             )
-        )
+            for unit_id in dict.fromkeys(u for u in unit_ids if u)
+        ]
+    )
 
 
 def tell_appellants(order: WorkOrder, kind: str, text_for) -> None:
     """Every appellant of the order, merged duplicates included, who left a phone;
     `text_for(tracking_code)` words the message for each."""
-    for code, phone in order.appeals.exclude(appellant_phone="").values_list(
-        "tracking_code", "appellant_phone"
-    ):
-        notify(
+    notify_all(
+        [
             Message(
-                kind=kind, text=text_for(code), phone=phone, object_type="appeal", object_id=code
+                kind=kind,
+                text=text_for(code),
+                phone=phone,
+                object_type="appeal",
+                object_id=code,
+                area_code=order.area_code,
             )
-        )
+            for code, phone in order.appeals.exclude(appellant_phone="").values_list(
+                "tracking_code", "appellant_phone"
+            )
+        ]
+    )

@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from shanzhi.core import workdays
 from shanzhi.core.choices import DurationUnit
-from shanzhi.core.notify import Message, notify
+from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
+from shanzhi.interop.callbacks import hotline_status_changed
+from shanzhi.interop.choices import HotlineStatus
 from shanzhi.workorders.choices import CLOCK_STATES, Action, State
 from shanzhi.workorders.models import DeadlineRule, WorkOrder
 
@@ -176,17 +178,21 @@ def _claim(order_id: int, condition: Q, **changes) -> bool:
     )
 
 
-def _staff_message(order, kind: str, text: str, unit_id) -> None:
-    if unit_id:
-        notify(
+def _staff_message(order, kind: str, text: str, *unit_ids) -> None:
+    notify_all(
+        [
             Message(
                 kind=kind,
                 text=text,
                 unit_id=unit_id,
                 object_type="workorder",
                 object_id=str(order.pk),
+                area_code=order.area_code,
             )
-        )
+            for unit_id in unit_ids
+            if unit_id
+        ]
+    )
 
 
 def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
@@ -260,13 +266,13 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
                     object_id=order.pk,
                     after={"stage": "handle", "handle_deadline": order.handle_deadline},
                 )
-                for unit in (order.lead_unit_id, order.dispatch_unit_id):
-                    _staff_message(
-                        order,
-                        "workorder.overdue",
-                        _("工单 %(code)s 已超过办结期限") % {"code": order.code},
-                        unit,
-                    )
+                _staff_message(
+                    order,
+                    "workorder.overdue",
+                    _("工单 %(code)s 已超过办结期限") % {"code": order.code},
+                    order.lead_unit_id,
+                    order.dispatch_unit_id,
+                )
                 counts["overdue"] += 1
 
     for order in WorkOrder.objects.filter(clock, reminded_at__isnull=True, remind_at__lte=now)[
@@ -281,13 +287,13 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
                     object_id=order.pk,
                     reason=_("超期自动催办"),
                 )
-                for unit in (order.lead_unit_id, order.dispatch_unit_id):
-                    _staff_message(
-                        order,
-                        "workorder.reminder",
-                        _("催办：工单 %(code)s 已超期，请尽快办理") % {"code": order.code},
-                        unit,
-                    )
+                _staff_message(
+                    order,
+                    "workorder.reminder",
+                    _("催办：工单 %(code)s 已超期，请尽快办理") % {"code": order.code},
+                    order.lead_unit_id,
+                    order.dispatch_unit_id,
+                )
                 counts["reminded"] += 1
 
     cutoff = now - datetime.timedelta(days=settings.ARCHIVE_UNRATED_DAYS)
@@ -305,5 +311,6 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
                     reason=_("答复后 %(n)s 天未评价，自动归档")
                     % {"n": settings.ARCHIVE_UNRATED_DAYS},
                 )
+                hotline_status_changed(order, HotlineStatus.CLOSED, at=now)
                 counts["archived"] += 1
     return counts

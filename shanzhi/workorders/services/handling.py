@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.services import audit_record
+from shanzhi.interop.callbacks import hotline_status_changed
+from shanzhi.interop.choices import HotlineStatus
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import RegionLevel, ancestor_codes, territory_prefix
@@ -284,6 +286,7 @@ def workorder_sign(*, actor, order_id) -> WorkOrder:
             before={"state": State.PENDING_SIGN},
             after={"state": order.state, "on_time": on_time},
         )
+        hotline_status_changed(order, HotlineStatus.SIGNED, at=now)
     return order
 
 
@@ -607,6 +610,7 @@ def workorder_reply(*, actor, order_id, result: str, text: str) -> WorkOrder:
             _("工单 %(code)s 已回复，待核查") % {"code": order.code},
             order.dispatch_unit_id,
         )
+        hotline_status_changed(order, HotlineStatus.REPLIED, at=now)
     return order
 
 
@@ -744,6 +748,8 @@ def appeal_rate(
                 _("工单 %(code)s 群众不满意，请重新派单") % {"code": order.code},
                 order.dispatch_unit_id,
             )
+        elif order.state == State.ARCHIVED:
+            hotline_status_changed(order, HotlineStatus.CLOSED, at=now)
     return order
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import Forbidden, InvalidInput, PayloadTooLarge
 from shanzhi.core.memo import Memo
-from shanzhi.core.notify import Message, notify
+from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
@@ -482,8 +482,9 @@ def appeal_register(
                         "attachments": len(checked),
                     },
                 )
+                messages = []
                 if appeal.appellant_phone:
-                    notify(
+                    messages.append(
                         Message(
                             kind="appeal.registered",
                             text=_("您的诉求已受理，查询码 %(code)s。")
@@ -491,9 +492,10 @@ def appeal_register(
                             phone=appeal.appellant_phone,
                             object_type="appeal",
                             object_id=appeal.tracking_code,
+                            area_code=order.area_code,
                         )
                     )
-                notify(
+                messages.append(
                     Message(
                         kind="workorder.new",
                         text=_("新工单待派单：%(code)s %(title)s")
@@ -501,8 +503,10 @@ def appeal_register(
                         unit_id=order.dispatch_unit_id,
                         object_type="workorder",
                         object_id=str(order.pk),
+                        area_code=order.area_code,
                     )
                 )
+                notify_all(messages)  # one INSERT for the outbox rows among them
                 if direct_answer:
                     from shanzhi.workorders.services.handling import workorder_answer_directly
 

@@ -6,9 +6,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('interop', '0001_initial'),
         ('territory', '0001_initial'),
         ('workorders', '0004_service_attributes'),
     ]

@@ -176,6 +176,8 @@ PERIODIC_JOBS = {
         "shanzhi.core.tasks.send_deliveries",
         int(os.environ.get("SHANZHI_DELIVERY_INTERVAL", "10")),
     ),
+    # The jobs above leave a result row per run; finished ones are pruned every hour.
+    "task_results_prune": ("shanzhi.core.tasks.prune_task_results", 3600),
 }
 
 # Map tiles: empty means no base map (grids drawn on a plain background), which works offline.

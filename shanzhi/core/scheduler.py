@@ -47,3 +47,17 @@ def start_thread(interval: float = 5.0) -> threading.Thread:
     thread.stop = stop
     thread.start()
     return thread
+
+
+def task_results_prune(*, now: datetime.datetime | None = None) -> int:
+    """Delete finished results of the database task backend; returns how many went."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    done = DBTaskResult.objects.filter(
+        status="SUCCESSFUL", finished_at__lt=now - datetime.timedelta(days=1)
+    ).delete()[0]
+    failed = DBTaskResult.objects.filter(
+        status="FAILED", finished_at__lt=now - datetime.timedelta(days=14)
+    ).delete()[0]
+    return done + failed

@@ -9,3 +9,12 @@ from shanzhi.core.outbox import deliveries_send
 def send_deliveries() -> dict:
     """Send due outbox rows (every SHANZHI_DELIVERY_INTERVAL seconds, see PERIODIC_JOBS)."""
     return deliveries_send()
+
+
+@task()
+def prune_task_results() -> int:
+    """Forget finished task results: the periodic jobs alone leave tens of thousands a day.
+    Successful ones go after a day, failed ones after two weeks (kept for inspection)."""
+    from shanzhi.core.scheduler import task_results_prune
+
+    return task_results_prune()

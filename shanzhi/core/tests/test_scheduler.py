@@ -30,3 +30,36 @@ def test_a_due_job_is_enqueued_once_per_period(settings):
         assert run_due() == ["rollups_fold"]
     with time_machine.travel(start + datetime.timedelta(seconds=61), tick=False):
         assert run_due() == ["deadlines_sweep"]  # the fold's next turn is at 64 s
+
+
+@pytest.mark.django_db(transaction=False)
+def test_finished_task_results_are_pruned():
+    from django_tasks_db.models import DBTaskResult
+
+    from shanzhi.core.scheduler import task_results_prune
+
+    now = timezone.now()
+    DBTaskResult.objects.all().delete()
+    common = {
+        "task_path": "x.y",
+        "args_kwargs": {"args": [], "kwargs": {}},
+        "queue_name": "default",
+        "backend_name": "default",
+        "priority": 0,
+        "run_after": None,
+    }
+    rows = [
+        ("SUCCESSFUL", now - datetime.timedelta(days=2)),  # goes
+        ("SUCCESSFUL", now - datetime.timedelta(hours=2)),  # stays: less than a day
+        ("FAILED", now - datetime.timedelta(days=2)),  # stays: failures are kept two weeks
+        ("FAILED", now - datetime.timedelta(days=15)),  # goes
+        ("READY", None),  # stays: not finished
+    ]
+    for status, finished in rows:
+        DBTaskResult.objects.create(status=status, finished_at=finished, **common)
+    assert task_results_prune(now=now) == 2
+    assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == [
+        "FAILED",
+        "READY",
+        "SUCCESSFUL",
+    ]

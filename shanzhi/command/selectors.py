@@ -489,18 +489,26 @@ def live_counts(scope: Scope) -> dict:
     )
 
 
+def _daily_registered(scope: Scope, start: datetime.date, end: datetime.date):
+    """Registrations per day × channel × nature: from the small township table, or for a
+    village (finer than a township) from the day figures."""
+    if len(scope.prefix) > 9:
+        rows = DayFigures.objects.filter(
+            code_range("area_code", scope.prefix), day__range=(start, end)
+        )
+    else:
+        rows = TownshipDay.objects.filter(
+            code_range("township_code", scope.prefix), day__range=(start, end)
+        )
+    return rows.values("day", "channel", "nature").annotate(n=Sum("registered")).order_by()
+
+
 def daily_volumes(scope: Scope, days: int = 90) -> list[tuple[datetime.date, int]]:
     end = today()
     start = end - datetime.timedelta(days=days - 1)
-    rows = (
-        TownshipDay.objects.filter(
-            code_range("township_code", scope.prefix), day__range=(start, end)
-        )
-        .values("day")
-        .annotate(n=Sum("registered"))
-        .order_by()
-    )
-    counts = {row["day"]: row["n"] for row in rows}
+    counts: dict[datetime.date, int] = {}
+    for row in _daily_registered(scope, start, end):
+        counts[row["day"]] = counts.get(row["day"], 0) + row["n"]
     return [
         (start + datetime.timedelta(days=i), counts.get(start + datetime.timedelta(days=i), 0))
         for i in range(days)
@@ -508,13 +516,7 @@ def daily_volumes(scope: Scope, days: int = 90) -> list[tuple[datetime.date, int
 
 
 def volumes_today(scope: Scope) -> dict:
-    rows = (
-        TownshipDay.objects.filter(code_range("township_code", scope.prefix), day=today())
-        .values("channel", "nature")
-        .annotate(n=Sum("registered"))
-        .order_by()
-    )
-    return _by_channel_nature(rows)
+    return _by_channel_nature(_daily_registered(scope, today(), today()))
 
 
 def volumes_in(scope: Scope, period: Period) -> dict:

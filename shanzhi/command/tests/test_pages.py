@@ -131,3 +131,19 @@ def test_the_map_layer_shows_sensor_alarms_of_the_territory(client_as):
     # 月河街道's dispatcher does not see the alarms of 朝阳街道.
     mine = client_as("dispatcher").get("/command/map.json").json()
     assert not {e["id"] for e in mine["events"]} & open_ids
+
+
+def test_a_village_dashboard_counts_its_own_orders(client_as):
+    from django.utils import timezone
+
+    rollups_fold()
+    village = "330502001001"  # 月河街道's first community
+    page = client_as("commander").get(f"/command/?region={village}").content.decode()
+    today = timezone.localdate()
+    expected = sum(
+        1
+        for o in WorkOrder.objects.filter(area_code__startswith=village)
+        if timezone.localtime(o.registered_at).date() == today
+    )
+    assert expected > 0
+    assert f'data-testid="today-total">{expected}<' in page

@@ -257,7 +257,6 @@ def orders(request):
             "period": period,
             "measure": Measure(measure),
             "page": page,
-            "query": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
         },
     )
 

@@ -136,7 +136,6 @@ def delivery_list(request):
             "form": form,
             "page": page,
             "tiles": tiles,
-            "query": query.urlencode(),
             "here": request.get_full_path(),
             "rows": [
                 {

@@ -173,9 +173,24 @@ def rollups_fold(*, limit: int = 20_000) -> int:
 
 
 def rollups_rebuild(*, progress=None) -> int:
-    """Recompute every rollup from the work orders; returns the number of orders. Changes that
-    happen meanwhile are folded again afterwards (the fold starts from where this began)."""
+    """Recompute every rollup from the work orders (command/rebuild.py); returns the number of
+    orders. One transaction: the fold waits, then folds again whatever changed meanwhile (it
+    starts from the audit event that was last when this began)."""
+    from shanzhi.command import rebuild
     from shanzhi.workorders.models import WorkOrder
+
+    def batches():
+        last = 0
+        while True:
+            ids = list(
+                WorkOrder.objects.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", flat=True)[: rebuild.BATCH]
+            )
+            if not ids:
+                return
+            yield ids
+            last = ids[-1]
 
     with transaction.atomic():
         cursor = _locked_cursor(wait=True)
@@ -183,24 +198,15 @@ def rollups_rebuild(*, progress=None) -> int:
         cursor.last_event_id = head.first() or 0
         cursor.folded_at = timezone.now()
         cursor.save(update_fields=["last_event_id", "folded_at"])
-        for model in (DayFigures, MonthFigures, TownshipDay, GridMonth, OrderFacts):
-            model.objects.all().delete()
-    done, last = 0, 0
-    while True:
-        ids = list(
-            WorkOrder.objects.filter(pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:BATCH]
-        )
-        if not ids:
-            break
-        with transaction.atomic():
-            _locked_cursor(wait=True)
-            _refresh(ids, published_months=set())
-        done, last = done + len(ids), ids[-1]
-        if progress:
-            progress(done)
-    return done
+        tables = [m._meta.db_table for m in (DayFigures, MonthFigures, TownshipDay, GridMonth)]
+        tables.append(OrderFacts._meta.db_table)
+        with connection.cursor() as sql:
+            if connection.vendor == "postgresql":
+                sql.execute(f"TRUNCATE {', '.join(tables)}")
+            else:
+                for table in tables:
+                    sql.execute(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
+        return rebuild.load(batches(), progress=progress)
 
 
 def rollups_lag() -> int:

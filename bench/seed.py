@@ -57,7 +57,7 @@ def main() -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        help="processes making rows while the writer writes (default: CPUs - 1; 0: none)",
+        help="processes making rows while the writer writes (default: CPUs, at most 4; 0: none)",
     )
     parser.add_argument(
         "--indexes",
@@ -117,18 +117,31 @@ def main() -> int:
     print(f"{'all inserts':<24} {rows:>12,} {inserting:>9.1f} {rows / inserting:>10,.0f}")
     if report.indexes_dropped:
         print(
-            f"indexes and constraints: {report.indexes_dropped} dropped and built again,"
-            f" {report.index_seconds:.1f} s"
+            f"indexes and constraints: {report.indexes_dropped} dropped, then built again"
+            f" in {report.index_seconds:.1f} s"
         )
+    if report.check_seconds:
+        print(f"foreign keys checked (PRAGMA foreign_key_check): {report.check_seconds:.1f} s")
     print(f"commit: {report.commit_seconds:.1f} s")
-    rate = report.rows / report.wall
+    loading = report.wall - report.index_seconds - report.check_seconds - report.commit_seconds
     print(
-        f"total: {report.rows:,} rows in {report.wall:.1f} s = {rate:,.0f} rows/s"
-        " (generation, inserts, indexes and commit)"
+        f"loading: {rows:,} rows in {loading:.1f} s = {rows / loading:,.0f} rows/s"
+        " (rows made and inserted, overlapped)"
+    )
+    rate = rows / report.wall
+    print(
+        f"total: {rows:,} rows in {report.wall:.1f} s = {rate:,.0f} rows/s"
+        " (loading, indexes, checks and commit)"
     )
     if connection.vendor == "postgresql":
-        verdict = "PASS" if rate >= TARGET else f"MISS by {1 - rate / TARGET:.0%}"
-        print(f"target ≥ {TARGET:,} rows/s on PostgreSQL: {verdict}")
+
+        def verdict(value):
+            return "PASS" if value >= TARGET else f"MISS by {1 - value / TARGET:.0%}"
+
+        print(
+            f"target ≥ {TARGET:,} rows/s on PostgreSQL: inserts {verdict(rows / inserting)},"
+            f" loading {verdict(rows / loading)}, total {verdict(rate)}"
+        )
     shares = (f"{s} {report.stats[s] / report.orders:.1%}" for s in State.values)
     print("states: " + ", ".join(shares))
     print(

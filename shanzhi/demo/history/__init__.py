@@ -74,18 +74,24 @@ def seed_history(
     indexes: "rebuild" drops the secondary indexes and constraints of the three tables and
     builds them again after the load (much faster for a large load into a small table),
     "keep" maintains them row by row, "auto" rebuilds when the load at least doubles the
-    table. workers: processes making the rows while the writer writes (default: one less
-    than the CPUs; 0 makes them in this process)."""
+    table. workers: processes making the rows while the writer writes (default: as many as
+    CPUs, at most 4: the writer mostly waits for the database; 0 makes them in this process)."""
     from django.utils import timezone
 
     from shanzhi.workorders.models import WorkOrder
 
-    if orders < 1:
-        raise SeedError("--orders must be at least 1")
+    if orders < 1 or orders >= 2**31:
+        raise SeedError("--orders must be between 1 and 2³¹")
+    if not 0 < years <= 30:
+        raise SeedError("--years must be more than 0 and at most 30")
+    if indexes not in ("auto", "keep", "rebuild"):
+        raise SeedError("indexes must be auto, keep or rebuild")
+    if now is not None and now.tzinfo is None:
+        raise SeedError("now needs a time zone")
     check_ready()
     now = now or timezone.now()
     if workers is None:
-        workers = max(1, (os.cpu_count() or 2) - 1)
+        workers = min(os.cpu_count() or 1, 4)
     world = load_world(now=now, years=years, seed=seed)
     report = Report(workers=workers)
     chunks = plan(world, orders, order_base=0, appeal_base=0)
@@ -115,7 +121,7 @@ def seed_history(
                     ).fetchone()
                     if bad:
                         raise SeedError(f"foreign key check failed in {table}: {bad}")
-                report.index_seconds += time.perf_counter() - checked
+                report.check_seconds += time.perf_counter() - checked
             committing = time.perf_counter()
         report.commit_seconds = time.perf_counter() - committing
     finally:

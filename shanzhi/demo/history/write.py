@@ -37,6 +37,7 @@ class Report:
     waited: float = 0.0  # the writer waiting for rows
     indexes_dropped: int = 0
     index_seconds: float = 0.0  # dropping and rebuilding indexes and constraints
+    check_seconds: float = 0.0  # SQLite: the foreign-key check after the load
     commit_seconds: float = 0.0
     wall: float = 0.0  # from the first row made to the commit
     workers: int = 0

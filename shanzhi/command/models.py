@@ -6,20 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.command.choices import KpiKey
+from shanzhi.command.choices import MEASURES, KpiKey
 
 
-class Figures(models.Model):
-    """Counts of one cell: period × area × unit × category × channel × nature. `area_code` is the
-    12-digit region code of the order (its village, else the township or county it was filed
-    under); `unit_id` is the unit the count is attributed to (0: none)."""
+class Measures(models.Model):
+    """Every measure of command/choices.py Measure, as a column."""
 
-    day = models.DateField(_("日期"))
-    area_code = models.CharField(_("区域编码"), max_length=12)
-    unit_id = models.IntegerField(_("单位"), default=0)
-    category_id = models.IntegerField(_("事项分类"))
-    channel = models.CharField(_("来源渠道"), max_length=16)
-    nature = models.CharField(_("诉求性质"), max_length=16)
     registered = models.IntegerField(default=0)
     direct = models.IntegerField(default=0)
     dispatched = models.IntegerField(default=0)
@@ -38,7 +30,28 @@ class Figures(models.Model):
     dissatisfied = models.IntegerField(default=0)
     red_cards = models.IntegerField(default=0)
 
-    KEY = ("day", "area_code", "unit_id", "category_id", "channel", "nature")
+    COLUMNS = tuple(MEASURES)
+
+    class Meta:
+        abstract = True
+
+
+FIGURES_KEY = ("day", "area_code", "unit_id", "category_id", "channel")
+
+
+class Figures(Measures):
+    """Counts of one cell: period × area × unit × category × channel. `area_code` is the 12-digit
+    region code of the order (its village, else the township or county it was filed under);
+    `unit_id` is the unit the count is attributed to (0: none). Any combination of filters is
+    answered from here; the common questions have smaller tables below."""
+
+    day = models.DateField(_("日期"))
+    area_code = models.CharField(_("区域编码"), max_length=12)
+    unit_id = models.IntegerField(_("单位"), default=0)
+    category_id = models.IntegerField(_("事项分类"))
+    channel = models.CharField(_("来源渠道"), max_length=16)
+
+    KEY = FIGURES_KEY
 
     class Meta:
         abstract = True
@@ -53,18 +66,78 @@ class DayFigures(Figures):
     class Meta:
         verbose_name = _("日汇总")
         verbose_name_plural = _("日汇总")
-        constraints = [models.UniqueConstraint(fields=Figures.KEY, name="dayfigures_cell")]
+        constraints = [models.UniqueConstraint(fields=FIGURES_KEY, name="dayfigures_cell")]
 
 
 class MonthFigures(Figures):
-    """The same figures per month (`day` is the first of the month): whole months, quarters and
-    years read at most twelve of these per cell, however many orders the months held."""
+    """The same figures per month (`day` is the first of the month)."""
 
     class Meta:
         verbose_name = _("月汇总")
         verbose_name_plural = _("月汇总")
-        constraints = [models.UniqueConstraint(fields=Figures.KEY, name="monthfigures_cell")]
-        indexes = [models.Index(fields=["day", "unit_id"], name="monthfigures_unit")]
+        constraints = [models.UniqueConstraint(fields=FIGURES_KEY, name="monthfigures_cell")]
+
+
+UNIT_MONTH_KEY = ("day", "unit_id")
+AREA_MONTH_KEY = ("day", "area_code")
+CATEGORY_MONTH_KEY = ("day", "area_code", "category_id")
+
+
+class UnitMonth(Measures):
+    """Every measure per month × unit: the KPI table of all units, the ranking and the
+    assessment read a few hundred rows a month, however many orders the month held."""
+
+    day = models.DateField(_("月份"))
+    unit_id = models.IntegerField(_("单位"))
+
+    KEY = UNIT_MONTH_KEY
+
+    class Meta:
+        verbose_name = _("单位月汇总")
+        verbose_name_plural = _("单位月汇总")
+        constraints = [models.UniqueConstraint(fields=UNIT_MONTH_KEY, name="unitmonth_cell")]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m} {self.unit_id}"
+
+
+class AreaMonth(Measures):
+    """Every measure per month × area (village): a territory's KPIs and its drill-down."""
+
+    day = models.DateField(_("月份"))
+    area_code = models.CharField(_("区域编码"), max_length=12)
+
+    KEY = AREA_MONTH_KEY
+
+    class Meta:
+        verbose_name = _("区域月汇总")
+        verbose_name_plural = _("区域月汇总")
+        constraints = [models.UniqueConstraint(fields=AREA_MONTH_KEY, name="areamonth_cell")]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m} {self.area_code}"
+
+
+class CategoryMonth(models.Model):
+    """Appeals registered per month × area × category: the dashboard's category breakdown."""
+
+    day = models.DateField(_("月份"))
+    area_code = models.CharField(_("区域编码"), max_length=12)
+    category_id = models.IntegerField(_("事项分类"))
+    registered = models.IntegerField(default=0)
+
+    KEY = CATEGORY_MONTH_KEY
+    COLUMNS = ("registered",)
+
+    class Meta:
+        verbose_name = _("分类月受理量")
+        verbose_name_plural = _("分类月受理量")
+        constraints = [
+            models.UniqueConstraint(fields=CATEGORY_MONTH_KEY, name="categorymonth_cell")
+        ]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m} {self.area_code} {self.category_id}"
 
 
 TOWNSHIP_DAY_KEY = ("day", "township_code", "channel", "nature")
@@ -82,6 +155,7 @@ class TownshipDay(models.Model):
     registered = models.IntegerField(default=0)
 
     KEY = TOWNSHIP_DAY_KEY
+    COLUMNS = ("registered",)
 
     class Meta:
         verbose_name = _("乡镇日受理量")
@@ -100,6 +174,7 @@ class GridMonth(models.Model):
     registered = models.IntegerField(default=0)
 
     KEY = GRID_MONTH_KEY
+    COLUMNS = ("registered",)
 
     class Meta:
         verbose_name = _("网格月受理量")

@@ -13,9 +13,20 @@ from django.db import connection
 
 from shanzhi.command.choices import MEASURES, Measure
 from shanzhi.command.facts import facts_for
-from shanzhi.command.models import DayFigures, GridMonth, MonthFigures, OrderFacts, TownshipDay
+from shanzhi.command.models import (
+    FIGURES_KEY,
+    AreaMonth,
+    CategoryMonth,
+    DayFigures,
+    GridMonth,
+    MonthFigures,
+    OrderFacts,
+    TownshipDay,
+    UnitMonth,
+)
 
 BATCH = 5000
+ROLLUPS = (DayFigures, MonthFigures, UnitMonth, AreaMonth, CategoryMonth, TownshipDay, GridMonth)
 STAGING = "command_rebuild_facts"
 
 
@@ -39,7 +50,7 @@ def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
     else:
         marks = ", ".join(["%s"] * len(columns))
         cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
             rows,
         )
 
@@ -88,38 +99,39 @@ def load(order_batches, *, progress=None) -> int:
         _sum_into_tables(cursor)
         cursor.execute(f"DROP TABLE {STAGING}")
         if connection.vendor == "postgresql":
-            for model in (DayFigures, MonthFigures, TownshipDay, GridMonth, OrderFacts):
+            for model in (*ROLLUPS, OrderFacts):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
     return done
 
 
 def _sum_into_tables(cursor) -> None:
-    key = ", ".join(DayFigures.KEY)
+    """Day figures from the staged facts; every other rollup from those or from the facts."""
+    key = ", ".join(FIGURES_KEY)
     measures = ", ".join(MEASURES)
+    sums = ", ".join(f"SUM({m})" for m in MEASURES)
     per_measure = ", ".join(
         f"SUM(CASE WHEN measure = '{m}' THEN value ELSE 0 END)" for m in MEASURES
     )
-    day = DayFigures._meta.db_table
-    cursor.execute(
-        f"INSERT INTO {day} ({key}, {measures}) "  # noqa: S608 (names are ours)
-        f"SELECT day, area, unit, category, channel, nature, {per_measure} FROM {STAGING} "
-        "GROUP BY day, area, unit, category, channel, nature"
-    )
-    sums = ", ".join(f"SUM({m})" for m in MEASURES)
-    cursor.execute(
-        f"INSERT INTO {MonthFigures._meta.db_table} ({key}, {measures}) "  # noqa: S608
-        f"SELECT {_month('day')}, area_code, unit_id, category_id, channel, nature, {sums} "
-        f"FROM {day} GROUP BY 1, 2, 3, 4, 5, 6"
-    )
-    cursor.execute(
-        f"INSERT INTO {TownshipDay._meta.db_table} "  # noqa: S608
-        f"({', '.join(TownshipDay.KEY)}, registered) "
-        f"SELECT day, substr(area_code, 1, 9) || '000', channel, nature, SUM(registered) "
-        f"FROM {day} GROUP BY 1, 2, 3, 4 HAVING SUM(registered) <> 0"
-    )
-    cursor.execute(
-        f"INSERT INTO {GridMonth._meta.db_table} "  # noqa: S608
-        f"({', '.join(GridMonth.KEY)}, registered) "
+    day, month = DayFigures._meta.db_table, MonthFigures._meta.db_table
+    registered = f"measure = '{Measure.REGISTERED}'"
+    statements = [
+        f"INSERT INTO {day} ({key}, {measures}) SELECT day, area, unit, category, channel, "
+        f"{per_measure} FROM {STAGING} GROUP BY day, area, unit, category, channel",
+        f"INSERT INTO {month} ({key}, {measures}) SELECT {_month('day')}, area_code, unit_id, "
+        f"category_id, channel, {sums} FROM {day} GROUP BY 1, 2, 3, 4, 5",
+        f"INSERT INTO {UnitMonth._meta.db_table} (day, unit_id, {measures}) "
+        f"SELECT day, unit_id, {sums} FROM {month} GROUP BY 1, 2",
+        f"INSERT INTO {AreaMonth._meta.db_table} (day, area_code, {measures}) "
+        f"SELECT day, area_code, {sums} FROM {month} GROUP BY 1, 2",
+        f"INSERT INTO {CategoryMonth._meta.db_table} (day, area_code, category_id, registered) "
+        f"SELECT day, area_code, category_id, SUM(registered) FROM {month} "
+        "GROUP BY 1, 2, 3 HAVING SUM(registered) <> 0",
+        f"INSERT INTO {TownshipDay._meta.db_table} (day, township_code, channel, nature, "
+        f"registered) SELECT day, substr(area, 1, 9) || '000', channel, nature, SUM(value) "
+        f"FROM {STAGING} WHERE {registered} GROUP BY 1, 2, 3, 4",
+        f"INSERT INTO {GridMonth._meta.db_table} (day, grid_code, registered) "
         f"SELECT {_month('day')}, grid, SUM(value) FROM {STAGING} "
-        f"WHERE measure = '{Measure.REGISTERED}' AND grid <> '' GROUP BY 1, 2"
-    )
+        f"WHERE {registered} AND grid <> '' GROUP BY 1, 2",
+    ]
+    for statement in statements:
+        cursor.execute(statement)

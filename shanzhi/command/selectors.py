@@ -9,12 +9,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.command.choices import KPIS, MEASURES, PUBLISH_ROLES, VIEW_ROLES, Measure, PeriodKind
-from shanzhi.command.models import DayFigures, GridMonth, KpiRule, MonthFigures, TownshipDay
+from shanzhi.command.models import (
+    AreaMonth,
+    CategoryMonth,
+    DayFigures,
+    GridMonth,
+    KpiRule,
+    MonthFigures,
+    TownshipDay,
+    UnitMonth,
+)
 from shanzhi.core.errors import Forbidden, InvalidInput, NotFound
 from shanzhi.core.scoping import in_scope
 from shanzhi.org.models import Unit
@@ -265,17 +274,28 @@ def _sums(queryset, group: list[str] | None = None):
     return [queryset.aggregate(**sums)]
 
 
+def _month_table(scope: Scope, group: list[str] | None):
+    """The smallest monthly rollup that answers the question, and its filter: a unit's figures
+    (UnitMonth), a territory's (AreaMonth), anything else from the full cube (MonthFigures)."""
+    plain = scope.category_ids is None and not scope.channel
+    if plain and not scope.prefix and (group == ["unit_id"] or (not group and scope.unit)):
+        return UnitMonth, Q(unit_id=scope.unit.pk) if scope.unit else Q()
+    if plain and not scope.unit and group in (None, ["sub"]):
+        return AreaMonth, code_range("area_code", scope.prefix)
+    return MonthFigures, _figure_filter(scope)
+
+
 def figures(scope: Scope, period: Period, *, group: list[str] | None = None, base=None):
     """Summed measures for the period, optionally grouped by columns of the rollups (or by an
     annotation such as a code prefix given through `base`). Returns {group key: {measure: n}}
     (key () without group)."""
     months, edges = _split(period)
-    q = _figure_filter(scope)
     parts = []
     if months:
-        parts.append(MonthFigures.objects.filter(q, day__in=months))
+        model, q = _month_table(scope, group)
+        parts.append(model.objects.filter(q, day__in=months))
     for start, end in edges:
-        parts.append(DayFigures.objects.filter(q, day__range=(start, end)))
+        parts.append(DayFigures.objects.filter(_figure_filter(scope), day__range=(start, end)))
     result: dict = {}
     for part in parts:
         if base:
@@ -490,17 +510,27 @@ def live_counts(scope: Scope) -> dict:
 
 
 def _daily_registered(scope: Scope, start: datetime.date, end: datetime.date):
-    """Registrations per day × channel × nature: from the small township table, or for a
-    village (finer than a township) from the day figures."""
+    """Registrations per day × channel × nature: from the township table, or for a village
+    (finer than a township) from its work orders, a few thousand a month at most."""
     if len(scope.prefix) > 9:
-        rows = DayFigures.objects.filter(
-            code_range("area_code", scope.prefix), day__range=(start, end)
+        return (
+            WorkOrder.objects.filter(
+                code_range("area_code", scope.prefix),
+                _local_range("registered_at", Period(PeriodKind.CUSTOM, start, end)),
+            )
+            .annotate(day=TruncDate("registered_at", tzinfo=timezone.get_current_timezone()))
+            .values("day", "channel", "nature")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-    else:
-        rows = TownshipDay.objects.filter(
+    return (
+        TownshipDay.objects.filter(
             code_range("township_code", scope.prefix), day__range=(start, end)
         )
-    return rows.values("day", "channel", "nature").annotate(n=Sum("registered")).order_by()
+        .values("day", "channel", "nature")
+        .annotate(n=Sum("registered"))
+        .order_by()
+    )
 
 
 def daily_volumes(scope: Scope, days: int = 90) -> list[tuple[datetime.date, int]]:
@@ -520,9 +550,7 @@ def volumes_today(scope: Scope) -> dict:
 
 
 def volumes_in(scope: Scope, period: Period) -> dict:
-    grouped = figures(scope, period, group=["channel", "nature"])
-    rows = [{"channel": c, "nature": n, "n": v["registered"]} for (c, n), v in grouped.items()]
-    return _by_channel_nature(rows)
+    return _by_channel_nature(_daily_registered(scope, period.start, period.end))
 
 
 def _by_channel_nature(rows) -> dict:
@@ -536,14 +564,25 @@ def _by_channel_nature(rows) -> dict:
 
 def categories_in(scope: Scope, period: Period, top: int = 8) -> list[tuple[str, int]]:
     """Appeals per first-level category (branches of the tree), largest first."""
-    grouped = figures(scope, period, group=["category_id"])
+    months, edges = _split(period)
+    counts_by_leaf: dict[int, int] = {}
+    parts = [
+        CategoryMonth.objects.filter(code_range("area_code", scope.prefix), day__in=months)
+    ] + [
+        DayFigures.objects.filter(code_range("area_code", scope.prefix), day__range=edge)
+        for edge in edges
+    ]
+    for part in parts:
+        for category_id, n in (
+            part.values("category_id").annotate(n=Sum("registered")).values_list("category_id", "n")
+        ):
+            counts_by_leaf[category_id] = counts_by_leaf.get(category_id, 0) + (n or 0)
     paths = dict(Category.objects.values_list("pk", "path"))
     roots = {c.path: c.name for c in Category.objects.filter(depth=1)}
     counts: dict[str, int] = {}
-    for (category_id,), values in grouped.items():
-        path = paths.get(category_id, "")
-        root = roots.get(path.split("/")[0], _("其他"))
-        counts[root] = counts.get(root, 0) + values["registered"]
+    for category_id, n in counts_by_leaf.items():
+        root = roots.get(paths.get(category_id, "").split("/")[0], _("其他"))
+        counts[root] = counts.get(root, 0) + n
     return sorted(((n, c) for n, c in counts.items() if c), key=lambda x: -x[1])[:top]
 
 

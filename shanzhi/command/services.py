@@ -15,16 +15,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanzhi.command.choices import MEASURES, Measure
+from shanzhi.command.choices import Measure
 from shanzhi.command.facts import facts_for
 from shanzhi.command.models import (
+    AreaMonth,
     Assessment,
+    CategoryMonth,
     DayFigures,
     GridMonth,
     MonthFigures,
     OrderFacts,
     RollupCursor,
     TownshipDay,
+    UnitMonth,
 )
 from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.models import AuditChainHead, AuditEvent
@@ -43,9 +46,12 @@ def _cells(facts: dict | None):
     township = area[:9] + "000"
     for measure, day, unit, value in facts["m"]:
         month = day[:8] + "01"
-        cells[DayFigures, (day, area, unit, category, channel, nature)][measure] += value
-        cells[MonthFigures, (month, area, unit, category, channel, nature)][measure] += value
+        cells[DayFigures, (day, area, unit, category, channel)][measure] += value
+        cells[MonthFigures, (month, area, unit, category, channel)][measure] += value
+        cells[UnitMonth, (month, unit)][measure] += value
+        cells[AreaMonth, (month, area)][measure] += value
         if measure == Measure.REGISTERED:
+            cells[CategoryMonth, (month, area, category)]["registered"] += value
             cells[TownshipDay, (day, township, channel, nature)]["registered"] += value
             if grid:
                 cells[GridMonth, (month, grid)]["registered"] += value
@@ -69,7 +75,7 @@ def _upsert(total) -> None:
         if any(values.values()):
             by_model[model].append((key, values))
     for model, rows in by_model.items():
-        columns = MEASURES if model in (DayFigures, MonthFigures) else ["registered"]
+        columns = list(model.COLUMNS)
         key_columns = list(model.KEY)
         table = model._meta.db_table
         names = ", ".join(key_columns + columns)
@@ -118,8 +124,8 @@ def _record_drift(total, published_months: set[str]) -> None:
         return
     moved = defaultdict(set)
     for (model, key), values in total.items():
-        if model is MonthFigures and key[0] in published_months and any(values.values()):
-            moved[key[0]].add(key[2])
+        if model is UnitMonth and key[0] in published_months and any(values.values()):
+            moved[key[0]].add(key[1])
     for month, units in sorted(moved.items()):
         audit_record(
             actor="system",
@@ -198,8 +204,7 @@ def rollups_rebuild(*, progress=None) -> int:
         cursor.last_event_id = head.first() or 0
         cursor.folded_at = timezone.now()
         cursor.save(update_fields=["last_event_id", "folded_at"])
-        tables = [m._meta.db_table for m in (DayFigures, MonthFigures, TownshipDay, GridMonth)]
-        tables.append(OrderFacts._meta.db_table)
+        tables = [m._meta.db_table for m in (*rebuild.ROLLUPS, OrderFacts)]
         with connection.cursor() as sql:
             if connection.vendor == "postgresql":
                 sql.execute(f"TRUNCATE {', '.join(tables)}")

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import invariant, run_state_machine_as_test
 
 from shanzhi.command.choices import MEASURES, Measure
-from shanzhi.command.models import DayFigures, GridMonth, MonthFigures, TownshipDay
+from shanzhi.command.models import MonthFigures
+from shanzhi.command.rebuild import ROLLUPS
 from shanzhi.command.selectors import Period, Scope, figures, orders_behind
 from shanzhi.command.services import rollups_fold, rollups_lag, rollups_rebuild
 from shanzhi.workorders.models import Assignment
@@ -23,15 +24,11 @@ ASSIGNMENT_MEASURES = {Measure.DISPATCHED, Measure.SIGNED_IN_TIME, Measure.RETUR
 def rollup_rows() -> dict:
     """Every non-empty cell of every rollup table."""
     rows = {}
-    for model in (DayFigures, MonthFigures):
-        for row in model.objects.values("day", *model.KEY[1:], *MEASURES):
-            values = tuple(row[m] for m in MEASURES)
+    for model in ROLLUPS:
+        for row in model.objects.values(*model.KEY, *model.COLUMNS):
+            values = tuple(row[c] for c in model.COLUMNS)
             if any(values):
                 rows[model.__name__, *(row[k] for k in model.KEY)] = values
-    for model in (TownshipDay, GridMonth):
-        for row in model.objects.values(*model.KEY, "registered"):
-            if row["registered"]:
-                rows[model.__name__, *(row[k] for k in model.KEY)] = row["registered"]
     return rows
 
 

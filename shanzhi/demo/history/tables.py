@@ -83,6 +83,7 @@ APPEAL_COLUMNS = [
     "submitted_by_id",
     "idempotency_key",
     "attributes",
+    "media_url",
     "rating",
     "rating_comment",
     "rated_at",

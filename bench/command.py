@@ -139,7 +139,8 @@ def drop(backend: str, size: int, workdir: Path) -> None:
 def measure(env, repeat: int) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", MEASURE, str(repeat)],
-        env=env | {"DJANGO_SETTINGS_MODULE": "shanzhi.settings"},
+        env=env
+        | {"DJANGO_SETTINGS_MODULE": "shanzhi.settings", "SHANZHI_ALLOWED_HOSTS": "testserver"},
         capture_output=True,
         text=True,
     )

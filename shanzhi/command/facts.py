@@ -7,6 +7,7 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Q
 
 from shanzhi.command.choices import Measure as M
 from shanzhi.core import workdays
@@ -41,19 +42,25 @@ def _day(moment: datetime.datetime) -> str:
     return moment.astimezone(LOCAL).date().isoformat()
 
 
-def facts_for(order_ids) -> dict[int, dict]:
+def facts_for(order_ids=None, *, id_range: tuple[int, int] | None = None) -> dict[int, dict]:
     """{order id: {"cell": [area, grid, category, channel, nature], "m": [[measure, day, unit,
-    value], …]}} for the orders that exist; three queries for the whole batch."""
-    orders = list(WorkOrder.objects.filter(pk__in=order_ids).values(*ORDER_FIELDS))
-    ids = [o["id"] for o in orders]
+    value], …]}} for the orders that exist, given by id or by an inclusive id range (cheaper for
+    large batches); three queries for the whole batch."""
+    if id_range is not None:
+        orders_q = Q(pk__range=id_range)
+        related_q = Q(work_order_id__gte=id_range[0], work_order_id__lte=id_range[1])
+    else:
+        orders_q = Q(pk__in=order_ids)
+        related_q = Q(work_order_id__in=order_ids)
+    orders = list(WorkOrder.objects.filter(orders_q).values(*ORDER_FIELDS))
     assignments = defaultdict(list)
-    for row in Assignment.objects.filter(work_order_id__in=ids, role=AssignmentRole.LEAD).values(
+    for row in Assignment.objects.filter(related_q, role=AssignmentRole.LEAD).values(
         "work_order_id", "unit_id", "assigned_at", "signed_in_time", "state"
     ):
         assignments[row["work_order_id"]].append(row)
     ratings = {
         row["work_order_id"]: row
-        for row in Appeal.objects.filter(work_order_id__in=ids, is_primary=True)
+        for row in Appeal.objects.filter(related_q, is_primary=True)
         .exclude(rating="")
         .values("work_order_id", "rating", "rated_at")
     }

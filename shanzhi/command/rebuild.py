@@ -69,7 +69,7 @@ def load(order_batches, *, progress=None) -> int:
         )
         for ids in order_batches:
             staged, stored = [], []
-            for order_id, facts in facts_for(ids).items():
+            for order_id, facts in facts_for(id_range=(ids[0], ids[-1])).items():
                 area, grid, category, channel, nature = facts["cell"]
                 for measure, day, unit, value in facts["m"]:
                     staged.append(

@@ -19,7 +19,10 @@ from shanzhi.core.choices import CalendarDayKind, DurationUnit
 # after a minute, or at once in the process that changed them (services call clear_cache).
 _CACHE_SECONDS = 60
 _lock = threading.Lock()
-_cache: dict = {"loaded_at": 0.0, "days": {}, "years": frozenset()}
+_cache: dict = {"loaded_at": 0.0, "days": {}, "years": frozenset(), "counts": None}
+# Working days are counted through a table of running totals over this span (outside it, day by
+# day): handling times over millions of orders would otherwise walk every day of every order.
+_SPAN = (datetime.date(2000, 1, 1), datetime.date(2100, 12, 31))
 
 
 def clear_cache() -> None:
@@ -39,9 +42,26 @@ def _overrides() -> tuple[dict[datetime.date, bool], frozenset[int]]:
         }
         with _lock:
             _cache.update(
-                days=days, years=frozenset(d.year for d in days), loaded_at=time.monotonic()
+                days=days,
+                years=frozenset(d.year for d in days),
+                counts=None,
+                loaded_at=time.monotonic(),
             )
     return _cache["days"], _cache["years"]
+
+
+def _running_totals() -> list[int]:
+    """totals[i]: working days from _SPAN[0] to _SPAN[0] + i, inclusive."""
+    days, _ = _overrides()
+    totals = _cache["counts"]
+    if totals is None:
+        totals, count, day = [], 0, _SPAN[0]
+        while day <= _SPAN[1]:
+            count += days.get(day, day.weekday() < 5)
+            totals.append(count)
+            day += datetime.timedelta(days=1)
+        _cache["counts"] = totals
+    return totals
 
 
 def local_tz() -> ZoneInfo:
@@ -146,21 +166,28 @@ def working_time_between(start: datetime.datetime, end: datetime.datetime) -> da
         return datetime.timedelta(0)
     tz = local_tz()
     start_local, end_local = start.astimezone(tz), end.astimezone(tz)
+    first, last = start_local.date(), end_local.date()
+    if first == last:
+        return end_local - start_local if is_working_day(first) else datetime.timedelta(0)
     total = datetime.timedelta(0)
-    day = start_local.date()
-    while day <= end_local.date():
-        day_start = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
-        day_end = datetime.datetime.combine(
-            day + datetime.timedelta(days=1), datetime.time(0), tzinfo=tz
+    if is_working_day(first):
+        midnight = datetime.datetime.combine(
+            first + datetime.timedelta(days=1), datetime.time(0), tzinfo=tz
         )
-        if is_working_day(day):
-            total += min(day_end, end_local) - max(day_start, start_local)
-        day += datetime.timedelta(days=1)
-    return total
+        total += midnight - start_local
+    if is_working_day(last):
+        total += end_local - datetime.datetime.combine(last, datetime.time(0), tzinfo=tz)
+    between = working_days_between(first, last - datetime.timedelta(days=1))
+    return total + datetime.timedelta(days=between)
 
 
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
     """Working days d with start < d ≤ end: the "counted from the next day" measure."""
+    if end <= start:
+        return 0
+    if _SPAN[0] <= start and end <= _SPAN[1]:
+        totals, base = _running_totals(), _SPAN[0].toordinal()
+        return totals[end.toordinal() - base] - totals[start.toordinal() - base]
     count = 0
     day = start
     while day < end:

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shanzhi.core import workdays
 from shanzhi.core.models import AuditEvent, CalendarDay
@@ -148,3 +150,30 @@ def test_non_administrators_cannot_edit_the_calendar(client_as, table_counts):
     )
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert table_counts() == before
+
+
+def _working_time_day_by_day(start, end):
+    """The definition, walked one local day at a time."""
+    tz = workdays.local_tz()
+    start, end = start.astimezone(tz), end.astimezone(tz)
+    total, day = datetime.timedelta(0), start.date()
+    while end > start and day <= end.date():
+        day_start = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
+        day_end = day_start + datetime.timedelta(days=1)
+        if workdays.is_working_day(day):
+            total += min(day_end, end) - max(day_start, start)
+        day += datetime.timedelta(days=1)
+    return total
+
+
+@given(
+    start=st.datetimes(datetime.datetime(2025, 12, 1), datetime.datetime(2026, 12, 31)),
+    length=st.timedeltas(datetime.timedelta(0), datetime.timedelta(days=60)),
+)
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_working_time_from_running_totals_equals_the_day_by_day_walk(start, length):
+    start = start.replace(tzinfo=workdays.local_tz())
+    end = start + length
+    assert workdays.working_time_between(start, end) == _working_time_day_by_day(start, end)

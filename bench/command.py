@@ -46,6 +46,10 @@ from django.utils import timezone
 from shanzhi.workorders.models import WorkOrder
 
 repeat = int(sys.argv[1])
+from django.db import connection
+if connection.vendor == "postgresql":
+    with connection.cursor() as cursor:  # planner statistics after the bulk load
+        cursor.execute("ANALYZE")
 users = {u.username: u for u in get_user_model().objects.filter(
     username__in=["commander", "dispatcher", "leader"])}
 
@@ -65,7 +69,7 @@ days = max(1, int(span / 86400 * min(1.0, 10_000 / max(total, 1))))
 end = timezone.localtime(newest).date() if newest else timezone.localdate()
 start = end - datetime.timedelta(days=days)
 rows = district.filter(registered_at__date__gte=start, registered_at__date__lte=end).count()
-export = f"/command/export/orders.xlsx?box=all&region=330502000000&date_from={start}&date_to={end}"
+export = f"/command/export/orders.xlsx?box=all&date_from={start}&date_to={end}"
 cases = {
     "dashboard": ("commander", "/command/?region=330502000000"),
     "inbox": ("dispatcher", "/workorders/?box=pending_dispatch"),

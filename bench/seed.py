@@ -20,7 +20,7 @@ import time
 import django
 from django.db import connection
 
-from shanzhi.demo.history import TABLES, SeedError, seed_history
+from shanzhi.demo.history import TABLES, SeedError, check_ready, seed_history
 from shanzhi.workorders.choices import State
 
 TARGET = 100_000  # rows/s on PostgreSQL
@@ -71,6 +71,11 @@ def main() -> int:
     if args.now is not None and args.now.tzinfo is None:
         parser.error("--now needs a zone, e.g. 2026-11-22T12:00:00+08:00")
 
+    try:
+        check_ready()
+    except SeedError as error:
+        print(f"shanzhi bench seed: {error}", file=sys.stderr)
+        return 2
     print(f"shanzhi bench seed: {versions()}")
     print(
         f"{args.orders:,} orders over {args.years:g} years, seed {args.seed},"
@@ -119,6 +124,7 @@ def main() -> int:
         print(
             f"indexes and constraints: {report.indexes_dropped} dropped, then built again"
             f" in {report.index_seconds:.1f} s"
+            + "".join(f"; {kind} {sec:.1f} s" for kind, sec in report.index_steps.items())
         )
     if report.check_seconds:
         print(f"foreign keys checked (PRAGMA foreign_key_check): {report.check_seconds:.1f} s")

@@ -6,7 +6,6 @@ import tempfile
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from shanzhi.command.models import Assessment
 from shanzhi.core.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from shanzhi.core.privacy import mask_phone
 from shanzhi.interop.selectors import open_alarm_events
+from shanzhi.web.pagination import CappedPaginator
 from shanzhi.workorders.choices import Channel, Nature, State
 from shanzhi.workorders.models import Appeal, Category
 
@@ -248,7 +248,7 @@ def orders(request):
     except ServiceError as error:
         return _error(request, error)
     queryset = queryset.select_related("category", "lead_unit").order_by("-registered_at", "-id")
-    page = Paginator(queryset, LIST_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, LIST_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "command/orders.html",

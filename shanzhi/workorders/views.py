@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Max, Min
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from shanzhi.core.errors import InvalidInput, NotFound, ServiceError
 from shanzhi.territory.choices import RegionLevel
 from shanzhi.territory.models import Grid, Region
 from shanzhi.territory.selectors import grids_visible_to
+from shanzhi.web.pagination import CappedPaginator
 from shanzhi.workorders import forms, selectors, services
 from shanzhi.workorders.access import PHONE_ROLES, Actor
 from shanzhi.workorders.choices import (
@@ -358,7 +358,7 @@ def workorder_list(request):
     orders = orders.select_related("category", "region", "grid", "lead_unit").order_by(
         "-registered_at", "-id"
     )
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     tabs = [
         {"box": key, "label": label, "count": counts.get(key), "active": key == box}
         for key, label in selectors.INBOXES.items()

@@ -47,9 +47,8 @@ from shanzhi.workorders.models import WorkOrder
 
 repeat = int(sys.argv[1])
 from django.db import connection
-if connection.vendor == "postgresql":
-    with connection.cursor() as cursor:  # planner statistics after the bulk load
-        cursor.execute("ANALYZE")
+with connection.cursor() as cursor:  # planner statistics after the bulk load
+    cursor.execute("ANALYZE")
 users = {u.username: u for u in get_user_model().objects.filter(
     username__in=["commander", "dispatcher", "leader"])}
 

@@ -98,9 +98,8 @@ def load(order_batches, *, progress=None) -> int:
                 progress(done)
         _sum_into_tables(cursor)
         cursor.execute(f"DROP TABLE {STAGING}")
-        if connection.vendor == "postgresql":
-            for model in (*ROLLUPS, OrderFacts):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+        for model in (*ROLLUPS, OrderFacts):  # planner statistics (both databases)
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
     return done
 
 

@@ -68,3 +68,15 @@ def test_details_and_actions_are_404_and_change_nothing(client_as, yuehe_orders,
         for o in WorkOrder.objects.filter(pk__in=[o.pk for o in yuehe_orders])
     }
     assert after == {o.pk: (o.state, o.version) for o in yuehe_orders}
+
+
+@pytest.mark.parametrize(
+    "persona", ["dispatcher", "commander", "department", "villageclerk", "gridworker", "outsider"]
+)
+def test_every_inbox_holds_only_visible_orders(user_named, persona):
+    from shanzhi.workorders.selectors import INBOXES, inbox, workorders_visible_to
+
+    user = user_named(persona)
+    visible = set(workorders_visible_to(user).values_list("pk", flat=True))
+    for box in INBOXES:
+        assert set(inbox(user, box).values_list("pk", flat=True)) <= visible, box

@@ -2,7 +2,6 @@
 format_html, so text from the database is escaped."""
 
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 PALETTE = ["#a61b1b", "#d9822b", "#2b7bb9", "#3c8d40", "#7b4fa0", "#8c6d1f", "#c2185b", "#546e7a"]
 
@@ -100,28 +99,4 @@ def bar_chart(items: list[tuple[str, int]], *, title: str, width=320, bar=18, ga
         title,
         title,
         rows,
-    )
-
-
-def gauge(rate: float | None, *, label: str, width=120):
-    """A KPI as a half ring filled to its rate."""
-    if rate is None:
-        return mark_safe("")  # noqa: S308 (a constant)
-    import math
-
-    r, cx, cy = 48, width / 2, 56
-    angle = math.pi * (1 - min(max(rate, 0), 1))
-    x, y = round(cx + r * math.cos(angle), 1), round(cy - r * math.sin(angle), 1)
-    return format_html(
-        '<svg viewBox="0 0 {w} 64" class="sz-gauge" role="img" aria-label="{l}">'
-        '<path d="M {x0} {cy} A {r} {r} 0 0 1 {x1} {cy}" class="sz-gauge-track"/>'
-        '<path d="M {x0} {cy} A {r} {r} 0 0 1 {x} {y}" class="sz-gauge-fill"/></svg>',
-        w=width,
-        l=label,
-        x0=cx - r,
-        x1=cx + r,
-        cy=cy,
-        r=r,
-        x=x,
-        y=y,
     )

@@ -33,6 +33,7 @@ ORDER_FIELDS = (
     "supervision",
 )
 SATISFIED = (Rating.SATISFIED, Rating.BASICALLY)
+_CELL = ("category_id", "channel", "nature")  # the cell's coordinates besides the area
 
 
 LOCAL = ZoneInfo(settings.TIME_ZONE)
@@ -115,6 +116,3 @@ def _facts(order: dict, assignments: list[dict], rating: dict | None) -> dict:
     if order["supervision"] == Supervision.RED:
         add(M.RED_CARDS, registered, lead)
     return {"cell": cell, "m": facts}
-
-
-_CELL = ("category_id", "channel", "nature")

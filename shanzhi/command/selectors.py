@@ -462,6 +462,15 @@ def _rank(rows: list[UnitRow]) -> None:
         row.rank = rank
 
 
+def red_black(ranked: list, size: int = 5) -> tuple[list, list]:
+    """红黑榜: the best and the worst `size` of ranked rows (best first, worst first), never
+    overlapping: with fewer than twice `size` rows each list takes half."""
+    size = min(size, len(ranked) // 2)
+    if not size:
+        return [], []
+    return ranked[:size], list(reversed(ranked[-size:]))
+
+
 def next_level_length(prefix: str) -> int | None:
     """Length of the code prefix one level down (city → district → township → village)."""
     for length in sorted(set(PREFIX_LENGTH.values())):

@@ -68,7 +68,7 @@ def _dashboard_context(scope) -> dict:
     volumes_today = selectors.volumes_today(scope)
     trend = selectors.daily_volumes(scope, 90)
     units = selectors.unit_table(scope, month)
-    ranked = [row for row in units if row.rank is not None]
+    top_units, bottom_units = selectors.red_black([row for row in units if row.rank is not None])
     channel_labels, nature_labels = dict(Channel.choices), dict(Nature.choices)
     return {
         "scope": scope,
@@ -101,8 +101,8 @@ def _dashboard_context(scope) -> dict:
         "category_chart": charts.bar_chart(
             selectors.categories_in(scope, month), title=_("本月事项分类")
         ),
-        "top_units": ranked[:5],
-        "bottom_units": list(reversed(ranked[-5:])) if len(ranked) > 5 else [],
+        "top_units": top_units,
+        "bottom_units": bottom_units,
         "urgent": selectors.urgent_latest(scope),
         "links": _links(scope, month),
         "children": selectors.regions_below(scope),
@@ -317,8 +317,7 @@ def assessment(request):
     for row in rows:
         if row["rank"] and row["previous_rank"]:
             row["change"] = row["previous_rank"] - row["rank"]
-    ranked = [r for r in rows if r["rank"]]
-    size = min(5, len(ranked) // 2)
+    red, black = selectors.red_black([r for r in rows if r["rank"]])
     return render(
         request,
         "command/assessment.html",
@@ -326,8 +325,8 @@ def assessment(request):
             "scope": scope,
             "month": month,
             "rows": rows,
-            "red": ranked[:size],
-            "black": list(reversed(ranked[-size:])) if size else [],
+            "red": red,
+            "black": black,
             "published": frozen[0] if frozen else None,
             "drift": selectors.assessment_drift(month),
             "may_publish": selectors.may_publish(request.user),

@@ -161,22 +161,19 @@ def dashboard(request, region: str = ""):
     """The figures of the dashboard for the viewer's territory (or `region` inside it)."""
     selectors.require_viewer(request.user)
     scope = selectors.parse_scope(request.user, {"region": region})
-    month = selectors.month_period(timezone.localdate())
-    this_month = selectors.figures(scope, month)[()]
-    last_month = selectors.figures(scope, month.previous())[()]
-    live = selectors.live_counts(scope)
+    board = selectors.dashboard(scope)
     return {
         "territory": scope.region.code if scope.region else "",
         "territory_name": scope.name,
         "at": timezone.now(),
-        "open": live["open"],
-        "overdue": live["overdue"],
-        "warned": live["warned"],
-        "red_cards_open": live["red"],
-        "today": selectors.volumes_today(scope),
-        "this_month": selectors.volumes_in(scope, month),
-        "kpis": _kpis(selectors.kpis_of(this_month, last_month)),
-        "trend": [{"day": d, "registered": n} for d, n in selectors.daily_volumes(scope, 90)],
-        "categories": selectors.categories_in(scope, month),
+        "open": board.live["open"],
+        "overdue": board.live["overdue"],
+        "warned": board.live["warned"],
+        "red_cards_open": board.live["red"],
+        "today": board.today,
+        "this_month": board.this_month,
+        "kpis": _kpis(board.kpis),
+        "trend": [{"day": d, "registered": n} for d, n in board.trend],
+        "categories": board.categories,
         "folding": rollups_lag(),
     }

@@ -827,3 +827,32 @@ def grid_worker_table(scope: Scope, period: Period) -> list[dict]:
         )
     rows.sort(key=lambda row: (-row["reported"] - row["visits"], row["name"]))
     return rows
+
+
+@dataclass
+class Dashboard:
+    """The figures of the dashboard, read once for the page and the API alike."""
+
+    month: Period
+    live: dict
+    today: dict
+    this_month: dict
+    kpis: list[KpiValue]
+    month_figures: dict
+    trend: list[tuple[datetime.date, int]]
+    categories: list[tuple[str, int]]
+
+
+def dashboard(scope: Scope) -> Dashboard:
+    month = month_period(today())
+    this_month = figures(scope, month)[()]
+    return Dashboard(
+        month=month,
+        live=live_counts(scope),
+        today=volumes_today(scope),
+        this_month=volumes_in(scope, month),
+        kpis=kpis_of(this_month, figures(scope, month.previous())[()]),
+        month_figures=this_month,
+        trend=daily_volumes(scope, 90),
+        categories=categories_in(scope, month),
+    )

@@ -61,12 +61,13 @@ def _links(scope, period) -> dict:
 
 def _dashboard_context(scope) -> dict:
     now = timezone.localtime()
-    month = selectors.month_period(now.date())
-    this_month = selectors.figures(scope, month)[()]
-    last_month = selectors.figures(scope, month.previous())[()]
-    volumes_month = selectors.volumes_in(scope, month)
-    volumes_today = selectors.volumes_today(scope)
-    trend = selectors.daily_volumes(scope, 90)
+    board = selectors.dashboard(scope)
+    month, volumes_month, volumes_today, trend = (
+        board.month,
+        board.this_month,
+        board.today,
+        board.trend,
+    )
     units = selectors.unit_table(scope, month)
     top_units, bottom_units = selectors.red_black([row for row in units if row.rank is not None])
     channel_labels, nature_labels = dict(Channel.choices), dict(Nature.choices)
@@ -74,7 +75,7 @@ def _dashboard_context(scope) -> dict:
         "scope": scope,
         "month": month,
         "now": now,
-        "live": selectors.live_counts(scope),
+        "live": board.live,
         "today": volumes_today,
         "this_month": volumes_month,
         "today_channels": [
@@ -92,15 +93,13 @@ def _dashboard_context(scope) -> dict:
             ],
             title=_("本月来源渠道"),
         ),
-        "kpis": selectors.kpis_of(this_month, last_month),
-        "avg_hours": selectors.average_handling_hours(this_month),
+        "kpis": board.kpis,
+        "avg_hours": selectors.average_handling_hours(board.month_figures),
         "trend_chart": charts.line_chart(
             [(f"{d:%m-%d}", n) for d, n in trend], title=_("近90天受理量")
         ),
         "trend_total": sum(n for _, n in trend),
-        "category_chart": charts.bar_chart(
-            selectors.categories_in(scope, month), title=_("本月事项分类")
-        ),
+        "category_chart": charts.bar_chart(board.categories, title=_("本月事项分类")),
         "top_units": top_units,
         "bottom_units": bottom_units,
         "urgent": selectors.urgent_latest(scope),

@@ -109,6 +109,10 @@ class AssignmentState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")  # re-dispatched or escalated elsewhere
 
 
+# Assignments still in play (not returned or withdrawn).
+ACTIVE_ASSIGNMENT = (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED, AssignmentState.REPLIED)
+
+
 class ExtensionState(models.TextChoices):
     PENDING = "pending", _("待审批")
     APPROVED = "approved", _("已批准")

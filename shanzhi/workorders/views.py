@@ -26,11 +26,11 @@ from shanzhi.web.pagination import CappedPaginator
 from shanzhi.workorders import forms, selectors, services
 from shanzhi.workorders.access import PHONE_ROLES, Actor
 from shanzhi.workorders.choices import (
+    ACTIVE_ASSIGNMENT,
     STATE_COLOURS,
     SUPERVISION_COLOURS,
     Action,
     AssignmentRole,
-    AssignmentState,
     Channel,
     ExtensionState,
     Rating,
@@ -719,8 +719,9 @@ def _detail_page(request, order, *, failed: tuple | None = None, status: int = 2
     if shown:
         services.workorder_appellants_viewed(actor=user, order=order)
     assignments = list(order.assignments.select_related("unit").order_by("assigned_at", "pk"))
-    active = (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED, AssignmentState.REPLIED)
-    co_units = [a for a in assignments if a.role == AssignmentRole.CO and a.state in active]
+    co_units = [
+        a for a in assignments if a.role == AssignmentRole.CO and a.state in ACTIVE_ASSIGNMENT
+    ]
     extensions = list(order.extensions.select_related("unit").order_by("requested_at", "pk"))
     pending_extension = next((e for e in extensions if e.state == ExtensionState.PENDING), None)
     attachments = list(order.attachments.order_by("pk"))

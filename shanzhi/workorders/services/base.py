@@ -11,7 +11,12 @@ from shanzhi.core.errors import Conflict, Forbidden, NotFound
 from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
 from shanzhi.workorders.access import Actor
-from shanzhi.workorders.choices import AssignmentRole, AssignmentState, ExtensionState, State
+from shanzhi.workorders.choices import (
+    ACTIVE_ASSIGNMENT,
+    AssignmentRole,
+    ExtensionState,
+    State,
+)
 from shanzhi.workorders.models import Assignment, ExtensionRequest, WorkOrder
 
 # The version of the order the person was looking at when they acted (a page or an API
@@ -37,9 +42,6 @@ def check_version(order: WorkOrder) -> None:
             _("工单在您查看之后已被他人更新（第 %(seen)s 版 → 第 %(now)s 版），请刷新后再操作")
             % {"seen": expected, "now": order.version}
         )
-
-
-ACTIVE_ASSIGNMENT = (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED, AssignmentState.REPLIED)
 
 
 def lock(order_id) -> WorkOrder:

@@ -14,6 +14,7 @@ from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import RegionLevel, ancestor_codes, territory_prefix
 from shanzhi.workorders.choices import (
+    ACTIVE_ASSIGNMENT,
     CLOSED_STATES,
     Action,
     AssignmentRole,
@@ -29,7 +30,6 @@ from shanzhi.workorders.choices import (
 from shanzhi.workorders.models import Appeal, Assignment, ExtensionRequest, WorkOrder
 from shanzhi.workorders.services import deadlines
 from shanzhi.workorders.services.base import (
-    ACTIVE_ASSIGNMENT,
     Context,
     lock,
     require_state,

@@ -4,6 +4,7 @@ them from the work orders, and the fold keeps them current by following the audi
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.command.choices import MEASURES, KpiKey
@@ -183,6 +184,51 @@ class GridMonth(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m} {self.grid_code}"
+
+
+OPEN_WORK_KEY = (
+    "area_code",
+    "state",
+    "dispatch_unit_id",
+    "lead_unit_id",
+    "co_units",
+    "assigned_units",
+    "is_warned",
+    "is_overdue",
+    "is_sign_overdue",
+    "is_red",
+)
+
+
+class OpenWork(models.Model):
+    """The workload now: how many unfinished work orders (every state but 已归档 and 已合并)
+    share one combination of what the inboxes and the dashboard's live counts ask about. The
+    orders table holds the whole history; this table only today's workload, a few thousand rows
+    however long the history. Unit sets are written ",3,17," (0: no unit)."""
+
+    area_code = models.CharField(_("区域编码"), max_length=15)
+    state = models.CharField(_("状态"), max_length=20)
+    dispatch_unit_id = models.IntegerField(_("分拨单位"), default=0)
+    lead_unit_id = models.IntegerField(_("主办单位"), default=0)
+    co_units = models.CharField(_("协办单位（办理中）"), max_length=200, default="")
+    assigned_units = models.CharField(_("曾交办单位"), max_length=400, default="")
+    is_warned = models.BooleanField(default=False)
+    is_overdue = models.BooleanField(default=False)
+    is_sign_overdue = models.BooleanField(default=False)
+    is_red = models.BooleanField(default=False)
+    orders = models.IntegerField(default=0)
+
+    KEY = OPEN_WORK_KEY
+    COLUMNS = ("orders",)
+
+    class Meta:
+        verbose_name = _("在办工单汇总")
+        verbose_name_plural = _("在办工单汇总")
+        constraints = [models.UniqueConstraint(fields=OPEN_WORK_KEY, name="openwork_cell")]
+        indexes = [models.Index(fields=["orders"], condition=Q(orders=0), name="openwork_empty")]
+
+    def __str__(self):
+        return f"{self.area_code} {self.state} {self.orders}"
 
 
 class OrderFacts(models.Model):

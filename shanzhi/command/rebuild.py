@@ -8,6 +8,7 @@ time, would take hours here."""
 
 import io
 import json
+from collections import Counter
 
 from django.db import connection
 
@@ -20,13 +21,23 @@ from shanzhi.command.models import (
     DayFigures,
     GridMonth,
     MonthFigures,
+    OpenWork,
     OrderFacts,
     TownshipDay,
     UnitMonth,
 )
 
 BATCH = 5000
-ROLLUPS = (DayFigures, MonthFigures, UnitMonth, AreaMonth, CategoryMonth, TownshipDay, GridMonth)
+ROLLUPS = (
+    DayFigures,
+    MonthFigures,
+    UnitMonth,
+    AreaMonth,
+    CategoryMonth,
+    TownshipDay,
+    GridMonth,
+    OpenWork,
+)
 STAGING = "command_rebuild_facts"
 
 
@@ -60,6 +71,7 @@ def load(order_batches, *, progress=None) -> int:
     iterable of id lists. Call inside a transaction with the rollup cursor locked."""
     facts_table = OrderFacts._meta.db_table
     done = 0
+    workload = Counter()  # unfinished orders only: a few thousand keys, kept in memory
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
         cursor.execute(
@@ -76,6 +88,8 @@ def load(order_batches, *, progress=None) -> int:
                         (day, area, grid, unit, category, channel, nature, measure, value)
                     )
                 stored.append((order_id, json.dumps(facts, separators=(",", ":"))))
+                if "w" in facts:
+                    workload[tuple(facts["w"])] += 1
             _copy(
                 cursor,
                 STAGING,
@@ -97,6 +111,12 @@ def load(order_batches, *, progress=None) -> int:
             if progress:
                 progress(done)
         _sum_into_tables(cursor)
+        _copy(
+            cursor,
+            OpenWork._meta.db_table,
+            [*OpenWork.KEY, "orders"],
+            [(*key, n) for key, n in workload.items()],
+        )
         cursor.execute(f"DROP TABLE {STAGING}")
         for model in (*ROLLUPS, OrderFacts):  # planner statistics (both databases)
             cursor.execute(f"ANALYZE {model._meta.db_table}")

@@ -5,6 +5,7 @@ twelve month rows per cell however many orders it held."""
 
 import calendar
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -14,17 +15,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.command.choices import KPIS, MEASURES, PUBLISH_ROLES, VIEW_ROLES, Measure, PeriodKind
+from shanzhi.command.facts import workload_for
 from shanzhi.command.models import (
+    OPEN_WORK_KEY,
     AreaMonth,
     CategoryMonth,
     DayFigures,
     GridMonth,
     KpiRule,
     MonthFigures,
+    OpenWork,
+    OrderFacts,
+    RollupCursor,
     TownshipDay,
     UnitMonth,
 )
 from shanzhi.core.errors import Forbidden, InvalidInput, NotFound
+from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import in_scope
 from shanzhi.org.models import Unit
 from shanzhi.org.selectors import user_roles, user_scope
@@ -504,19 +511,113 @@ def region_table(scope: Scope, period: Period) -> list[dict]:
 # --- the dashboard ----------------------------------------------------------------------
 
 
+# -- the workload now ------------------------------------------------------------------------
+
+UNFOLDED_LIMIT = 2000  # beyond this many changes not yet folded, count the work orders instead
+
+
+def units_in(unit_set: str) -> set[int]:
+    """The unit ids of an OpenWork unit set (",3,17,")."""
+    return {int(u) for u in unit_set.strip(",").split(",") if u}
+
+
+@dataclass
+class Workload:
+    """The workload as of this moment. `cells`: the OpenWork rows a filter selected, summed over
+    the fields asked for. `changes`: the orders changed since the last fold, each as its full
+    OpenWork key with orders -1 (the cell it was folded into) or +1 (the one it is in now), not
+    filtered: the caller adds those that meet its own condition."""
+
+    cells: list[dict]
+    changes: list[dict]
+
+
+def _cursor() -> int:
+    return RollupCursor.objects.filter(pk=1).values_list("last_event_id", flat=True).first() or 0
+
+
+def open_work(q: Q, fields: tuple[str, ...], **annotations) -> Workload | None:
+    """The workload cells that `q` (a filter on OpenWork) selects, summed in the database over
+    `fields` (and any `annotations` of the rows), with the changes since the last fold. None
+    when the fold is too far behind (its worker stopped): the caller then counts the work
+    orders themselves.
+
+    Consistent without a transaction: the fold moves its cursor in the same transaction as the
+    cells, so if the cursor is the same before and after the reads, no fold came in between."""
+    names = (*fields, *annotations)
+    for _attempt in range(3):
+        before = _cursor()
+        cells = list(
+            OpenWork.objects.filter(q)
+            .annotate(**annotations)
+            .values(*names)
+            .annotate(orders=Sum("orders"))
+            .order_by()
+        )
+        changed = list(
+            AuditEvent.objects.filter(pk__gt=before, object_type="workorder").values_list(
+                "object_id", flat=True
+            )[: UNFOLDED_LIMIT + 1]
+        )
+        if len(changed) > UNFOLDED_LIMIT:
+            return None
+        ids = {int(i) for i in changed if i.isdigit()}
+        folded = {
+            order_id: facts.get("w")
+            for order_id, facts in OrderFacts.objects.filter(order_id__in=ids).values_list(
+                "order_id", "facts"
+            )
+        }
+        live = workload_for(ids) if ids else {}
+        if _cursor() == before:
+            break
+    else:
+        return None
+    changes = []
+    for order_id in sorted(ids):
+        old, new = folded.get(order_id), live.get(order_id)
+        if old != new:
+            if old:
+                changes.append({**dict(zip(OPEN_WORK_KEY, old, strict=True)), "orders": -1})
+            if new:
+                changes.append({**dict(zip(OPEN_WORK_KEY, new, strict=True)), "orders": 1})
+    return Workload(cells, changes)
+
+
+WORKLOAD_STATES = [
+    State.PENDING_DISPATCH,
+    State.PENDING_SIGN,
+    State.HANDLING,
+    State.SUSPENDED,
+    State.PENDING_VERIFY,
+]
+
+
 def live_counts(scope: Scope) -> dict:
-    """Open and overdue work orders now (from the work orders themselves: open orders are
-    today's workload, not the history)."""
-    open_orders = WorkOrder.objects.filter(
-        orders_in(scope),
-        state__in=[
-            State.PENDING_DISPATCH,
-            State.PENDING_SIGN,
-            State.HANDLING,
-            State.SUSPENDED,
-            State.PENDING_VERIFY,
-        ],
+    """Open and overdue work orders now, from the workload table (open orders are today's
+    workload, not the history); from the work orders themselves if the fold is behind."""
+    work = open_work(
+        code_range("area_code", scope.prefix) & Q(state__in=WORKLOAD_STATES),
+        ("is_warned", "is_overdue", "is_red"),
     )
+    if work is None:
+        return _live_counts_of_orders(scope)
+    counts = {"open": 0, "overdue": 0, "warned": 0, "red": 0}
+    changes = [
+        c
+        for c in work.changes
+        if c["state"] in WORKLOAD_STATES and c["area_code"].startswith(scope.prefix)
+    ]
+    for cell in work.cells + changes:
+        counts["open"] += cell["orders"]
+        counts["overdue"] += cell["orders"] if cell["is_overdue"] else 0
+        counts["warned"] += cell["orders"] if cell["is_warned"] and not cell["is_overdue"] else 0
+        counts["red"] += cell["orders"] if cell["is_red"] else 0
+    return counts
+
+
+def _live_counts_of_orders(scope: Scope) -> dict:
+    open_orders = WorkOrder.objects.filter(orders_in(scope), state__in=WORKLOAD_STATES)
     return open_orders.aggregate(
         open=Count("pk"),
         overdue=Count("pk", filter=Q(is_overdue=True)),
@@ -612,18 +713,43 @@ def grid_layer(scope: Scope, period: Period) -> dict:
         .annotate(n=Sum("registered"))
         .values_list("grid_code", "n")
     )
-    overdue = dict(
+    return {"density": density, "overdue": grid_overdue(scope)}
+
+
+OVERDUE_STATES = (State.PENDING_SIGN, State.HANDLING, State.SUSPENDED)
+
+
+def grid_overdue(scope: Scope) -> dict[str, int]:
+    """Open overdue orders per grid code of the territory, from the workload table."""
+    work = open_work(
+        code_range("area_code", scope.prefix) & Q(is_overdue=True, state__in=OVERDUE_STATES),
+        ("area_code",),
+    )
+    if work is None:
+        return _grid_overdue_of_orders(scope)
+    changes = [
+        c
+        for c in work.changes
+        if c["is_overdue"]
+        and c["state"] in OVERDUE_STATES
+        and c["area_code"].startswith(scope.prefix)
+    ]
+    overdue = defaultdict(int)
+    for cell in work.cells + changes:
+        if len(cell["area_code"]) == 15:  # a grid's code
+            overdue[cell["area_code"]] += cell["orders"]
+    return {code: n for code, n in overdue.items() if n}
+
+
+def _grid_overdue_of_orders(scope: Scope) -> dict[str, int]:
+    return dict(
         WorkOrder.objects.filter(
-            orders_in(scope),
-            state__in=[State.PENDING_SIGN, State.HANDLING, State.SUSPENDED],
-            is_overdue=True,
-            grid__isnull=False,
+            orders_in(scope), state__in=OVERDUE_STATES, is_overdue=True, grid__isnull=False
         )
         .values("grid_id")
         .annotate(n=Count("pk"))
         .values_list("grid_id", "n")
     )
-    return {"density": density, "overdue": overdue}
 
 
 def urgent_latest(scope: Scope, limit: int = 8, days: int = 7):

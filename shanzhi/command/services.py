@@ -24,6 +24,7 @@ from shanzhi.command.models import (
     DayFigures,
     GridMonth,
     MonthFigures,
+    OpenWork,
     OrderFacts,
     RollupCursor,
     TownshipDay,
@@ -44,6 +45,8 @@ def _cells(facts: dict | None):
         return cells
     area, grid, category, channel, nature = facts["cell"]
     township = area[:9] + "000"
+    if "w" in facts:
+        cells[OpenWork, tuple(facts["w"])]["orders"] += 1
     for measure, day, unit, value in facts["m"]:
         month = day[:8] + "01"
         cells[DayFigures, (day, area, unit, category, channel)][measure] += value
@@ -85,12 +88,20 @@ def _upsert(total) -> None:
             f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608 (names are ours)
             f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {updates}"
         )
+        dated = key_columns[0] == "day"
         params = [
-            [datetime.date.fromisoformat(key[0]), *key[1:], *(values.get(c, 0) for c in columns)]
+            [
+                datetime.date.fromisoformat(key[0]) if dated else key[0],
+                *key[1:],
+                *(values.get(c, 0) for c in columns),
+            ]
             for key, values in rows
         ]
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
+    if OpenWork in by_model:
+        # The workload is today's, not history: a combination nobody is in any more goes.
+        OpenWork.objects.filter(orders=0).delete()
 
 
 def _refresh(order_ids, *, published_months: set[str]) -> None:

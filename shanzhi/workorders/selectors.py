@@ -3,10 +3,12 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shanzhi.command.models import OPEN_WORK_KEY
+from shanzhi.command.selectors import open_work, units_in
 from shanzhi.core.errors import NotFound
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import in_scope, prefix_q
@@ -15,16 +17,14 @@ from shanzhi.org.models import Unit
 from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes, territory_prefix
 from shanzhi.workorders.access import DISPATCH_ROLES, HANDLER_ROLES, TERRITORIAL_ROLES, Actor
 from shanzhi.workorders.choices import (
+    ACTIVE_ASSIGNMENT,
     CLOCK_STATES,
     PUBLIC_ACTIONS,
     Action,
     AssignmentRole,
-    AssignmentState,
     State,
 )
 from shanzhi.workorders.models import Appeal, Assignment, Category, DispatchRule, WorkOrder
-
-ACTIVE = (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED, AssignmentState.REPLIED)
 
 
 def workorders_visible_to(user) -> QuerySet[WorkOrder]:
@@ -74,7 +74,8 @@ INBOXES = {
 
 
 def inbox(user, box: str) -> QuerySet[WorkOrder]:
-    """The work orders waiting for this person's unit in one inbox."""
+    """The work orders waiting for this person's unit in one inbox (_in_box below says the same
+    of a workload cell, for the counts)."""
     actor = Actor.of(user)
     visible = workorders_visible_to(user)
     mine_dispatch = Q(dispatch_unit_id__in=actor.units_with(DISPATCH_ROLES))
@@ -85,16 +86,17 @@ def inbox(user, box: str) -> QuerySet[WorkOrder]:
             work_order=OuterRef("pk"),
             unit_id__in=handler_units,
             role=AssignmentRole.CO,
-            state__in=ACTIVE,
+            state__in=ACTIVE_ASSIGNMENT,
         )
     )
-    if actor.is_admin:
-        mine_dispatch = mine_lead = Q()
+    mine_handling = mine_lead | co
+    if actor.is_admin:  # every unit's
+        mine_dispatch = mine_lead = mine_handling = Q()
     mine = mine_dispatch | mine_lead
     filters = {
         "pending_dispatch": Q(state=State.PENDING_DISPATCH) & mine_dispatch,
-        "pending_sign": Q(state=State.PENDING_SIGN) & (mine_lead | co),
-        "handling": Q(state__in=[State.HANDLING, State.SUSPENDED]) & (mine_lead | co),
+        "pending_sign": Q(state=State.PENDING_SIGN) & mine_handling,
+        "handling": Q(state__in=[State.HANDLING, State.SUSPENDED]) & mine_handling,
         "due_soon": Q(state__in=CLOCK_STATES, is_warned=True, is_overdue=False) & mine,
         "overdue": Q(state__in=CLOCK_STATES)
         & (Q(is_overdue=True) | Q(is_sign_overdue=True))
@@ -113,8 +115,84 @@ def inbox(user, box: str) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.filter(filters[box])
 
 
+COUNTED_BOXES = [box for box in INBOXES if box != "all"]
+
+
+def _in_box(box: str, cell: dict, actor: Actor, dispatch: set[int], handler: set[int]) -> bool:
+    """Whether the orders of a workload cell are in this person's inbox: the conditions of
+    inbox() above, on the cell's fields ("territorial": in the person's territory)."""
+    mine_dispatch = actor.is_admin or cell["dispatch_unit_id"] in dispatch
+    mine_lead = actor.is_admin or cell["lead_unit_id"] in handler
+    mine_handling = mine_lead or bool(units_in(cell["co_units"]) & handler)
+    state = cell["state"]
+    if box == "pending_dispatch":
+        return state == State.PENDING_DISPATCH and mine_dispatch
+    if box == "pending_sign":
+        return state == State.PENDING_SIGN and mine_handling
+    if box == "handling":
+        return state in (State.HANDLING, State.SUSPENDED) and mine_handling
+    if box == "due_soon":
+        return (
+            state in CLOCK_STATES
+            and cell["is_warned"]
+            and not cell["is_overdue"]
+            and (mine_dispatch or mine_lead)
+        )
+    if box == "overdue":
+        return (
+            state in CLOCK_STATES
+            and (cell["is_overdue"] or cell["is_sign_overdue"])
+            and (mine_dispatch or mine_lead)
+        )
+    if box == "pending_verify":
+        return state == State.PENDING_VERIFY and mine_dispatch
+    # pending_rating: every order the person may see (workorders_visible_to)
+    return state == State.PENDING_RATING and (
+        cell["territorial"]
+        or bool(units_in(cell["assigned_units"]) & handler)
+        or cell["dispatch_unit_id"] in dispatch
+    )
+
+
+# What the inboxes ask of a workload cell: all of its key but the area (summed away, except for
+# whether it is in the person's territory) and the red card.
+INBOX_FIELDS = tuple(f for f in OPEN_WORK_KEY if f not in ("area_code", "is_red"))
+
+
 def inbox_counts(user) -> dict[str, int]:
-    return {box: inbox(user, box).count() for box in INBOXES if box != "all"}
+    """How many orders each inbox holds, from the workload table the command centre keeps (a
+    few rows for a unit, however long the history); counted on the work orders themselves when
+    the fold is behind."""
+    actor = Actor.of(user)
+    if not getattr(user, "is_authenticated", False):
+        return dict.fromkeys(COUNTED_BOXES, 0)
+    dispatch, handler = actor.units_with(DISPATCH_ROLES), actor.units_with(HANDLER_ROLES)
+    prefixes = actor.prefixes_with(TERRITORIAL_ROLES)
+    territory = prefix_q("area_code", prefixes)
+    relevant = Q(dispatch_unit_id__in=dispatch) | Q(lead_unit_id__in=handler)
+    relevant |= Q(state=State.PENDING_RATING) & territory
+    for unit in handler:
+        relevant |= Q(co_units__contains=f",{unit},")
+        relevant |= Q(state=State.PENDING_RATING, assigned_units__contains=f",{unit},")
+    if not prefixes or "" in prefixes:  # nowhere, or everywhere (ALL)
+        territorial = Value(bool(prefixes))
+    else:
+        territorial = Case(When(territory, then=Value(True)), default=Value(False))
+    work = open_work(Q() if actor.is_admin else relevant, INBOX_FIELDS, territorial=territorial)
+    if work is None:
+        return inbox_counts_of_orders(user)
+    for change in work.changes:
+        change["territorial"] = in_scope(change["area_code"], prefixes)
+    counts = dict.fromkeys(COUNTED_BOXES, 0)
+    for cell in work.cells + work.changes:
+        for box in COUNTED_BOXES:
+            if _in_box(box, cell, actor, dispatch, handler):
+                counts[box] += cell["orders"]
+    return counts
+
+
+def inbox_counts_of_orders(user) -> dict[str, int]:
+    return {box: inbox(user, box).count() for box in COUNTED_BOXES}
 
 
 @dataclass

@@ -5,17 +5,33 @@ figure links to."""
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db.models import Sum
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
-from hypothesis.stateful import invariant, run_state_machine_as_test
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
 from shanzhi.command.choices import MEASURES, Measure
 from shanzhi.command.models import MonthFigures
 from shanzhi.command.rebuild import ROLLUPS
-from shanzhi.command.selectors import Period, Scope, figures, orders_behind
+from shanzhi.command.selectors import (
+    Period,
+    Scope,
+    _grid_overdue_of_orders,
+    _live_counts_of_orders,
+    figures,
+    grid_overdue,
+    live_counts,
+    orders_behind,
+)
 from shanzhi.command.services import rollups_fold, rollups_lag, rollups_rebuild
+from shanzhi.org.models import Unit
+from shanzhi.workorders import services
 from shanzhi.workorders.models import Assignment
-from shanzhi.workorders.tests.test_state_machine import WorkOrderMachine
+from shanzhi.workorders.selectors import inbox_counts, inbox_counts_of_orders
+from shanzhi.workorders.services.deadlines import deadlines_sweep
+from shanzhi.workorders.tests.test_state_machine import ORDER, WorkOrderMachine
 
 EVERYTHING = Period("custom", datetime.date(2020, 1, 1), datetime.date(2030, 12, 31))
 ASSIGNMENT_MEASURES = {Measure.DISPATCHED, Measure.SIGNED_IN_TIME, Measure.RETURNED}
@@ -49,11 +65,46 @@ def assert_figures_match_orders():
         assert totals[measure] == expected, measure
 
 
+def assert_workload_counts_match_orders(user_ids):
+    """The inbox counts and the dashboard's live counts, read from the workload table (with the
+    correction for orders not yet folded), equal the counts of the work orders themselves."""
+    for user in get_user_model().objects.filter(pk__in=user_ids):
+        assert inbox_counts(user) == inbox_counts_of_orders(user), user.username
+    for prefix in ("", "330502", "330502001"):
+        scope = Scope(region=None, prefix=prefix)
+        assert live_counts(scope) == _live_counts_of_orders(scope), prefix
+        assert grid_overdue(scope) == _grid_overdue_of_orders(scope), prefix
+
+
 class RollupMachine(WorkOrderMachine):
+    def __init__(self):
+        super().__init__()
+        self.enforcement = Unit.objects.get(name="吴兴区综合行政执法局").pk
+        self.user_ids["admin"] = get_user_model().objects.get(username="admin").pk
+
+    @rule(index=ORDER)
+    def dispatch_with_housing_as_co_unit(self, index):
+        def dispatch(order_id):
+            services.workorder_dispatch(
+                actor=self.user(self.dispatcher_of(order_id)),
+                order_id=order_id,
+                lead_unit_id=self.enforcement,
+                co_unit_ids=[self.housing],
+            )
+
+        self.attempt(index, dispatch)
+
+    @rule(days=st.sampled_from([1, 3, 10]))
+    def time_passes(self, days):
+        """The sweep as it would run `days` later: warnings, overdue flags, archiving."""
+        deadlines_sweep(now=timezone.now() + datetime.timedelta(days=days))
+
     @invariant()
     def folded_rollups_equal_rebuilt_ones(self):
+        assert_workload_counts_match_orders(self.user_ids.values())  # before the fold
         rollups_fold()
         assert rollups_lag() == 0
+        assert_workload_counts_match_orders(self.user_ids.values())
         folded = rollup_rows()
         rollups_rebuild()
         assert rollup_rows() == folded

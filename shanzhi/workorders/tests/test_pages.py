@@ -522,6 +522,46 @@ def test_navigation_and_the_workbench_follow_roles(client, client_as):
     assert 'href="/appeal/"' in resident and 'data-testid="inbox-counts"' not in resident
 
 
+def _tab_counts(html: str) -> dict[str, int]:
+    return {box: int(n) for box, n in re.findall(r'data-box="(\w+)">(\d+)<', html)}
+
+
+def _listed(client, box: str) -> int:
+    html = client.get(f"/workorders/?box={box}").content.decode()
+    return int(re.search(r'data-testid="result-count">共 (\d+) 件<', html).group(1))
+
+
+def test_the_inbox_tabs_count_what_each_box_lists_at_once_before_the_worker_folds(
+    client, client_as
+):
+    """The tab counts are read from the workload table the worker keeps; a change shows in them
+    at once, before the worker has folded it in."""
+    from shanzhi.command.services import rollups_fold, rollups_lag
+    from shanzhi.org.models import Unit
+
+    rollups_fold()
+    dispatcher, department = client_as("dispatcher"), client_as("department")
+    before = _tab_counts(dispatcher.get("/workorders/").content.decode())
+    assert len(before) == 7 and before["pending_dispatch"] == 5
+    assert before == {box: _listed(dispatcher, box) for box in before}
+    department_before = _tab_counts(department.get("/workorders/").content.decode())
+    assert department_before == {box: _listed(department, box) for box in department_before}
+
+    order = file_appeal(client).work_order
+    filed = _tab_counts(dispatcher.get("/workorders/").content.decode())
+    assert filed == before | {"pending_dispatch": before["pending_dispatch"] + 1}
+    zhujian = Unit.objects.get(name=ZHUJIAN)
+    assert act(dispatcher, order, "dispatch", {"lead_unit": zhujian.pk}).status_code == 302
+    assert _tab_counts(dispatcher.get("/workorders/").content.decode()) == before
+    signing = _tab_counts(department.get("/workorders/").content.decode())
+    assert signing == department_before | {"pending_sign": department_before["pending_sign"] + 1}
+    assert signing == {box: _listed(department, box) for box in signing}
+    assert rollups_lag() > 0  # all of the above before the fold
+
+    rollups_fold()
+    assert _tab_counts(department.get("/workorders/").content.decode()) == signing
+
+
 def test_the_public_pages_speak_english_when_chosen(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/appeal/"})
     html = client.get("/appeal/").content.decode()

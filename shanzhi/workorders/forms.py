@@ -11,6 +11,7 @@ from shanzhi.core.scoping import prefix_q
 from shanzhi.org.selectors import user_scope
 from shanzhi.territory.choices import RegionLevel
 from shanzhi.territory.models import Region
+from shanzhi.web.widgets import QuickSelect
 from shanzhi.workorders import selectors
 from shanzhi.workorders.choices import (
     Channel,
@@ -140,7 +141,7 @@ class AppealForm(BootstrapMixin, forms.Form):
     nature = forms.ChoiceField(
         label=_("诉求类型"), choices=Nature.choices, initial=Nature.COMPLAINT
     )
-    category = forms.ChoiceField(label=_("事项分类"))
+    category = forms.ChoiceField(label=_("事项分类"), widget=QuickSelect)
     title = forms.CharField(label=_("标题"), required=False, max_length=TITLE_MAX)
     content = forms.CharField(
         label=_("诉求内容"),
@@ -151,7 +152,7 @@ class AppealForm(BootstrapMixin, forms.Form):
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     address = forms.CharField(label=_("地址"), required=False, max_length=200)
-    region = forms.ChoiceField(label=_("所在区域"), required=False)
+    region = forms.ChoiceField(label=_("所在区域"), required=False, widget=QuickSelect)
     appellant_name = forms.CharField(label=_("姓名"), required=False, max_length=50)
     appellant_phone = forms.CharField(
         label=_("手机号码"),
@@ -235,7 +236,7 @@ class StaffAppealForm(AppealForm):
 class GridReportForm(BootstrapMixin, forms.Form):
     """The grid worker's report from the patrol (channel 网格员上报)."""
 
-    category = forms.ChoiceField(label=_("事项分类"))
+    category = forms.ChoiceField(label=_("事项分类"), widget=QuickSelect)
     nature = forms.ChoiceField(label=_("诉求类型"), choices=Nature.choices, initial=Nature.REPORT)
     urgency = forms.ChoiceField(
         label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL
@@ -246,7 +247,7 @@ class GridReportForm(BootstrapMixin, forms.Form):
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     address = forms.CharField(label=_("地址"), required=False, max_length=200)
-    region = forms.ChoiceField(label=_("所在区域"), required=False)
+    region = forms.ChoiceField(label=_("所在区域"), required=False, widget=QuickSelect)
     appellant_phone = forms.CharField(
         label=_("我的联系电话"),
         required=False,
@@ -325,13 +326,13 @@ def _blank(label, choices) -> list:
 
 class FilterForm(BootstrapMixin, forms.Form):
     text = forms.CharField(label=_("关键词"), required=False, max_length=100)
-    state = forms.ChoiceField(label=_("状态"), required=False)
-    category = forms.ChoiceField(label=_("事项分类"), required=False)
-    region = forms.ChoiceField(label=_("区域"), required=False)
-    urgency = forms.ChoiceField(label=_("紧急程度"), required=False)
-    channel = forms.ChoiceField(label=_("来源渠道"), required=False)
-    nature = forms.ChoiceField(label=_("诉求类型"), required=False)
-    supervision = forms.ChoiceField(label=_("督办"), required=False)
+    state = forms.ChoiceField(label=_("状态"), required=False, widget=QuickSelect)
+    category = forms.ChoiceField(label=_("事项分类"), required=False, widget=QuickSelect)
+    region = forms.ChoiceField(label=_("区域"), required=False, widget=QuickSelect)
+    urgency = forms.ChoiceField(label=_("紧急程度"), required=False, widget=QuickSelect)
+    channel = forms.ChoiceField(label=_("来源渠道"), required=False, widget=QuickSelect)
+    nature = forms.ChoiceField(label=_("诉求类型"), required=False, widget=QuickSelect)
+    supervision = forms.ChoiceField(label=_("督办"), required=False, widget=QuickSelect)
     date_from = forms.DateField(
         label=_("受理日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

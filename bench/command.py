@@ -124,7 +124,7 @@ def prepare(backend: str, size: int, workdir: Path) -> dict:
         return env
     print(f"  {backend} {size:,}: migrate, demo, seed …", flush=True)
     shanzhi(env, "manage", "migrate", "-v", "0")
-    shanzhi(env, "demo", "--reset")
+    shanzhi(env, "demo", "--reset", "--history", "0")
     seeded = shanzhi(env, "bench", "seed", "--orders", str(size))
     print("    " + seeded.stdout.strip().replace("\n", "\n    "), flush=True)
     marker.write_text(str(size))

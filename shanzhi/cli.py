@@ -1,7 +1,8 @@
 """The `shanzhi` command.
 
-shanzhi up [--host H] [--port P] [--no-demo]   migrate, demo data if empty, web + worker
-shanzhi demo [--reset] [--seed N] [--password P]
+shanzhi up [--host H] [--port P] [--no-demo] [--history N]
+                                               migrate, demo data if empty, web + worker
+shanzhi demo [--reset] [--seed N] [--password P] [--history N]
 shanzhi worker                                 the background worker alone
 shanzhi mqtt                                   the consumer of sensor alarms (SHANZHI_MQTT_URL)
 shanzhi token create USERNAME                  print a new API token
@@ -51,6 +52,12 @@ def _command(name: str, *args: str) -> int:
     return 0
 
 
+def _not_negative(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError("a number, 0 or more")
+    return int(text)
+
+
 def cmd_up(args) -> int:
     _setup()
     from django.conf import settings
@@ -67,6 +74,9 @@ def cmd_up(args) -> int:
         print("首次启动：正在建立演示数据（湖州市）… building the demo municipality …")
         result = builder.build(seed=2026)
         builder.remember_password(result.password)
+        if args.history:
+            print(f"… 近一年的 {args.history} 件历史工单 {args.history} past work orders …")
+            builder.add_history(orders=args.history)
     from django.core.management.base import OutputWrapper
 
     env = dict(os.environ)
@@ -187,15 +197,22 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--workers", type=int, default=2, help="web worker processes")
     up.add_argument("--no-demo", action="store_true", help="do not build the demo data")
+    up.add_argument(
+        "--history",
+        type=_not_negative,
+        default=20_000,
+        help="past work orders the demo gets on its first start (0: none)",
+    )
     up.set_defaults(func=cmd_up)
 
     demo = sub.add_parser("demo", help="build the demo municipality")
     demo.add_argument("--reset", action="store_true")
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument("--password")
+    demo.add_argument("--history", type=_not_negative, default=20_000)
     demo.set_defaults(
         func=lambda a: _manage(
-            ["demo", "--seed", str(a.seed)]
+            ["demo", "--seed", str(a.seed), "--history", str(a.history)]
             + (["--reset"] if a.reset else [])
             + (["--password", a.password] if a.password else [])
         )

@@ -76,6 +76,16 @@ KPIS = [
 ]
 KPI_BY_KEY = {kpi.key.value: kpi for kpi in KPIS}
 
+# The scoring rules a new installation starts with (Lianyungang style: 及时签收率 below 80 %
+# scores 0): KPI, weight, zero line, full line. Administrators change them in the admin.
+DEFAULT_KPI_RULES = [
+    (KpiKey.SIGN_RATE, "20", "0.80", "0.98"),
+    (KpiKey.ON_TIME_RATE, "30", "0.80", "0.98"),
+    (KpiKey.SATISFACTION_RATE, "30", "0.80", "0.95"),
+    (KpiKey.VISIT_RATE, "10", "0.50", "0.90"),
+    (KpiKey.RETURN_RATE, "10", "0.20", "0.02"),
+]
+
 
 class PeriodKind(models.TextChoices):
     DAY = "day", _("日")

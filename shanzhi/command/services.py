@@ -10,12 +10,13 @@ services pay nothing for this; the worker folds every few seconds."""
 import datetime
 import logging
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanzhi.command.choices import Measure
+from shanzhi.command.choices import DEFAULT_KPI_RULES, Measure
 from shanzhi.command.facts import facts_for
 from shanzhi.command.models import (
     AreaMonth,
@@ -23,6 +24,7 @@ from shanzhi.command.models import (
     CategoryMonth,
     DayFigures,
     GridMonth,
+    KpiRule,
     MonthFigures,
     OpenWork,
     OrderFacts,
@@ -230,6 +232,23 @@ def rollups_lag() -> int:
     cursor = RollupCursor.objects.filter(pk=1).values_list("last_event_id", flat=True).first()
     head = AuditChainHead.objects.filter(pk=1).values_list("last_event_id", flat=True).first()
     return max((head or 0) - (cursor or 0), 0)
+
+
+def kpi_rules_default() -> int:
+    """Give every KPI of DEFAULT_KPI_RULES that has no scoring rule its default rule (a fresh
+    installation, or a database emptied by `shanzhi demo --reset`); returns how many were added."""
+    added = 0
+    for kpi, weight, zero_at, full_at in DEFAULT_KPI_RULES:
+        _rule, created = KpiRule.objects.get_or_create(
+            kpi=kpi,
+            defaults={
+                "weight": Decimal(weight),
+                "zero_at": Decimal(zero_at),
+                "full_at": Decimal(full_at),
+            },
+        )
+        added += created
+    return added
 
 
 def assessment_publish(*, actor, scope, month) -> int:

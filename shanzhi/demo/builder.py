@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from shanzhi.command.services import kpi_rules_default
 from shanzhi.core.services import calendar_seed_from_package
 from shanzhi.demo import data
 from shanzhi.org import services as org
@@ -61,6 +62,7 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
     password = password or secrets.token_urlsafe(9)
     result = DemoResult(password=password)
     calendar_seed_from_package(actor=ACTOR)
+    kpi_rules_default()  # `demo --reset` empties the table the migration filled
     with transaction.atomic():
         regions_load_national(actor=ACTOR)
         city = Region.objects.get(code=data.CITY_CODE)
@@ -275,6 +277,20 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
             "devices": devices,
         }
     return result
+
+
+DEMO_HISTORY = 20_000  # work orders of the past year: what the dashboard and the assessment show
+
+
+def add_history(*, orders: int = DEMO_HISTORY, years: float = 1, seed: int = 2026) -> int:
+    """Past work orders for the demo (shanzhi.demo.history, the generator of `bench seed`),
+    then the rollups rebuilt: the trend, last month's KPIs and the assessment have something
+    to show. Seeded orders have no audit trail (their history tab is empty)."""
+    from shanzhi.command.services import rollups_rebuild
+    from shanzhi.demo.history import seed_history
+
+    seed_history(orders=orders, years=years, seed=seed, workers=0)
+    return rollups_rebuild()
 
 
 def is_empty() -> bool:

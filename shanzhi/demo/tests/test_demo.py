@@ -107,7 +107,7 @@ def rebuild(*args):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    call_command("demo", "--reset", *args)
+    call_command("demo", "--reset", "--history", "0", *args)
 
 
 def test_the_same_seed_builds_the_same_municipality_and_another_seed_does_not(settings, tmp_path):
@@ -128,3 +128,32 @@ def test_demo_refuses_a_database_that_is_not_empty(table_counts):
     with pytest.raises(CommandError, match="--reset"):
         call_command("demo")
     assert table_counts() == before
+
+
+def test_the_demo_history_gives_the_leader_last_months_figures_and_ranking(
+    settings, tmp_path, client_as
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from shanzhi.workorders.models import WorkOrder
+
+    settings.DATA_DIR = tmp_path
+    rebuild("--history", "600", "--password", "x-Passw0rd-1")  # the later --history wins
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    registered = sum(
+        1
+        for at in WorkOrder.objects.values_list("registered_at", flat=True)
+        if timezone.localtime(at).date().replace(day=1) == last_month
+    )
+    assert WorkOrder.objects.count() > 600 and registered > 0
+
+    leader = client_as("leader")
+    month = last_month.strftime("%Y-%m")
+    table = leader.get(f"/command/kpis/?period=month&date={month}")
+    assert table.status_code == 200 and table.context["total"]["registered"] == registered
+    rows = leader.get(f"/command/assessment/?month={month}").context["rows"]
+    ranked = [r for r in rows if r["rank"]]
+    assert ranked and ranked[0]["rank"] == 1

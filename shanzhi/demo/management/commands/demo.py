@@ -11,8 +11,16 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="erase all data first")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--password", help="password of the demo accounts (default: random)")
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=builder.DEMO_HISTORY,
+            help="past work orders of the last year to add (0: none)",
+        )
 
-    def handle(self, *args, reset=False, seed=2026, password=None, **options):
+    def handle(self, *args, reset=False, seed=2026, password=None, history=0, **options):
+        if history < 0:
+            raise CommandError("--history must be 0 or more")
         if reset:
             call_command("flush", interactive=False, verbosity=0)
         elif not builder.is_empty():
@@ -22,6 +30,12 @@ class Command(BaseCommand):
             )
         result = builder.build(seed=seed, password=password)
         builder.remember_password(result.password)
+        if history:
+            self.stdout.write(
+                f"正在生成近一年的 {history} 件历史工单 … adding {history} past orders …"
+            )
+            builder.add_history(orders=history, seed=seed)
+            result.counts["past_work_orders"] = history
         counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
         self.stdout.write(f"演示数据已建立 (seed {seed}): {counts}")
         print_accounts(self.stdout, result.password)

@@ -120,7 +120,8 @@ def prepare(backend: str, size: int, workdir: Path) -> dict:
                 conn.execute(f'CREATE DATABASE "{name}"')
     marker = data / "seeded"
     if marker.exists() and marker.read_text().strip() == str(size):
-        print(f"  {backend} {size:,}: reusing the seeded database", flush=True)
+        print(f"  {backend} {size:,}: reusing the seeded database (migrated first)", flush=True)
+        shanzhi(env, "manage", "migrate", "-v", "0")
         return env
     print(f"  {backend} {size:,}: migrate, demo, seed …", flush=True)
     shanzhi(env, "manage", "migrate", "-v", "0")

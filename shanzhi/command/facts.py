@@ -93,7 +93,8 @@ def workload_for(order_ids) -> dict[int, list | None]:
 
 def unit_set(units) -> str:
     """A set of unit ids as OpenWork stores it: ",3,17," (empty for none)."""
-    return f",{','.join(str(u) for u in sorted(set(units)))}," if units else ""
+    ids = sorted(set(units))
+    return f",{','.join(str(u) for u in ids)}," if ids else ""
 
 
 def _workload(order: dict, assignments: list[dict]) -> list | None:
@@ -111,7 +112,7 @@ def _workload(order: dict, assignments: list[dict]) -> list | None:
         order["dispatch_unit_id"] or 0,
         order["lead_unit_id"] or 0,
         unit_set(co),
-        unit_set(a["unit_id"] for a in assignments),
+        unit_set(a["unit_id"] for a in assignments if a["unit_id"] != order["lead_unit_id"]),
         order["is_warned"],
         order["is_overdue"],
         order["is_sign_overdue"],

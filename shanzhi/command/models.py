@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.command.choices import MEASURES, KpiKey
+from shanzhi.workorders.choices import State
 
 
 class Measures(models.Model):
@@ -192,7 +193,7 @@ OPEN_WORK_KEY = (
     "dispatch_unit_id",
     "lead_unit_id",
     "co_units",
-    "assigned_units",
+    "other_units",
     "is_warned",
     "is_overdue",
     "is_sign_overdue",
@@ -204,14 +205,16 @@ class OpenWork(models.Model):
     """The workload now: how many unfinished work orders (every state but 已归档 and 已合并)
     share one combination of what the inboxes and the dashboard's live counts ask about. The
     orders table holds the whole history; this table only today's workload, a few thousand rows
-    however long the history. Unit sets are written ",3,17," (0: no unit)."""
+    however long the history. Unit sets are written ",3,17," (0: no unit); `other_units` are the
+    units assigned the order at some time besides its lead unit (returned, withdrawn, co-units),
+    which still see it."""
 
     area_code = models.CharField(_("区域编码"), max_length=15)
     state = models.CharField(_("状态"), max_length=20)
     dispatch_unit_id = models.IntegerField(_("分拨单位"), default=0)
     lead_unit_id = models.IntegerField(_("主办单位"), default=0)
     co_units = models.CharField(_("协办单位（办理中）"), max_length=200, default="")
-    assigned_units = models.CharField(_("曾交办单位"), max_length=400, default="")
+    other_units = models.CharField(_("其他曾交办单位"), max_length=400, default="")
     is_warned = models.BooleanField(default=False)
     is_overdue = models.BooleanField(default=False)
     is_sign_overdue = models.BooleanField(default=False)
@@ -225,7 +228,19 @@ class OpenWork(models.Model):
         verbose_name = _("在办工单汇总")
         verbose_name_plural = _("在办工单汇总")
         constraints = [models.UniqueConstraint(fields=OPEN_WORK_KEY, name="openwork_cell")]
-        indexes = [models.Index(fields=["orders"], condition=Q(orders=0), name="openwork_empty")]
+        indexes = [
+            models.Index(fields=["orders"], condition=Q(orders=0), name="openwork_empty"),
+            # What an inbox reads: its units' cells, and the 待回访 cells of its territory.
+            models.Index(fields=["dispatch_unit_id"], name="openwork_dispatch"),
+            models.Index(fields=["lead_unit_id"], name="openwork_lead"),
+            models.Index(fields=["state", "area_code"], name="openwork_state_area"),
+            models.Index(fields=["co_units"], condition=~Q(co_units=""), name="openwork_co"),
+            models.Index(  # (only 待回访 asks who else was assigned)
+                fields=["other_units"],
+                condition=Q(state=State.PENDING_RATING) & ~Q(other_units=""),
+                name="openwork_other",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.area_code} {self.state} {self.orders}"

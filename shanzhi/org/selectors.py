@@ -20,25 +20,33 @@ def user_scope(user) -> tuple[str, ...]:
     if user.is_superuser:
         scope = ALL
     else:
-        scope = []
-        for role, code in Membership.objects.filter(
-            user=user, is_active=True, unit__is_active=True
-        ).values_list("role", "unit__region_id"):
-            if role in SCOPED_ROLES:
-                scope.append(territory_prefix(code))
-        scope = tuple(sorted(set(scope)))
+        scope = tuple(
+            sorted(
+                {
+                    territory_prefix(m.unit.region_id)
+                    for m in user_roles(user)
+                    if m.role in SCOPED_ROLES
+                }
+            )
+        )
     user._shanzhi_scope = scope
     return scope
 
 
 def user_roles(user) -> list[Membership]:
+    """The user's active memberships of active units, with the unit and its region: read once per
+    request (cached on the user object) for the scope, the roles and the navigation."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(
-        Membership.objects.filter(user=user, is_active=True, unit__is_active=True)
-        .select_related("unit", "unit__region")
-        .order_by("unit__region_id", "role")
-    )
+    cached = getattr(user, "_shanzhi_roles", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, is_active=True, unit__is_active=True)
+            .select_related("unit", "unit__region")
+            .order_by("unit__region_id", "role")
+        )
+        user._shanzhi_roles = cached
+    return cached
 
 
 def user_has_role(user, *roles: str) -> bool:

@@ -2,7 +2,7 @@
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 
@@ -16,20 +16,14 @@ class QuickSelect(forms.Select):
         parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
         for group, options, _index in widget["optgroups"]:
             if group:
-                parts.append(format_html('<optgroup label="{}">', group))
+                parts.append(f'<optgroup label="{escape(group)}">')
             for option in options:
                 value_attr = (
-                    "" if option["value"] is None else format_html(' value="{}"', option["value"])
+                    "" if option["value"] is None else f' value="{escape(option["value"])}"'
                 )
-                parts.append(
-                    format_html(
-                        "<option{}{}>{}</option>",
-                        value_attr,
-                        flatatt(option["attrs"]),
-                        option["label"],
-                    )
-                )
+                extra = flatatt(option["attrs"]) if option["attrs"] else ""
+                parts.append(f"<option{value_attr}{extra}>{escape(option['label'])}</option>")
             if group:
                 parts.append("</optgroup>")
         parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 (every piece is escaped by format_html)
+        return mark_safe("".join(parts))  # noqa: S308 (names, values and labels escaped above)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from shanzhi.core.scoping import ALL, in_scope
 from shanzhi.org.choices import Role
-from shanzhi.org.models import Membership
+from shanzhi.org.selectors import user_roles
 from shanzhi.territory.choices import territory_prefix
 
 TERRITORIAL_ROLES = frozenset(
@@ -65,12 +65,15 @@ class Actor:
             return cached
         actor = cls(user=user, is_admin=bool(getattr(user, "is_superuser", False)))
         if getattr(user, "is_authenticated", False):
-            rows = Membership.objects.filter(
-                user=user, is_active=True, unit__is_active=True
-            ).values_list("unit_id", "role", "unit__region_id")
-            for unit_id, role, code in rows:
-                actor.memberships.append((unit_id, role, territory_prefix(code)))
-                if role == Role.ADMIN:
+            for membership in user_roles(user):
+                actor.memberships.append(
+                    (
+                        membership.unit_id,
+                        membership.role,
+                        territory_prefix(membership.unit.region_id),
+                    )
+                )
+                if membership.role == Role.ADMIN:
                     actor.is_admin = True
             user._shanzhi_actor = actor
         return actor

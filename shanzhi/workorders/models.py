@@ -248,8 +248,15 @@ class WorkOrder(models.Model):
         verbose_name = _("工单")
         verbose_name_plural = _("工单")
         indexes = [
-            models.Index(fields=["state", "dispatch_unit"]),
-            models.Index(fields=["state", "lead_unit"]),
+            # An inbox's page: the orders of a state and unit, newest first, read in index
+            # order and stopped after one page (scanned backwards for the descending order).
+            models.Index(
+                fields=["state", "dispatch_unit", "registered_at", "id"],
+                name="order_state_dispatch",
+            ),
+            models.Index(
+                fields=["state", "lead_unit", "registered_at", "id"], name="order_state_lead"
+            ),
             models.Index(fields=["-registered_at", "-id"]),
         ]
 

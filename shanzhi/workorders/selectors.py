@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.command.models import OPEN_WORK_KEY
-from shanzhi.command.selectors import open_work, units_in
+from shanzhi.command.selectors import code_range, open_work, units_in
 from shanzhi.core.errors import NotFound
+from shanzhi.core.memo import Memo
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import in_scope, prefix_q
 from shanzhi.org.choices import UnitKind
@@ -74,8 +75,8 @@ INBOXES = {
 
 
 def inbox(user, box: str) -> QuerySet[WorkOrder]:
-    """The work orders waiting for this person's unit in one inbox (_in_box below says the same
-    of a workload cell, for the counts)."""
+    """The work orders waiting for this person's unit in one inbox (_boxes_of below says the
+    same of a workload cell, for the counts)."""
     actor = Actor.of(user)
     visible = workorders_visible_to(user)
     mine_dispatch = Q(dispatch_unit_id__in=actor.units_with(DISPATCH_ROLES))
@@ -118,40 +119,34 @@ def inbox(user, box: str) -> QuerySet[WorkOrder]:
 COUNTED_BOXES = [box for box in INBOXES if box != "all"]
 
 
-def _in_box(box: str, cell: dict, actor: Actor, dispatch: set[int], handler: set[int]) -> bool:
-    """Whether the orders of a workload cell are in this person's inbox: the conditions of
+def _boxes_of(cell: dict, actor: Actor, dispatch: set[int], handler: set[int]) -> list[str]:
+    """The inboxes of this person that hold the orders of a workload cell: the conditions of
     inbox() above, on the cell's fields ("territorial": in the person's territory)."""
     mine_dispatch = actor.is_admin or cell["dispatch_unit_id"] in dispatch
     mine_lead = actor.is_admin or cell["lead_unit_id"] in handler
-    mine_handling = mine_lead or bool(units_in(cell["co_units"]) & handler)
     state = cell["state"]
-    if box == "pending_dispatch":
-        return state == State.PENDING_DISPATCH and mine_dispatch
-    if box == "pending_sign":
-        return state == State.PENDING_SIGN and mine_handling
-    if box == "handling":
-        return state in (State.HANDLING, State.SUSPENDED) and mine_handling
-    if box == "due_soon":
-        return (
-            state in CLOCK_STATES
-            and cell["is_warned"]
-            and not cell["is_overdue"]
-            and (mine_dispatch or mine_lead)
+    if state == State.PENDING_DISPATCH:
+        return ["pending_dispatch"] if mine_dispatch else []
+    if state == State.PENDING_VERIFY:
+        return ["pending_verify"] if mine_dispatch else []
+    if state == State.PENDING_RATING:  # every order the person may see (workorders_visible_to)
+        visible = (
+            cell["territorial"]
+            or mine_dispatch
+            or mine_lead  # every unit ever assigned the order sees it: the lead, and
+            or bool(cell["other_units"] and units_in(cell["other_units"]) & handler)
         )
-    if box == "overdue":
-        return (
-            state in CLOCK_STATES
-            and (cell["is_overdue"] or cell["is_sign_overdue"])
-            and (mine_dispatch or mine_lead)
-        )
-    if box == "pending_verify":
-        return state == State.PENDING_VERIFY and mine_dispatch
-    # pending_rating: every order the person may see (workorders_visible_to)
-    return state == State.PENDING_RATING and (
-        cell["territorial"]
-        or bool(units_in(cell["assigned_units"]) & handler)
-        or cell["dispatch_unit_id"] in dispatch
-    )
+        return ["pending_rating"] if visible else []
+    boxes = []
+    mine_handling = mine_lead or bool(cell["co_units"] and units_in(cell["co_units"]) & handler)
+    if mine_handling:
+        boxes.append("pending_sign" if state == State.PENDING_SIGN else "handling")
+    if state in CLOCK_STATES and (mine_dispatch or mine_lead):
+        if cell["is_warned"] and not cell["is_overdue"]:
+            boxes.append("due_soon")
+        if cell["is_overdue"] or cell["is_sign_overdue"]:
+            boxes.append("overdue")
+    return boxes
 
 
 # What the inboxes ask of a workload cell: all of its key but the area (summed away, except for
@@ -168,14 +163,19 @@ def inbox_counts(user) -> dict[str, int]:
         return dict.fromkeys(COUNTED_BOXES, 0)
     dispatch, handler = actor.units_with(DISPATCH_ROLES), actor.units_with(HANDLER_ROLES)
     prefixes = actor.prefixes_with(TERRITORIAL_ROLES)
-    territory = prefix_q("area_code", prefixes)
+    everywhere = "" in prefixes
+    territory = Q() if everywhere else Q(pk__in=[])
+    for prefix in [] if everywhere else prefixes:  # code ranges: indexed whatever the collation
+        territory |= code_range("area_code", prefix)
     relevant = Q(dispatch_unit_id__in=dispatch) | Q(lead_unit_id__in=handler)
     relevant |= Q(state=State.PENDING_RATING) & territory
-    for unit in handler:
-        relevant |= Q(co_units__contains=f",{unit},")
-        relevant |= Q(state=State.PENDING_RATING, assigned_units__contains=f",{unit},")
-    if not prefixes or "" in prefixes:  # nowhere, or everywhere (ALL)
-        territorial = Value(bool(prefixes))
+    for unit in handler:  # (the co-unit condition names the partial index of co-handled cells)
+        relevant |= ~Q(co_units="") & Q(co_units__contains=f",{unit},")
+        relevant |= Q(state=State.PENDING_RATING, other_units__contains=f",{unit},") & ~Q(
+            other_units=""
+        )
+    if not prefixes or everywhere:
+        territorial = Value(everywhere)
     else:
         territorial = Case(When(territory, then=Value(True)), default=Value(False))
     work = open_work(Q() if actor.is_admin else relevant, INBOX_FIELDS, territorial=territorial)
@@ -185,9 +185,8 @@ def inbox_counts(user) -> dict[str, int]:
         change["territorial"] = in_scope(change["area_code"], prefixes)
     counts = dict.fromkeys(COUNTED_BOXES, 0)
     for cell in work.cells + work.changes:
-        for box in COUNTED_BOXES:
-            if _in_box(box, cell, actor, dispatch, handler):
-                counts[box] += cell["orders"]
+        for box in _boxes_of(cell, actor, dispatch, handler):
+            counts[box] += cell["orders"]
     return counts
 
 
@@ -330,8 +329,17 @@ def dispatchable_units(order: WorkOrder) -> QuerySet[Unit]:
     )
 
 
-def categories_tree() -> list[Category]:
+def _load_category_tree() -> list[Category]:
     return list(Category.objects.filter(is_active=True).order_by("path"))
+
+
+# Every list page shows the categories in its filter: kept in memory like the intake's.
+category_tree = Memo(_load_category_tree, seconds=30)
+
+
+def categories_tree() -> list[Category]:
+    """The active categories in tree order (read-only: the objects are shared)."""
+    return category_tree.get()
 
 
 def appeal_for_tracking(code: str, phone_tail: str) -> Appeal:

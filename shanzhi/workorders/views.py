@@ -318,6 +318,26 @@ class Row:
     warned: bool
 
 
+# What a row of the list shows (not the content, nor the grid's boundary).
+LIST_FIELDS = (
+    "code",
+    "title",
+    "state",
+    "supervision",
+    "urgency",
+    "registered_at",
+    "sign_deadline",
+    "handle_deadline",
+    "is_warned",
+    "is_overdue",
+    "is_sign_overdue",
+    "category__name",
+    "region__name",
+    "grid__name",
+    "lead_unit__name",
+)
+
+
 def _row(order) -> Row:
     signing = order.state == State.PENDING_SIGN
     deadline = order.sign_deadline if signing else order.handle_deadline
@@ -355,8 +375,10 @@ def workorder_list(request):
         orders = selectors.apply_filters(orders, form.filters())
     else:
         status = 400
-    orders = orders.select_related("category", "region", "grid", "lead_unit").order_by(
-        "-registered_at", "-id"
+    orders = (
+        orders.select_related("category", "region", "grid", "lead_unit")
+        .only(*LIST_FIELDS)
+        .order_by("-registered_at", "-id")
     )
     page = CappedPaginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     tabs = [

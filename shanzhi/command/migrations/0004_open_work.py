@@ -4,7 +4,7 @@ from collections import Counter
 
 from django.db import migrations, models
 
-KEY = ("area_code", "state", "dispatch_unit_id", "lead_unit_id", "co_units", "assigned_units",
+KEY = ("area_code", "state", "dispatch_unit_id", "lead_unit_id", "co_units", "other_units",
        "is_warned", "is_overdue", "is_sign_overdue", "is_red")
 
 
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('dispatch_unit_id', models.IntegerField(default=0, verbose_name='分拨单位')),
                 ('lead_unit_id', models.IntegerField(default=0, verbose_name='主办单位')),
                 ('co_units', models.CharField(default='', max_length=200, verbose_name='协办单位（办理中）')),
-                ('assigned_units', models.CharField(default='', max_length=400, verbose_name='曾交办单位')),
+                ('other_units', models.CharField(default='', max_length=400, verbose_name='其他曾交办单位')),
                 ('is_warned', models.BooleanField(default=False)),
                 ('is_overdue', models.BooleanField(default=False)),
                 ('is_sign_overdue', models.BooleanField(default=False)),
@@ -66,8 +66,15 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '在办工单汇总',
                 'verbose_name_plural': '在办工单汇总',
-                'indexes': [models.Index(condition=models.Q(('orders', 0)), fields=['orders'], name='openwork_empty')],
-                'constraints': [models.UniqueConstraint(fields=('area_code', 'state', 'dispatch_unit_id', 'lead_unit_id', 'co_units', 'assigned_units', 'is_warned', 'is_overdue', 'is_sign_overdue', 'is_red'), name='openwork_cell')],
+                'indexes': [
+                    models.Index(condition=models.Q(('orders', 0)), fields=['orders'], name='openwork_empty'),
+                    models.Index(fields=['dispatch_unit_id'], name='openwork_dispatch'),
+                    models.Index(fields=['lead_unit_id'], name='openwork_lead'),
+                    models.Index(fields=['state', 'area_code'], name='openwork_state_area'),
+                    models.Index(condition=models.Q(('co_units', ''), _negated=True), fields=['co_units'], name='openwork_co'),
+                    models.Index(condition=models.Q(('state', 'pending_rating'), models.Q(('other_units', ''), _negated=True)), fields=['other_units'], name='openwork_other'),
+                ],
+                'constraints': [models.UniqueConstraint(fields=('area_code', 'state', 'dispatch_unit_id', 'lead_unit_id', 'co_units', 'other_units', 'is_warned', 'is_overdue', 'is_sign_overdue', 'is_red'), name='openwork_cell')],
             },
         ),
         migrations.RunPython(fill_open_work, migrations.RunPython.noop),

@@ -3,6 +3,7 @@ of actions; and every count in them is the number of work orders (or assignments
 figure links to."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
 from shanzhi.command.choices import MEASURES, Measure
-from shanzhi.command.models import MonthFigures
+from shanzhi.command.models import MonthFigures, OpenWork
 from shanzhi.command.rebuild import ROLLUPS
 from shanzhi.command.selectors import (
     Period,
@@ -70,6 +71,8 @@ def assert_workload_counts_match_orders(user_ids):
     correction for orders not yet folded), equal the counts of the work orders themselves."""
     for user in get_user_model().objects.filter(pk__in=user_ids):
         assert inbox_counts(user) == inbox_counts_of_orders(user), user.username
+    for co, other in OpenWork.objects.values_list("co_units", "other_units"):
+        assert all(re.fullmatch(r"(,\d+)+,|", units) for units in (co, other)), (co, other)
     for prefix in ("", "330502", "330502001"):
         scope = Scope(region=None, prefix=prefix)
         assert live_counts(scope) == _live_counts_of_orders(scope), prefix

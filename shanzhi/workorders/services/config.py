@@ -53,9 +53,11 @@ def category_save(
         category.description, category.keywords = description, keywords
         category.is_active, category.sort = is_active, sort
         category.save()
+        from shanzhi.workorders.selectors import category_tree
         from shanzhi.workorders.services.intake import active_categories
 
         transaction.on_commit(active_categories.clear)
+        transaction.on_commit(category_tree.clear)
         audit_record(
             actor=actor,
             action="category.update" if before else "category.create",

@@ -78,7 +78,6 @@ def inbox(user, box: str) -> QuerySet[WorkOrder]:
     """The work orders waiting for this person's unit in one inbox (_boxes_of below says the
     same of a workload cell, for the counts)."""
     actor = Actor.of(user)
-    visible = workorders_visible_to(user)
     mine_dispatch = Q(dispatch_unit_id__in=actor.units_with(DISPATCH_ROLES))
     handler_units = actor.units_with(HANDLER_ROLES)
     mine_lead = Q(lead_unit_id__in=handler_units)
@@ -109,7 +108,7 @@ def inbox(user, box: str) -> QuerySet[WorkOrder]:
     if box not in filters:
         raise NotFound(_("没有这个收件箱"))
     if box in ("pending_rating", "all"):
-        return visible.filter(filters[box])
+        return workorders_visible_to(user).filter(filters[box])
     # The other boxes name the person's own units (dispatching, leading or co-handling), which
     # implies visibility: without the visibility OR the database goes straight to the unit and
     # state indexes instead of checking every order in that state across the city.

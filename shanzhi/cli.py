@@ -74,9 +74,10 @@ def cmd_up(args) -> int:
         print("首次启动：正在建立演示数据（湖州市）… building the demo municipality …")
         result = builder.build(seed=2026)
         builder.remember_password(result.password)
-        if args.history:
-            print(f"… 近一年的 {args.history} 件历史工单 {args.history} past work orders …")
-            builder.add_history(orders=args.history)
+        history = builder.DEMO_HISTORY if args.history is None else args.history
+        if history:
+            print(f"… 近一年的 {history} 件历史工单 {history} past work orders …")
+            builder.add_history(orders=history)
     from django.core.management.base import OutputWrapper
 
     env = dict(os.environ)
@@ -200,8 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument(
         "--history",
         type=_not_negative,
-        default=20_000,
-        help="past work orders the demo gets on its first start (0: none)",
+        help="past work orders the demo gets on its first start (default 20,000; 0: none)",
     )
     up.set_defaults(func=cmd_up)
 
@@ -209,10 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--reset", action="store_true")
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument("--password")
-    demo.add_argument("--history", type=_not_negative, default=20_000)
+    demo.add_argument("--history", type=_not_negative)
     demo.set_defaults(
         func=lambda a: _manage(
-            ["demo", "--seed", str(a.seed), "--history", str(a.history)]
+            ["demo", "--seed", str(a.seed)]
+            + (["--history", str(a.history)] if a.history is not None else [])
             + (["--reset"] if a.reset else [])
             + (["--password", a.password] if a.password else [])
         )

@@ -14,6 +14,7 @@ from shanzhi.command.choices import Measure as M
 from shanzhi.core import workdays
 from shanzhi.workorders.choices import (
     ACTIVE_ASSIGNMENT,
+    CLOSED_STATES,
     AssignmentRole,
     AssignmentState,
     Rating,
@@ -43,7 +44,6 @@ ORDER_FIELDS = (
     "supervision",
 )
 SATISFIED = (Rating.SATISFIED, Rating.BASICALLY)
-FINISHED = (State.ARCHIVED, State.MERGED)
 _CELL = ("category_id", "channel", "nature")  # the cell's coordinates besides the area
 
 
@@ -97,9 +97,14 @@ def unit_set(units) -> str:
     return f",{','.join(str(u) for u in ids)}," if ids else ""
 
 
+def units_in(stored: str) -> set[int]:
+    """The unit ids of a set stored by unit_set."""
+    return {int(u) for u in stored.strip(",").split(",") if u}
+
+
 def _workload(order: dict, assignments: list[dict]) -> list | None:
     """The order's OpenWork key, or None once it is finished."""
-    if order["state"] in FINISHED:
+    if order["state"] in CLOSED_STATES:
         return None
     co = [
         a["unit_id"]

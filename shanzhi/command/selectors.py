@@ -37,7 +37,7 @@ from shanzhi.org.models import Unit
 from shanzhi.org.selectors import user_roles, user_scope
 from shanzhi.territory.choices import PREFIX_LENGTH, territory_prefix
 from shanzhi.territory.models import Region
-from shanzhi.workorders.choices import Channel, State, Urgency
+from shanzhi.workorders.choices import OPEN_STATES, Channel, State, Urgency
 from shanzhi.workorders.models import Category, WorkOrder
 
 MAX_YEARS = 10
@@ -508,17 +508,9 @@ def region_table(scope: Scope, period: Period) -> list[dict]:
     return rows
 
 
-# --- the dashboard ----------------------------------------------------------------------
-
-
-# -- the workload now ------------------------------------------------------------------------
+# --- the workload now ----------------------------------------------------------------------
 
 UNFOLDED_LIMIT = 2000  # beyond this many changes not yet folded, count the work orders instead
-
-
-def units_in(unit_set: str) -> set[int]:
-    """The unit ids of an OpenWork unit set (",3,17,")."""
-    return {int(u) for u in unit_set.strip(",").split(",") if u}
 
 
 @dataclass
@@ -584,13 +576,10 @@ def open_work(q: Q, fields: tuple[str, ...], **annotations) -> Workload | None:
     return Workload(cells, changes)
 
 
-WORKLOAD_STATES = [
-    State.PENDING_DISPATCH,
-    State.PENDING_SIGN,
-    State.HANDLING,
-    State.SUSPENDED,
-    State.PENDING_VERIFY,
-]
+# 在办 on the dashboard: open, or replied and waiting for the dispatcher's check.
+WORKLOAD_STATES = sorted(OPEN_STATES | {State.PENDING_VERIFY})
+# The states in which an order can be overdue (its clock was started by a dispatch).
+OVERDUE_STATES = sorted(OPEN_STATES - {State.PENDING_DISPATCH})
 
 
 def live_counts(scope: Scope) -> dict:
@@ -624,6 +613,9 @@ def _live_counts_of_orders(scope: Scope) -> dict:
         warned=Count("pk", filter=Q(is_warned=True, is_overdue=False)),
         red=Count("pk", filter=Q(supervision="red")),
     )
+
+
+# --- the dashboard ----------------------------------------------------------------------
 
 
 def _daily_registered(scope: Scope, start: datetime.date, end: datetime.date):
@@ -714,9 +706,6 @@ def grid_layer(scope: Scope, period: Period) -> dict:
         .values_list("grid_code", "n")
     )
     return {"density": density, "overdue": grid_overdue(scope)}
-
-
-OVERDUE_STATES = (State.PENDING_SIGN, State.HANDLING, State.SUSPENDED)
 
 
 def grid_overdue(scope: Scope) -> dict[str, int]:

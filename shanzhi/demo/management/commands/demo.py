@@ -18,7 +18,9 @@ class Command(BaseCommand):
             help="past work orders of the last year to add (0: none)",
         )
 
-    def handle(self, *args, reset=False, seed=2026, password=None, history=0, **options):
+    def handle(
+        self, *args, reset=False, seed=2026, password=None, history=builder.DEMO_HISTORY, **options
+    ):
         if history < 0:
             raise CommandError("--history must be 0 or more")
         if reset:

@@ -15,6 +15,7 @@ from shanzhi.core import workdays
 from shanzhi.workorders.choices import (
     ACTIVE_ASSIGNMENT,
     CLOSED_STATES,
+    SATISFIED_RATINGS,
     AssignmentRole,
     AssignmentState,
     Rating,
@@ -43,7 +44,6 @@ ORDER_FIELDS = (
     "reopen_count",
     "supervision",
 )
-SATISFIED = (Rating.SATISFIED, Rating.BASICALLY)
 _CELL = ("category_id", "channel", "nature")  # the cell's coordinates besides the area
 
 
@@ -174,7 +174,7 @@ def _measures(order: dict, assignments: list[dict], rating: dict | None) -> dict
             add(M.HANDLING_MINUTES, replied, lead, int(spent.total_seconds() // 60))
     if rating:
         add(M.RATED, rating["rated_at"], lead or dispatcher)
-        if rating["rating"] in SATISFIED:
+        if rating["rating"] in SATISFIED_RATINGS:
             add(M.SATISFIED, rating["rated_at"], lead or dispatcher)
         elif rating["rating"] == Rating.DISSATISFIED:
             add(M.DISSATISFIED, rating["rated_at"], lead or dispatcher)

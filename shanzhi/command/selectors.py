@@ -37,7 +37,7 @@ from shanzhi.org.models import Unit
 from shanzhi.org.selectors import user_roles, user_scope
 from shanzhi.territory.choices import PREFIX_LENGTH, territory_prefix
 from shanzhi.territory.models import Region
-from shanzhi.workorders.choices import OPEN_STATES, Channel, State, Urgency
+from shanzhi.workorders.choices import OPEN_STATES, SATISFIED_RATINGS, Channel, State, Urgency
 from shanzhi.workorders.models import Category, WorkOrder
 
 MAX_YEARS = 10
@@ -832,7 +832,7 @@ def orders_behind(scope: Scope, period: Period, measure: str):
         )
     rated = Q(appeals__is_primary=True) & _local_range("appeals__rated_at", period)
     if measure == M.SATISFIED:
-        rated &= Q(appeals__rating__in=["satisfied", "basically"])
+        rated &= Q(appeals__rating__in=SATISFIED_RATINGS)
     elif measure == M.DISSATISFIED:
         rated &= Q(appeals__rating="dissatisfied")
     else:
@@ -908,7 +908,7 @@ def grid_worker_table(scope: Scope, period: Period) -> list[dict]:
         .values("submitted_by_id")
         .annotate(
             rated=Count("pk"),
-            satisfied=Count("pk", filter=Q(rating__in=["satisfied", "basically"])),
+            satisfied=Count("pk", filter=Q(rating__in=SATISFIED_RATINGS)),
         )
         .order_by()
     }

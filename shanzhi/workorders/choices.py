@@ -82,6 +82,10 @@ class Rating(models.TextChoices):
     DISSATISFIED = "dissatisfied", _("不满意")
 
 
+# What counts as satisfied in 满意率 (domain.md §2): 满意 and 基本满意.
+SATISFIED_RATINGS = (Rating.SATISFIED, Rating.BASICALLY)
+
+
 class Supervision(models.TextChoices):
     NONE = "", _("无")
     NORMAL = "normal", _("普通督办")

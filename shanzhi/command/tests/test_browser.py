@@ -6,26 +6,19 @@ SHANZHI_ARTIFACTS_DIR (printed in the test output)."""
 import pytest
 
 from shanzhi.command.services import rollups_fold
-from shanzhi.conftest import DEMO_PASSWORD
 from shanzhi.territory.models import Grid
-from shanzhi.workorders.tests.test_browser import browser, shots  # noqa: F401 (fixtures)
+from shanzhi.workorders.tests.test_browser import (  # noqa: F401 (fixtures)
+    browser,
+    shots,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def open_as(browser, base, username, width, height):  # noqa: F811 (the fixture's value)
-    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return page
-
-
 def test_the_leader_sees_the_big_screen_with_map_and_charts(live_server, browser, shots):  # noqa: F811
     rollups_fold()
-    page = open_as(browser, live_server.url, "leader", 1920, 1080)
+    page = signed_in(browser, live_server.url, "leader", 1920, 1080)
     page.goto(f"{live_server.url}/command/?screen=big")
     page.wait_for_selector("#command-map[data-grid-count]")
     assert page.get_attribute("#command-map", "data-grid-count") == str(Grid.objects.count())
@@ -36,7 +29,7 @@ def test_the_leader_sees_the_big_screen_with_map_and_charts(live_server, browser
     assert page.inner_text("h1").startswith("湖州市")
     page.screenshot(path=str(shots / "command-dashboard-1920.png"))
 
-    laptop = open_as(browser, live_server.url, "commander", 1366, 768)
+    laptop = signed_in(browser, live_server.url, "commander", 1366, 768)
     laptop.goto(f"{live_server.url}/command/")
     laptop.wait_for_selector("#command-map[data-grid-count]")
     assert laptop.inner_text("h1").startswith("吴兴区")

@@ -62,10 +62,10 @@ def shots():
     return folder
 
 
-def signed_in(browser, base: str, username: str):
+def signed_in(browser, base: str, username: str, width: int = 1280, height: int = 800):
     from shanzhi.conftest import DEMO_PASSWORD
 
-    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)

@@ -185,6 +185,11 @@ PERIODIC_JOBS = {
 MAP_TILE_URL = os.environ.get("SHANZHI_MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("SHANZHI_MAP_TILE_ATTRIBUTION", "")
 
+# How precisely public reads (Open311 GET) place a published appeal: "exact" (the address and
+# point as given), "rounded" (the point to 0.001°, about 100 m, and the community's name instead
+# of the address) or "region" (the community's name only, no point).
+OPEN311_LOCATION = os.environ.get("SHANZHI_OPEN311_LOCATION", "rounded").strip().lower()
+
 # Where notifications go that no gateway below takes: "file" (notifications.log in the data
 # directory), "console", or a dotted path to a backend.
 NOTIFY_BACKEND = os.environ.get("SHANZHI_NOTIFY_BACKEND", "file")

@@ -28,3 +28,31 @@ def mask_name(name: str | None) -> str:
     if not name:
         return ""
     return name[0] + "*" * (len(name) - 1)
+
+
+# Contact details written into free text: mobile numbers (with or without +86 and separators),
+# landlines with an area code, resident ID numbers and e-mail addresses.
+_CONTACTS = re.compile(
+    r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]){8}(?![0-9])"
+    r"|(?<![0-9])0[1-9][0-9]{1,2}[- ]?[0-9]{7,8}(?![0-9])"
+    r"|(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+)
+
+
+def mask_contacts(text: str | None) -> str:
+    """Free text with the phone numbers, ID numbers and e-mail addresses in it masked, for text
+    that leaves the staff's hands (public Open311 reads): 请拨13812345678 → 请拨138****5678."""
+    if not text:
+        return ""
+
+    def masked(match: re.Match) -> str:
+        value = match.group(0)
+        if "@" in value:
+            return "***@" + value.rsplit("@", 1)[1]
+        digits = re.sub(r"[^0-9Xx]", "", value)
+        if len(digits) == 18 and not digits.startswith("86"):
+            return mask_id_number(digits)
+        return mask_phone(digits[-11:] if digits.startswith("86") else digits)
+
+    return _CONTACTS.sub(masked, text)

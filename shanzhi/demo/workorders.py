@@ -144,6 +144,9 @@ def build_workorders(rng: random.Random, people: dict) -> int:
                 appellant_name="王秀英" if mine else _name(rng),
                 appellant_phone=RESIDENT_PHONE if mine else _phone(rng),
                 confidential=index == 9,
+                # Two in three agreed to publication (同意公开): Open311 shows those, unless
+                # confidential (the ninth asked for both: confidentiality wins).
+                publishable=index % 3 != 1,
                 attributes={"depth": "ankle", "hours": 6} if leaf == "排水不畅" else {},
             ),
         ).appeal

@@ -5,8 +5,10 @@ import datetime
 import re
 import zoneinfo
 
+from django.conf import settings
 from django.utils import timezone
 
+from shanzhi.core.privacy import mask_contacts
 from shanzhi.interop.selectors import Service, Update, open311_status
 from shanzhi.interop.xml import Many
 from shanzhi.workorders.choices import LIST_ATTRIBUTE_TYPES, State
@@ -195,9 +197,22 @@ def definition_document(service: Service) -> dict:
     return {"service_code": service.category.code, "attributes": Many("attribute", attributes)}
 
 
+def public_location(order: WorkOrder) -> tuple[str | None, float | None, float | None]:
+    """(address, lat, long) at the precision the locality chose (settings.OPEN311_LOCATION)."""
+    region = order.region.name if order.region_id else None
+    precision = settings.OPEN311_LOCATION
+    if precision == "exact":
+        return mask_contacts(order.address) or region, order.lat, order.lon
+    if precision == "region" or order.lat is None or order.lon is None:
+        return region, None, None
+    return region, round(order.lat, 3), round(order.lon, 3)
+
+
 def request_document(order: WorkOrder) -> dict:
-    """A work order as an Open311 request. Public data only: never an appellant's name or
-    phone; the description is the order's content, the public account of the matter."""
+    """A published work order (selectors.orders_published) as an Open311 request. Public data
+    only: never an appellant's name or phone; the description is the appellant's text, which
+    they agreed to publish, with any phone number, ID number or e-mail address in it masked
+    (so is the answer); the place is as precise as settings.OPEN311_LOCATION allows."""
     status = open311_status(order.state)
     notes = None
     if order.state in ANSWERED_STATES:
@@ -208,20 +223,21 @@ def request_document(order: WorkOrder) -> dict:
     if status == "closed":
         updated = order.closed_at or order.verified_at or order.updated_at
     unit = order.lead_unit or order.dispatch_unit
+    address, lat, lon = public_location(order)
     return {
         "service_request_id": str(order.pk),
         "status": status,
-        "status_notes": notes or None,
+        "status_notes": mask_contacts(notes) or None,
         "service_name": order.category.name,
         "service_code": order.category.code,
-        "description": order.content,
+        "description": mask_contacts(order.content),
         "agency_responsible": unit.name if unit else None,
         "requested_datetime": w3c(order.registered_at),
         "updated_datetime": w3c(updated),
         "expected_datetime": w3c(order.handle_deadline) if status == "open" else None,
-        "address": order.address or (order.region.name if order.region_id else None),
-        "lat": order.lat,
-        "long": order.lon,
+        "address": address,
+        "lat": lat,
+        "long": lon,
         "media_url": getattr(order, "media_url", "") or None,
     }
 
@@ -232,7 +248,7 @@ def update_document(update: Update) -> dict:
         "service_request_id": str(update.order.pk),
         "status": update.status,
         "updated_datetime": w3c(update.event.created_at),
-        "description": update.description,
+        "description": mask_contacts(update.description),
     }
 
 

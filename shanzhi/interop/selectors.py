@@ -5,7 +5,8 @@ delivery log (at the end) is for administrators and district commanders, scoped 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BigIntegerField, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from shanzhi.core.choices import DeliveryState
@@ -17,7 +18,7 @@ from shanzhi.org.models import Membership
 from shanzhi.territory.choices import territory_prefix
 from shanzhi.workorders.choices import PUBLIC_ACTIONS, Action, State
 from shanzhi.workorders.models import Appeal, Category, WorkOrder
-from shanzhi.workorders.selectors import is_public_step, public_step_text
+from shanzhi.workorders.selectors import is_public_step, orders_published, public_step_text
 
 # Open311 knows two statuses. A request is "closed" once the public has its answer (the answer
 # was accepted and waits for the rating, or the order is archived) or it was merged into
@@ -65,18 +66,28 @@ def services_changeset() -> datetime.datetime | None:
     )
 
 
-def _orders() -> QuerySet[WorkOrder]:
+def _orders(submitter=None) -> QuerySet[WorkOrder]:
+    """The work orders public reads may show (workorders.selectors.orders_published); with a
+    `submitter` (the account of a valid api_key), also the orders that account filed itself, so
+    that a client can follow what it posted."""
     media = Appeal.objects.filter(
         work_order=OuterRef("pk"), is_primary=True, confidential=False
     ).values("media_url")[:1]
-    return WorkOrder.objects.select_related(
-        "category", "region", "lead_unit", "dispatch_unit"
-    ).annotate(media_url=Subquery(media))
+    orders = orders_published()
+    if submitter is not None:
+        orders = WorkOrder.objects.filter(
+            Q(pk__in=orders.values("pk"))
+            | Q(Exists(Appeal.objects.filter(work_order=OuterRef("pk"), submitted_by=submitter)))
+        )
+    return orders.select_related("category", "region", "lead_unit", "dispatch_unit").annotate(
+        media_url=Subquery(media)
+    )
 
 
 @dataclass
 class RequestFilters:
     ids: list[int] | None = None  # overrides every other filter
+    submitter: object = None  # the account of a valid api_key: its own orders are shown too
     service_codes: list[str] | None = None
     statuses: list[str] | None = None
     start: datetime.datetime | None = None
@@ -86,7 +97,7 @@ class RequestFilters:
 def requests_query(filters: RequestFilters) -> QuerySet[WorkOrder]:
     """Work orders as Open311 requests, newest first. Merged duplicates are listed only when
     asked for by id (a client that posted one must still be able to follow it)."""
-    orders = _orders().order_by("-registered_at", "-pk")
+    orders = _orders(filters.submitter).order_by("-registered_at", "-pk")
     if filters.ids is not None:
         return orders.filter(pk__in=filters.ids)
     orders = orders.exclude(state=State.MERGED)
@@ -102,8 +113,8 @@ def requests_query(filters: RequestFilters) -> QuerySet[WorkOrder]:
     return orders
 
 
-def request_get(order_id: int) -> WorkOrder | None:
-    return _orders().filter(pk=order_id).first()
+def request_get(order_id: int, *, submitter=None) -> WorkOrder | None:
+    return _orders(submitter).filter(pk=order_id).first()
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,12 @@ class Update:
 
 
 def updates_query(start: datetime.datetime, end: datetime.datetime) -> QuerySet[AuditEvent]:
-    """The public steps of work orders recorded in [start, end], oldest first."""
+    """The public steps of published work orders recorded in [start, end], oldest first."""
+    published = (
+        orders_published()
+        .filter(pk=Cast(OuterRef("object_id"), BigIntegerField()))
+        .exclude(state=State.MERGED)
+    )
     return (
         AuditEvent.objects.filter(
             object_type="workorder",
@@ -124,6 +140,7 @@ def updates_query(start: datetime.datetime, end: datetime.datetime) -> QuerySet[
             created_at__lte=end,
         )
         .exclude(action=Action.NOTE, after__public=False)
+        .filter(Exists(published))
         .order_by("pk")
     )
 

@@ -74,7 +74,7 @@ def service_definition(request, fmt, code):
 def requests(request, fmt):
     if request.method == "POST":
         return _post_request(request, fmt)
-    filters = selectors.RequestFilters(ids=open311.ids(request.GET))
+    filters = selectors.RequestFilters(ids=open311.ids(request.GET), submitter=_submitter(request))
     if filters.ids is None:
         filters.start, filters.end = open311.date_range(request.GET, open311.REQUESTS_DEFAULT_SPAN)
         filters.service_codes = open311.comma_list(request.GET, "service_code")
@@ -90,10 +90,17 @@ def requests(request, fmt):
 def request_detail(request, fmt, request_id):
     order = None
     if open311.is_number(request_id):
-        order = selectors.request_get(int(request_id))
+        order = selectors.request_get(int(request_id), submitter=_submitter(request))
     if order is None:
         raise Open311Error(404, f"service_request_id {request_id} not found")
     return render(fmt, "service_requests", Many("request", [open311.request_document(order)]))
+
+
+def _submitter(request):
+    """The account of the api_key a GET carries, if valid: it also sees what it posted itself.
+    Reads need no key, so an invalid one is ignored rather than refused."""
+    key = param(request.GET, "api_key")
+    return api_token_authenticate(key) if key else None
 
 
 @endpoint("GET")
@@ -140,6 +147,8 @@ def _post_request(request, fmt):
     - attribute[CODE] (attribute[CODE][] for a multivaluelist) answers the service
       definition's questions; they are checked against their datatypes.
     - nature (extension): complaint (default) or report.
+    - publishable (extension): true when the appellant agreed to publication (同意公开); only
+      then does the request appear in public GETs (to others than the posting account).
     - Retries: an Idempotency-Key header is honoured. device_id identifies the device, not the
       request, so it is never used alone: with a device_id, the key is a hash of the device id
       and of what was reported (service, point, description), so a retried submission from the
@@ -182,12 +191,20 @@ def _post_request(request, fmt):
             anonymous=not phone,
             attributes=_attributes(data),
             media_url=param(data, "media_url")[:501],
+            publishable=_flag(data, "publishable"),
         ),
         idempotency_key=_idempotency_key(request, data, code, lat, lon, description),
     )
     appeal = registered.appeal
     document = open311.created_document(appeal.work_order_id, appeal.tracking_code)
     return render(fmt, "service_requests", Many("request", [document]))
+
+
+def _flag(data, name: str) -> bool:
+    value = param(data, name).lower()
+    if value not in ("", "true", "false", "1", "0"):
+        raise Open311Error(400, f"{name} must be true or false")
+    return value in ("true", "1")
 
 
 ATTRIBUTE_FIELD = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")

@@ -242,6 +242,19 @@ def apply_filters(orders: QuerySet[WorkOrder], filters: Filters) -> QuerySet[Wor
     return orders
 
 
+def orders_published() -> QuerySet[WorkOrder]:
+    """Work orders the public may read (Open311 and any other public read): the first appellant
+    agreed to publication (同意公开) and no appellant of the order asked for confidentiality
+    (诉求保密). Everything else stays out of public reads, whatever its state."""
+    return WorkOrder.objects.filter(
+        Exists(
+            Appeal.objects.filter(
+                work_order=OuterRef("pk"), is_primary=True, publishable=True, confidential=False
+            )
+        )
+    ).exclude(Exists(Appeal.objects.filter(work_order=OuterRef("pk"), confidential=True)))
+
+
 def appellant_visible(user, order: WorkOrder) -> bool:
     """Whether the person may see who raised the appeals (诉求保密 hides them from handling
     units: only the dispatching level and the hotline see confidential appellants)."""

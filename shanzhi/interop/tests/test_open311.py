@@ -6,11 +6,13 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from shanzhi.core.services import api_token_create
 from shanzhi.org.models import Unit
 from shanzhi.workorders.models import Appeal, Category, WorkOrder
+from shanzhi.workorders.selectors import orders_published
 from shanzhi.workorders.services import (
     appeal_rate,
     workorder_dispatch,
@@ -19,7 +21,7 @@ from shanzhi.workorders.services import (
     workorder_sign,
     workorder_verify,
 )
-from shanzhi.workorders.tests.helpers import PHONE, ROAD_DAMAGE, point_in
+from shanzhi.workorders.tests.helpers import PHONE, ROAD_DAMAGE, point_in, register
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +59,7 @@ def form(**overrides):
         "email": "li@example.org",
         "media_url": "https://example.org/a.jpg",
         "attribute[WHERE]": "门口",
+        "publishable": "true",  # the appellant agreed to publication: public GETs show it
     }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}
@@ -309,10 +312,8 @@ def test_get_requests_default_window_and_fields(client, api_key):
             microsecond=0
         )
         assert r["status"] in ("open", "closed") and isinstance(r["service_request_id"], str)
-    assert (
-        len(requests)
-        == WorkOrder.objects.filter(registered_at__gte=horizon).exclude(state="merged").count()
-    )
+    published = orders_published().filter(registered_at__gte=horizon).exclude(state="merged")
+    assert len(requests) == published.count() < WorkOrder.objects.count()
     root = xml_of(client.get(f"{BASE}/requests.xml"))
     assert root.tag == "service_requests"
     first = root.find("request")
@@ -542,6 +543,7 @@ def test_georeport_client_against_a_live_server(live_server):
             "long": lon,
             "description": "井盖缺失",
             "phone": PHONE,
+            "publishable": "true",
         },
         timeout=10,
     )
@@ -576,3 +578,147 @@ def test_media_url_is_kept_as_a_link_and_checked(client, api_key, client_as, tab
         assert response.status_code == 400, bad
         assert "媒体链接" in response.content.decode()
     assert table_counts() == before
+
+
+# -- publication: only what the appellant agreed to publish, never a confidential appeal ------
+
+
+def _public_texts(client) -> str:
+    """Everything an anonymous client can read of the work orders through Open311."""
+    since = (timezone.now() - datetime.timedelta(days=89)).isoformat().replace("+", "%2B")
+    texts = []
+    for path in [
+        "requests.json",
+        "requests.xml",
+        "requests.json?status=closed",
+        "requests.json?status=open",
+        f"servicerequestupdates.json?start_date={since}",
+        f"servicerequestupdates.xml?start_date={since}",
+    ]:
+        response = client.get(f"{BASE}/{path}")
+        assert response.status_code == 200, path
+        texts.append(response.content.decode())
+    return "\n".join(texts)
+
+
+def test_confidential_and_unpublished_appeals_appear_in_no_public_read(client, user_named):
+    """The tester's case: an appeal filed on /appeal/ with 保密 ticked and the author's phone in
+    the text came back whole from GET requests. Now neither it nor an appeal whose author did not
+    agree to publication appears in any public read, by list, by id or as an update."""
+    from shanzhi.workorders.tests.test_pages import file_appeal
+
+    resident = Client()
+    secret = file_appeal(
+        resident,
+        content="我家楼下烧烤油烟扰民，我的电话13900001111，住3幢502。",
+        confidential="on",
+        publishable="on",
+    )
+    unpublished = file_appeal(resident, content="隔壁装修噪音，我是5幢的陈阿姨。")
+    published = file_appeal(resident, content="人行道塌陷，联系我13900002222。", publishable="on")
+    assert (secret.confidential, secret.publishable) == (True, True)
+    assert not unpublished.publishable and published.publishable
+    # Each step of the loop writes a public update; take both hidden ones to an answer.
+    dispatcher = user_named("dispatcher")
+    housing = Unit.objects.get(name="吴兴区住房和城乡建设局")
+    for appeal in (secret, unpublished, published):
+        workorder_dispatch(actor=dispatcher, order_id=appeal.work_order_id, lead_unit_id=housing.pk)
+
+    text = _public_texts(client)
+    for hidden in (secret, unpublished):
+        assert hidden.content not in text
+        assert hidden.work_order.content not in text
+        assert f'"service_request_id": "{hidden.work_order_id}"' not in text
+        assert f"<service_request_id>{hidden.work_order_id}</service_request_id>" not in text
+        for fmt in ("json", "xml"):
+            response = client.get(f"{BASE}/requests/{hidden.work_order_id}.{fmt}")
+            assert response.status_code == 404
+            assert errors_of(response, fmt)[0][0] == 404
+            by_id = client.get(f"{BASE}/requests.{fmt}?service_request_id={hidden.work_order_id}")
+            assert str(hidden.work_order_id) not in by_id.content.decode()
+    assert "13900001111" not in text and "13900002222" not in text
+    # The published one is there, its author's phone masked.
+    (request,) = json_of(client.get(f"{BASE}/requests/{published.work_order_id}.json"))
+    assert request["description"] == "人行道塌陷，联系我139****2222。"
+    assert str(published.work_order_id) in text
+
+
+def test_public_reads_equal_the_published_orders(client):
+    """The demo holds confidential, unpublished and published orders; a public list holds
+    exactly the published ones that are not merged."""
+    listed = {int(i) for i in _ids(client.get(f"{BASE}/requests.json?page_size=1000"))}
+    horizon = timezone.now() - datetime.timedelta(days=90)
+    expected = set(
+        orders_published()
+        .filter(registered_at__gte=horizon)
+        .exclude(state="merged")
+        .values_list("pk", flat=True)
+    )
+    assert listed == expected and expected
+    hidden = set(WorkOrder.objects.values_list("pk", flat=True)) - expected
+    assert Appeal.objects.filter(work_order_id__in=hidden, confidential=True).exists()
+    assert Appeal.objects.filter(work_order_id__in=hidden, publishable=False).exists()
+    assert not Appeal.objects.filter(work_order_id__in=listed, confidential=True).exists()
+    assert not Appeal.objects.filter(
+        work_order_id__in=listed, is_primary=True, publishable=False
+    ).exists()
+
+
+def test_a_merged_confidential_duplicate_hides_the_surviving_order(client, api_key, user_named):
+    first = int(json_of(post_request(client, api_key=api_key))[0]["service_request_id"])
+    dispatcher = user_named("dispatcher")
+    from shanzhi.workorders.services import workorder_merge
+
+    second = register(client_as_operator(user_named), confidential=True, publishable=True)
+    assert client.get(f"{BASE}/requests/{first}.json").status_code == 200
+    workorder_merge(actor=dispatcher, order_id=second["work_order_id"], into_id=first)
+    assert client.get(f"{BASE}/requests/{first}.json").status_code == 404
+
+
+def client_as_operator(user_named):
+    operator = Client()
+    operator.force_login(user_named("operator"))
+    return operator
+
+
+def test_the_posting_account_follows_its_own_unpublished_request(client, api_key):
+    created = json_of(post_request(client, api_key=api_key, publishable=None))[0][
+        "service_request_id"
+    ]
+    assert client.get(f"{BASE}/requests/{created}.json").status_code == 404
+    mine = client.get(f"{BASE}/requests/{created}.json", {"api_key": api_key})
+    assert mine.status_code == 200 and json_of(mine)[0]["service_request_id"] == created
+    listed = client.get(
+        f"{BASE}/requests.json", {"service_request_id": created, "api_key": api_key}
+    )
+    assert _ids(listed) == [created]
+    # Another account's key does not open it.
+    from django.contrib.auth import get_user_model
+
+    other = api_token_create(user=get_user_model().objects.get(username="dispatcher"))
+    assert client.get(f"{BASE}/requests/{created}.json", {"api_key": other}).status_code == 404
+    assert post_request(client, api_key=api_key, publishable="maybe").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("precision", "exact_point", "has_point", "address_is_region"),
+    [("exact", True, True, False), ("rounded", False, True, True), ("region", False, False, True)],
+)
+def test_the_place_is_as_precise_as_the_locality_chooses(
+    client, api_key, settings, precision, exact_point, has_point, address_is_region
+):
+    settings.OPEN311_LOCATION = precision
+    created = json_of(post_request(client, api_key=api_key, address_string="月河小区3幢502室"))[0][
+        "service_request_id"
+    ]
+    order = WorkOrder.objects.select_related("region").get(pk=created)
+    (request,) = json_of(client.get(f"{BASE}/requests/{created}.json"))
+    if has_point:
+        assert (request["lat"], request["long"]) == (
+            (order.lat, order.lon) if exact_point else (round(order.lat, 3), round(order.lon, 3))
+        )
+    else:
+        assert "lat" not in request and "long" not in request
+    assert request["address"] == (order.region.name if address_is_region else "月河小区3幢502室")
+    if address_is_region:
+        assert "502" not in json.dumps(request, ensure_ascii=False)

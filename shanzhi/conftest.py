@@ -156,8 +156,13 @@ def table_counts(db):
     from shanzhi.core.models import ApiToken, AuditEvent, CalendarDay
     from shanzhi.org.models import GridAssignment, Household, Membership, PartyMember, Unit
     from shanzhi.territory.models import Grid, Region
+    from shanzhi.workorders.models import Appeal, Assignment, Attachment, WorkOrder
 
     models = [
+        WorkOrder,
+        Appeal,
+        Assignment,
+        Attachment,
         AuditEvent,
         ApiToken,
         CalendarDay,

@@ -33,5 +33,12 @@ class Conflict(ServiceError):
     status = 409
 
 
+class Unprocessable(ServiceError):
+    """Well formed, but it cannot be done as asked (e.g. an Idempotency-Key reused for a
+    different request)."""
+
+    status = 422
+
+
 class PayloadTooLarge(ServiceError):
     status = 413

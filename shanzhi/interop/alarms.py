@@ -30,6 +30,7 @@ from shanzhi.territory import locate
 from shanzhi.territory.choices import RegionLevel, territory_prefix
 from shanzhi.territory.geo import GeometryError, check_lon_lat
 from shanzhi.territory.models import Grid, Region
+from shanzhi.workorders.access import SENSOR_GATEWAY_USERNAME
 from shanzhi.workorders.choices import OPEN_STATES, Channel
 from shanzhi.workorders.services import AppealInput, appeal_register
 
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 ALARM_MAX_BYTES = 16 * 1024  # a larger message is refused unread
 MAX_FUTURE = datetime.timedelta(minutes=5)  # device clocks drift a little, not more
 MAX_AGE = datetime.timedelta(days=7)  # older alarms (a dead clock, a stale queue) are refused
-GATEWAY_USERNAME = "iot-gateway"  # registers the work orders that alarms open
+GATEWAY_USERNAME = SENSOR_GATEWAY_USERNAME  # registers the work orders that alarms open
 GATEWAY_NAME = "物联感知网关"
 IDENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")  # device ids and alarm ids
 DEVICE_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)

@@ -13,6 +13,7 @@ from shanzhi.core.scoping import ALL, in_scope
 from shanzhi.org.choices import Role
 from shanzhi.org.selectors import user_roles
 from shanzhi.territory.choices import territory_prefix
+from shanzhi.workorders.choices import Channel, Urgency
 
 TERRITORIAL_ROLES = frozenset(
     {
@@ -47,6 +48,14 @@ REGISTER_ROLES = frozenset(
     }
 )
 PHONE_ROLES = frozenset({Role.OPERATOR, Role.TOWNSHIP_DISPATCHER, Role.DISTRICT_COMMANDER})
+
+# The account through which sensor and video alarms open work orders (interop.alarms creates
+# it): the only one that may claim the sensor channel.
+SENSOR_GATEWAY_USERNAME = "iot-gateway"
+# Channels any client may name itself: its own API and the public pages. The others are
+# claimed only by staff who register appeals (a hotline platform's account holds such a role)
+# and, for sensors, by the alarm gateway.
+OPEN_CHANNELS = frozenset({Channel.API, Channel.WEB})
 
 
 @dataclass
@@ -121,3 +130,15 @@ class Actor:
 
     def may_register(self) -> bool:
         return self.has_role(REGISTER_ROLES)
+
+    def is_sensor_gateway(self) -> bool:
+        return getattr(self.user, "username", None) == SENSOR_GATEWAY_USERNAME
+
+    def may_claim_channel(self, channel: str) -> bool:
+        if channel == Channel.SENSOR:
+            return self.is_sensor_gateway()
+        return channel in OPEN_CHANNELS or self.may_register()
+
+    def may_set_urgency(self, urgency: str) -> bool:
+        """紧急 and 特急 shorten every deadline: staff judge them, not the appellant."""
+        return urgency == Urgency.NORMAL or self.may_register() or self.is_sensor_gateway()

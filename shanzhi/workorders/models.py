@@ -302,6 +302,8 @@ class Appeal(models.Model):
         related_name="+",
     )
     idempotency_key = models.CharField(max_length=128, blank=True)
+    # SHA-256 of what was asked with the key: the same key with a different request is refused.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     attributes = models.JSONField(_("补充信息"), default=dict, blank=True)
     # A picture or video the appellant's client hosts (Open311 media_url); kept as a link.
     media_url = models.URLField(_("媒体链接"), max_length=500, blank=True)

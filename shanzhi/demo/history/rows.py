@@ -415,8 +415,8 @@ def generate(world: World, chunk: Chunk) -> Rows:
                     content, ts(reg - 300) if channel in ("grid", "sensor") else NULL, address,
                     lon, lat, area.code, NULL, NULL, name, phone,
                     T if anonymous else F, T if confidential else F, T if publishable else F,
-                    submitted, "", "{}", "", a_rating, a_comment, ts(a_rated) if a_rated else NULL,
-                    a_via, ts(reg),
+                    submitted, "", "", "{}", "", a_rating, a_comment,
+                    ts(a_rated) if a_rated else NULL, a_via, ts(reg),
                 )
             )  # fmt: skip
             for unit, a_state, assigned, a_signed, in_time, a_replied, text, reason in mine:

@@ -82,6 +82,7 @@ APPEAL_COLUMNS = [
     "publishable",
     "submitted_by_id",
     "idempotency_key",
+    "idempotency_fingerprint",
     "attributes",
     "media_url",
     "rating",

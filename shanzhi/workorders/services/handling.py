@@ -178,22 +178,26 @@ def workorder_dispatch(
                 pk__in=[lead_unit_id, *co_unit_ids], is_active=True
             )
         }
+        # One message for a unit that does not exist, is inactive or may not handle the area,
+        # and none names the unit: a dispatcher learns nothing of units they may not see.
+        refused = {
+            "lead_unit": _("所选主办单位不存在或不能承办该区域的工单"),
+            "co_units": _("所选协办单位不存在或不能承办该区域的工单"),
+        }
         lead = units.get(_int(lead_unit_id, "lead_unit"))
         if lead is None:
-            raise InvalidInput(_("主办单位不存在"), "lead_unit")
+            raise InvalidInput(refused["lead_unit"], "lead_unit")
         co_ids = list(dict.fromkeys(_int(u, "co_units") for u in co_unit_ids))
         if lead.pk in co_ids:
             raise InvalidInput(_("主办单位不能同时是协办单位"), "co_units")
         if any(u not in units for u in co_ids):
-            raise InvalidInput(_("协办单位不存在"), "co_units")
+            raise InvalidInput(refused["co_units"], "co_units")
         for unit in [lead, *(units[u] for u in co_ids)]:
             if unit.kind in (UnitKind.CENTRE, UnitKind.COMMAND_ROOM) or not _unit_covers(
                 unit, order.area_code
             ):
-                raise InvalidInput(
-                    _("%(unit)s 不能承办该区域的工单") % {"unit": unit.name},
-                    "lead_unit" if unit is lead else "co_units",
-                )
+                field = "lead_unit" if unit is lead else "co_units"
+                raise InvalidInput(refused[field], field)
         before = {"state": order.state, "lead_unit": order.lead_unit_id}
         _withdraw_assignments(order)
         now = timezone.now()

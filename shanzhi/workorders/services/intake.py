@@ -2,9 +2,10 @@
 consultation on the spot (直办); a dispatcher folds duplicates into one work order (合并)."""
 
 import hashlib
+import json
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanzhi.core.errors import Forbidden, InvalidInput, PayloadTooLarge
+from shanzhi.core.errors import Forbidden, InvalidInput, PayloadTooLarge, Unprocessable
 from shanzhi.core.memo import Memo
 from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
@@ -392,6 +393,24 @@ class Registered:
     created: bool
 
 
+def request_fingerprint(data: AppealInput) -> str:
+    """A digest of everything the client asked for (uploads aside), taken before any cleaning."""
+    asked = {f.name: getattr(data, f.name) for f in fields(data) if f.name != "uploads"}
+    text = json.dumps(asked, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _repeated(existing: Appeal, fingerprint: str) -> Registered:
+    """A retry with a used key returns the first result, unless it asks for something else
+    (the IETF Idempotency-Key draft: 422). Appeals stored before fingerprints match any."""
+    if fingerprint and existing.idempotency_fingerprint not in ("", fingerprint):
+        raise Unprocessable(
+            _("该 Idempotency-Key 已用于另一份不同的请求，请为新的诉求使用新的键"),
+            "Idempotency-Key",
+        )
+    return Registered(existing, created=False)
+
+
 def appeal_register(
     *, actor, data: AppealInput, idempotency_key: str = "", direct_answer: str = ""
 ) -> Registered:
@@ -404,14 +423,16 @@ def appeal_register(
     key = (idempotency_key or "").strip()
     if len(key) > 128:
         raise InvalidInput(_("Idempotency-Key 不能超过 128 个字符"), "Idempotency-Key")
+    fingerprint = request_fingerprint(data) if key and user is not None else ""
     if key and user is not None:
         existing = Appeal.objects.filter(submitted_by=user, idempotency_key=key).first()
         if existing is not None:
-            return Registered(existing, created=False)
-    if data.channel in (Channel.HOTLINE, Channel.WALK_IN, Channel.ASSIGNED, Channel.GRID) and (
-        user is None or not Actor.of(user).may_register()
-    ):
+            return _repeated(existing, fingerprint)
+    claimant = Actor.of(user)
+    if not claimant.may_claim_channel(data.channel):
         raise Forbidden(_("只有受理人员可以登记该渠道的诉求"), "channel")
+    if not claimant.may_set_urgency(data.urgency):
+        raise Forbidden(_("紧急程度由受理人员判定，请按“一般”提交"), "urgency")
     if data.channel == Channel.GRID and not data.appellant_name and user is not None:
         data.appellant_name = user.get_full_name() or user.get_username()
     cleaned = _clean(data)
@@ -462,6 +483,7 @@ def appeal_register(
                     publishable=data.publishable,
                     submitted_by=user,
                     idempotency_key=key if user is not None else "",
+                    idempotency_fingerprint=fingerprint,
                     attributes=cleaned["answers"],
                     media_url=cleaned["media_url"],
                     created_at=now,
@@ -516,7 +538,7 @@ def appeal_register(
             # Two retries with the same key raced; the other one won.
             existing = key and Appeal.objects.filter(submitted_by=user, idempotency_key=key).first()
             if existing:
-                return Registered(existing, created=False)
+                return _repeated(existing, fingerprint)
             if attempt < 2 and _code_clash(error):
                 continue
             raise

@@ -55,8 +55,36 @@ def test_a_unit_outside_the_orders_territory_is_refused(client_as, order_id, tab
     before, counts = snapshot(order_id), table_counts()
     status, body = act(client_as("dispatcher"), order_id, "dispatch", {"lead_unit": other.pk})
     assert status == 400 and body["errors"] == [
-        {"field": "lead_unit", "message": "南浔区住房和城乡建设局 不能承办该区域的工单"}
+        {"field": "lead_unit", "message": "所选主办单位不存在或不能承办该区域的工单"}
     ]
+    assert (snapshot(order_id), table_counts()) == (before, counts)
+
+
+def test_dispatch_refusals_name_no_unit(client_as, order_id, table_counts):
+    """Whatever unit id a dispatcher tries (another township's, another district's, a centre, an
+    inactive or a missing one), the refusal is the same and names no unit: probing ids teaches
+    nothing about units the dispatcher may not see."""
+    from shanzhi.workorders.selectors import dispatchable_units
+
+    housing = Unit.objects.get(name="吴兴区住房和城乡建设局")
+    names = list(Unit.objects.values_list("name", flat=True))
+    allowed = set(
+        dispatchable_units(WorkOrder.objects.get(pk=order_id)).values_list("pk", flat=True)
+    )
+    Unit.objects.filter(name="南浔区住房和城乡建设局").update(is_active=False)
+    dispatcher = client_as("dispatcher")
+    before, counts = snapshot(order_id), table_counts()
+    answers = set()
+    refused = [u for u in Unit.objects.values_list("pk", flat=True) if u not in allowed]
+    assert len(refused) > 10
+    for unit_id in [*refused, 999_999]:
+        for body in ({"lead_unit": unit_id}, {"lead_unit": housing.pk, "co_units": [unit_id]}):
+            status, answer = act(dispatcher, order_id, "dispatch", body)
+            assert status == 400, (unit_id, answer)
+            text = json.dumps(answer, ensure_ascii=False)
+            assert not [n for n in names if n in text], text
+            answers.add((status, text))
+    assert len(answers) <= 3  # lead refused, co refused, lead as co (主办单位不能同时是协办单位)
     assert (snapshot(order_id), table_counts()) == (before, counts)
 
 
@@ -167,3 +195,67 @@ def test_acting_on_a_stale_view_is_a_conflict(client_as, order_id):
         HTTP_IF_MATCH=f'"{fresh}"',
     )
     assert response.status_code == 200
+
+
+# -- what a client may claim about its own appeal ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("persona", "claim", "status", "field"),
+    [
+        ("resident", {"channel": "sensor"}, 403, "channel"),
+        ("resident", {"channel": "wechat"}, 403, "channel"),
+        ("resident", {"channel": "hotline"}, 403, "channel"),
+        ("resident", {"urgency": "critical"}, 403, "urgency"),
+        ("resident", {"urgency": "urgent"}, 403, "urgency"),
+        ("department", {"channel": "sensor", "urgency": "critical"}, 403, "channel"),
+        ("operator", {"channel": "sensor"}, 403, "channel"),  # only the alarm gateway
+        ("operator", {"channel": "wechat", "urgency": "critical"}, 201, None),
+        ("resident", {"channel": "web"}, 201, None),
+        ("resident", {"channel": "api", "urgency": "normal"}, 201, None),
+    ],
+)
+def test_channels_and_urgency_a_role_cannot_claim_are_refused(
+    client_as, table_counts, persona, claim, status, field
+):
+    counts = table_counts()
+    got, body = post(client_as(persona), "/api/v1/appeals", appeal_body(**claim))
+    assert got == status, body
+    if field:
+        assert body["errors"][0]["field"] == field
+        assert table_counts() == counts
+    else:
+        order = WorkOrder.objects.get(pk=body["work_order_id"])
+        assert (order.channel, order.urgency) == (
+            claim.get("channel", "api"),
+            claim.get("urgency", "normal"),
+        )
+
+
+def test_an_idempotency_key_reused_for_a_different_request_is_refused(client_as, table_counts):
+    operator = client_as("operator")
+    key = {"HTTP_IDEMPOTENCY_KEY": "client-42"}
+    status, first = post(operator, "/api/v1/appeals", appeal_body(), **key)
+    assert status == 201
+    status, again = post(operator, "/api/v1/appeals", appeal_body(), **key)
+    assert (status, again["work_order_id"], again["created"]) == (
+        200,
+        first["work_order_id"],
+        False,
+    )
+    counts = table_counts()
+    for change in (
+        {"content": "另一件事：路灯不亮。"},
+        {"urgency": "urgent"},
+        {"lon": None, "lat": None, "region": "330502001001"},
+    ):
+        status, body = post(operator, "/api/v1/appeals", appeal_body(**change), **key)
+        assert status == 422, body
+        assert body["errors"] == [
+            {
+                "field": "Idempotency-Key",
+                "message": "该 Idempotency-Key 已用于另一份不同的请求，请为新的诉求使用新的键",
+            }
+        ]
+    assert table_counts() == counts
+    assert WorkOrder.objects.get(pk=first["work_order_id"]).content == appeal_body()["content"]

@@ -57,6 +57,9 @@ def _phone(rng: random.Random) -> str:
     )
 
 
+OPEN311_GATEWAY = "open311-gateway"
+
+
 def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
     rng = random.Random(seed)
     password = password or secrets.token_urlsafe(9)
@@ -199,6 +202,12 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
             org.membership_grant(actor=ACTOR, user=user, unit=units[where], role=role)
             people[username] = user
             result.accounts.append((username, full_name, str(Role(role).label)))
+
+        # The account docs/integration.md issues an Open311 token for: a connected civic app
+        # posts on the API channel, which needs no role, and it has no password (token only).
+        org.person_create(
+            actor=ACTOR, username=OPEN311_GATEWAY, full_name="Open311 接入应用", password=None
+        )
 
         # Every grid gets a full-time worker; the demo grid worker and the village clerk (as grid
         # leader) take the first village of the dispatcher's township.

@@ -157,3 +157,35 @@ def test_the_demo_history_gives_the_leader_last_months_figures_and_ranking(
     rows = leader.get(f"/command/assessment/?month={month}").context["rows"]
     ranked = [r for r in rows if r["rank"]]
     assert ranked and ranked[0]["rank"] == 1
+
+
+@pytest.mark.slow
+def test_shanzhi_demo_builds_on_a_fresh_data_directory_and_issues_the_open311_token(tmp_path):
+    """`shanzhi demo` on a new data directory migrated nothing and failed (no such table:
+    auth_user). It now creates the schema first; docs/integration.md's
+    `shanzhi token create open311-gateway` then works on the demo."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["SHANZHI_DATA_DIR"] = str(tmp_path / "fresh")
+    run = [sys.executable, "-m", "shanzhi.cli"]
+    built = subprocess.run(
+        [*run, "demo", "--history", "0", "--password", "x-Passw0rd-1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    assert "演示数据已建立" in built.stdout
+    token = subprocess.run(
+        [*run, "token", "create", "open311-gateway"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert token.returncode == 0, token.stderr[-3000:]
+    assert token.stdout.strip().startswith("sz_")

@@ -23,6 +23,8 @@ class Command(BaseCommand):
     ):
         if history < 0:
             raise CommandError("--history must be 0 or more")
+        # A fresh data directory has no tables yet: the demo needs the schema and the calendar.
+        call_command("migrate", interactive=False, verbosity=0)
         if reset:
             call_command("flush", interactive=False, verbosity=0)
         elif not builder.is_empty():
@@ -30,6 +32,9 @@ class Command(BaseCommand):
                 "数据库中已有数据；如需重建演示数据请加 --reset（会清空全部数据）。"
                 " The database is not empty: use --reset to erase it and rebuild."
             )
+        from shanzhi.core.services import calendar_seed_from_package
+
+        calendar_seed_from_package(actor="demo")  # the dates the table does not have yet
         result = builder.build(seed=seed, password=password)
         builder.remember_password(result.password)
         if history:

@@ -34,8 +34,8 @@ public_router = Router(tags=["tracking"], auth=None)
 
 class AppealIn(Schema):
     nature: Nature
-    category: str = Field(..., description="叶子分类编码，见 GET /categories")
-    content: str = Field(..., max_length=4000)
+    category: str = Field(..., min_length=1, description="叶子分类编码，见 GET /categories")
+    content: str = Field(..., min_length=1, max_length=4000)
     title: str = Field("", max_length=200)
     channel: Channel = Channel.API
     urgency: Urgency = Urgency.NORMAL
@@ -417,12 +417,12 @@ class MergeIn(Schema):
 
 class ReturnIn(Schema):
     reason: ReturnReason
-    note: str = Field(..., max_length=4000)
+    note: str = Field(..., min_length=1, max_length=4000)
 
 
 class ExtensionIn(Schema):
     days: int = Field(..., ge=1, le=60)
-    reason: str = Field(..., max_length=4000)
+    reason: str = Field(..., min_length=1, max_length=4000)
 
 
 class DecisionIn(Schema):
@@ -431,7 +431,7 @@ class DecisionIn(Schema):
 
 
 class ReasonIn(Schema):
-    reason: str = Field(..., max_length=4000)
+    reason: str = Field(..., min_length=1, max_length=4000)
 
 
 class NoteIn(Schema):
@@ -439,22 +439,22 @@ class NoteIn(Schema):
 
 
 class ProgressIn(Schema):
-    text: str = Field(..., max_length=4000)
+    text: str = Field(..., min_length=1, max_length=4000)
     public: bool = False
 
 
 class SuperviseIn(Schema):
     level: Supervision
-    note: str = Field(..., max_length=4000)
+    note: str = Field(..., min_length=1, max_length=4000)
 
 
 class ReplyIn(Schema):
     result: ReplyResult
-    text: str = Field(..., max_length=4000)
+    text: str = Field(..., min_length=1, max_length=4000)
 
 
 class TextIn(Schema):
-    text: str = Field(..., max_length=4000)
+    text: str = Field(..., min_length=1, max_length=4000)
 
 
 class VerifyIn(Schema):
@@ -463,11 +463,11 @@ class VerifyIn(Schema):
 
 
 class AnswerIn(Schema):
-    answer: str = Field(..., max_length=4000)
+    answer: str = Field(..., min_length=1, max_length=4000)
 
 
 class PhoneRatingIn(Schema):
-    appeal: str = Field(..., description="诉求查询码")
+    appeal: str = Field(..., min_length=1, description="诉求查询码")
     rating: Rating
     comment: str = Field("", max_length=1000)
 

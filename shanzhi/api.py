@@ -86,8 +86,10 @@ class ShanzhiAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI document describes every error answer with the `Error` schema."""
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:  # the served document (GET /api/v1/openapi.json)
+            path_prefix = self.get_root_path(path_params or {})
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        prefix = "/" + (path_prefix or "").strip("/") if path_prefix else ""
+        prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
         throttled = {}
         for bound in self._get_bound_routers():
             for path_view in bound.path_operations.values():

@@ -4,6 +4,7 @@ the public tracking endpoints. Scoped exactly like the pages (the same selectors
 import base64
 import binascii
 import datetime
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
@@ -404,15 +405,20 @@ def workorder_detail(request, order_id: int):
 # -- actions: one route each, with the action's own body --------------------------------------
 
 
+# A row id: what the databases' bigint primary keys can hold. A larger number is refused by
+# validation (422) instead of overflowing in the database driver.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class DispatchIn(Schema):
-    lead_unit: int
-    co_units: list[int] = []
+    lead_unit: Id
+    co_units: list[Id] = []
     note: str = Field("", max_length=4000)
-    rule: int | None = None
+    rule: Id | None = None
 
 
 class MergeIn(Schema):
-    into: int = Field(..., description="目标工单 id")
+    into: Id = Field(..., description="目标工单 id")
 
 
 class ReturnIn(Schema):

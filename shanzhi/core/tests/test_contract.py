@@ -213,3 +213,33 @@ def test_anonymous_answers_are_documented(document, db):
             response = client.post(url, "{}", content_type="application/json")
         assert response.status_code in documented(document, method, path), (method, path)
         assert set(response.json()) == {"detail", "errors"} or response.status_code < 400
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("dispatch", {"lead_unit": 2**63}, "lead_unit"),
+        ("dispatch", {"lead_unit": 1, "co_units": [2**64]}, "co_units.0"),
+        ("dispatch", {"lead_unit": 1, "rule": 2**63}, "rule"),
+        ("dispatch", {"lead_unit": 0}, "lead_unit"),
+        ("merge", {"into": 2**63}, "into"),
+    ],
+)
+def test_ids_beyond_the_database_are_refused_not_overflowed(
+    client_as, user_named, table_counts, action, body, field
+):
+    """Schemathesis found: a unit id past 64 bits reached the database driver (OverflowError,
+    500). Ids are bounded in the document and refused with 422."""
+    from shanzhi.workorders.selectors import workorders_visible_to
+
+    order = workorders_visible_to(user_named("dispatcher")).order_by("pk").first()
+    before = table_counts()
+    response = client_as("dispatcher").post(
+        f"/api/v1/workorders/{order.pk}/actions/{action}",
+        json.dumps(body),
+        content_type="application/json",
+    )
+    assert response.status_code == 422, response.content
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert response.json()["errors"][0]["message"] in ("数值过大", "数值过小")
+    assert table_counts() == before

@@ -10,6 +10,7 @@ is derandomized, so CI sees the same cases every time."""
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -63,10 +64,77 @@ def _operation(label: str):
     return SCHEMA[path][method]
 
 
+# Known 500s that branch fix/hygiene fixes (extreme dates: date_to=9999-12-31 overflows when the
+# day after is computed, occurred_at in year 1 or 9999 overflows on the time-zone shift). Only
+# these inputs, on only these operations, are filtered out here; the lead removes this table
+# when fix/hygiene is merged.
+KNOWN_ELSEWHERE = {
+    "GET /api/v1/workorders": ("query", ("date_from", "date_to")),
+    "POST /api/v1/appeals": ("body", ("occurred_at",)),
+    "POST /api/v1/inbound/hotline": ("body", ("occurred_at", "deadline")),
+}
+EXTREME_YEAR = re.compile(r"^\s*(0*1|9999)-")
+
+
 def _known_elsewhere(case) -> str:
-    """Inputs whose 500s other branches fix; empty when the case is not one of them.
-    The lead removes these after merging those branches."""
+    """The branch that fixes this case's 500, or "" when the case is not a known one."""
+    where = KNOWN_ELSEWHERE.get(case.operation.label)
+    if where is None:
+        return ""
+    values = getattr(case, where[0])
+    if not isinstance(values, dict):
+        return ""
+    for name in where[1]:
+        if isinstance(values.get(name), str) and EXTREME_YEAR.match(values[name]):
+            return "fix/hygiene"
     return ""
+
+
+def _demo_values() -> dict[str, list]:
+    """Codes and ids of the demo world, which generated cases borrow for their parameters of
+    these names half of the time: random strings almost never name a real category or order,
+    and the search would stop at the first lookup."""
+    from shanzhi.org.models import Unit
+    from shanzhi.territory.models import Grid, Region
+    from shanzhi.workorders.models import Appeal, Category, WorkOrder
+
+    leaves = list(
+        Category.objects.filter(children__isnull=True)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    orders = list(WorkOrder.objects.order_by("pk").values_list("pk", flat=True)[:200])
+    units = list(Unit.objects.order_by("pk").values_list("pk", flat=True))
+    regions = list(Region.objects.order_by("code").values_list("code", flat=True)[:300])
+    grids = list(Grid.objects.order_by("code").values_list("code", flat=True)[:100])
+    codes = list(Appeal.objects.order_by("pk").values_list("tracking_code", flat=True)[:200])
+    return {
+        "category": leaves,
+        "order_id": orders,
+        "into": orders,
+        "lead_unit": units,
+        "unit": [str(u) for u in units],
+        "region": regions,
+        "parent": regions,
+        "within": regions,
+        "grid": grids,
+        "code": codes + grids,
+        "appeal": codes,
+    }
+
+
+def _borrow(case, values: dict[str, list], pick: int) -> None:
+    """Give the case's parameters that name demo objects a real value (types kept)."""
+    for part in (case.path_parameters, case.query, case.body):
+        if not isinstance(part, dict):
+            continue
+        for name, current in part.items():
+            choices = values.get(name)
+            if not choices:
+                continue
+            value = choices[pick % len(choices)]
+            if isinstance(current, str) == isinstance(value, str):
+                part[name] = value
 
 
 @pytest.fixture
@@ -110,6 +178,7 @@ def test_operation_keeps_its_contract(label, persona, wsgi_app, user_named):
         operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
         operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
     )
+    values = _demo_values()
 
     @hypothesis_settings(
         max_examples=EXAMPLES,
@@ -119,8 +188,10 @@ def test_operation_keeps_its_contract(label, persona, wsgi_app, user_named):
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=strategy)
-    def run(case):
+    @given(case=strategy, borrow=st.booleans(), pick=st.integers(0, 10**6))
+    def run(case, borrow, pick):
+        if borrow:
+            _borrow(case, values, pick)
         assume(not _known_elsewhere(case))
         case.call_and_validate(
             app=wsgi_app, base_url="http://testserver", headers=headers, checks=CHECKS

@@ -103,7 +103,8 @@ def test_the_wrong_state_is_a_conflict_after_someone_else_acted(client_as, order
     ("change", "status", "field"),
     [
         ({"content": "x" * 4001}, 422, "content"),
-        ({"content": ""}, 400, "content"),
+        ({"content": ""}, 422, "content"),  # minLength in the document (ADR 0012)
+        ({"content": "   "}, 400, "content"),  # blank: the service refuses it
         ({"category": "999999"}, 400, "category"),
         ({"category": "01"}, 400, "category"),  # not a leaf
         ({"nature": "rumour"}, 422, "nature"),

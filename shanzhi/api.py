@@ -230,7 +230,8 @@ def on_validation_error(request, exc: ValidationError):
         message = _(_PYDANTIC_MESSAGES.get(error.get("type", ""), _GENERIC_MESSAGE))
         errors.append({"field": _field_name(error.get("loc", ())), "message": message})
     names = "、".join(e["field"] for e in errors if e["field"])
-    return error_response(request, 422, _("请求参数有误：%(fields)s") % {"fields": names}, errors)
+    detail = _("请求参数有误：%(fields)s") % {"fields": names} if names else _("请求参数有误")
+    return error_response(request, 422, detail, errors)
 
 
 @api.exception_handler(Http404)

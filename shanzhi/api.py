@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from shanzhi.core.api_auth import API_AUTH
 from shanzhi.core.errors import ServiceError
@@ -71,6 +71,12 @@ def on_unauthenticated(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return error_response(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request, exc: Throttled):
+    # Ninja adds Retry-After to this answer (shanzhi.core.throttle.RateThrottle).
+    return error_response(request, 429, _("请求过于频繁，请稍后再试"))
 
 
 @api.exception_handler(ServiceError)

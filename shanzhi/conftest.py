@@ -95,10 +95,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         connection._test_serialized_contents = connection.creation.serialize_db_to_string()
 
 
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences"}
+
+
 @pytest.fixture(autouse=True)
-def _fresh_caches():
+def _fresh_caches(request):
     """Process-wide caches must not carry rows from a rolled-back test into the next one."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from shanzhi.core import memo, workdays
     from shanzhi.core.services import forget_tokens
@@ -108,7 +111,9 @@ def _fresh_caches():
     locate.invalidate()
     memo.clear_all()
     forget_tokens()
-    cache.clear()  # API throttles count in the cache
+    caches["default"].clear()
+    if request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames):
+        caches["throttle"].clear()  # throttles count there (a database table)
     yield
     workdays.clear_cache()
     locate.invalidate()

@@ -7,9 +7,9 @@ import datetime
 
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
-from ninja.throttling import AnonRateThrottle
 
 from shanzhi.core.errors import InvalidInput
+from shanzhi.core.throttle import RateThrottle
 from shanzhi.workorders import selectors, services
 from shanzhi.workorders.choices import (
     Action,
@@ -617,7 +617,8 @@ def _rate(request, order_id, p):
 
 # -- public tracking ---------------------------------------------------------------------------
 
-TRACK_THROTTLE = [AnonRateThrottle("30/m")]
+# One count per client address for the tracking page and API together (settings.TRACK_RATE).
+TRACK_THROTTLE = [RateThrottle("track", "TRACK_RATE")]
 
 
 class TrackEvent(Schema):
@@ -671,7 +672,7 @@ def public_view(appeal: Appeal) -> dict:
 )
 def track(request, code: str, phone_tail: str = Query("", max_length=4)):
     """Public: the tracking code and the last four digits of the phone left with the appeal."""
-    return public_view(selectors.appeal_for_tracking(code, phone_tail))
+    return public_view(services.appeal_track(code=code, phone_tail=phone_tail))
 
 
 class RatingIn(Schema):
@@ -687,7 +688,7 @@ class RatingIn(Schema):
     summary="评价 · Rate the answer",
 )
 def track_rate(request, code: str, payload: RatingIn):
-    appeal = selectors.appeal_for_tracking(code, payload.phone_tail)
+    appeal = services.appeal_track(code=code, phone_tail=payload.phone_tail)
     services.appeal_rate(
         actor=None,
         appeal=appeal,

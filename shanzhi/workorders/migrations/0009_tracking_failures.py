@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workorders', '0007_inbox_indexes'),
+        ('workorders', '0008_appeal_idempotency_fingerprint'),
     ]
 
     operations = [

@@ -40,9 +40,20 @@ def pytest_collection_modifyitems(items):
     items.sort(key=transactional)
 
 
+# The audit chain's key in tests, so that no test writes a key into a shared data directory.
+TEST_AUDIT_KEY = "shanzhi-test-audit-chain-key"
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AUDIT_KEY = TEST_AUDIT_KEY
+    # Checkpoints and signing keys of each test stay in its own directory.
+    settings.AUDIT_KEY_FILE = tmp_path / "audit" / "audit_key"
+    settings.AUDIT_SIGNING_KEY_FILE = tmp_path / "audit" / "audit_signing_key.pem"
+    settings.AUDIT_PUBLIC_KEY_FILE = tmp_path / "audit" / "audit_signing_key.pub.pem"
+    settings.AUDIT_ANCHOR_DIR = tmp_path / "audit" / "anchors"
+    settings.AUDIT_ANCHOR_WEBHOOK = ""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.LANGUAGE_CODE = "zh-hans"
     settings.NOTIFY_BACKEND = "memory"
@@ -86,6 +97,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         override_settings(
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
             NOTIFY_BACKEND="memory",
+            AUDIT_KEY=TEST_AUDIT_KEY,
         ),
     ):
         build(seed=DEMO_SEED, password=DEMO_PASSWORD)

@@ -200,7 +200,30 @@ PERIODIC_JOBS = {
     ),
     # The jobs above leave a result row per run; finished ones are pruned every hour.
     "task_results_prune": ("shanzhi.core.tasks.prune_task_results", 3600),
+    # A signed checkpoint of the audit chain's head, when it moved (docs/audit.md).
+    "audit_checkpoint": (
+        "shanzhi.core.tasks.write_audit_checkpoint",
+        int(os.environ.get("SHANZHI_AUDIT_CHECKPOINT_INTERVAL") or "600"),
+    ),
 }
+
+# The audit chain (docs/audit.md, docs/adr/0009-keyed-audit-chain.md). Events are HMAC-SHA256
+# with AUDIT_KEY, else with a key generated once into AUDIT_KEY_FILE. Checkpoints of the head
+# are signed with the Ed25519 key AUDIT_SIGNING_KEY_FILE (generated once, its public key beside
+# it) and written to AUDIT_ANCHOR_DIR; with a webhook they are also POSTed there via the outbox.
+# The keys are read when used, so none is created by merely importing the settings.
+AUDIT_KEY = os.environ.get("SHANZHI_AUDIT_KEY", "")
+AUDIT_KEY_FILE = DATA_DIR / "audit_key"
+AUDIT_SIGNING_KEY_FILE = Path(
+    os.environ.get("SHANZHI_AUDIT_SIGNING_KEY") or DATA_DIR / "audit_signing_key.pem"
+).resolve()
+AUDIT_PUBLIC_KEY_FILE = Path(
+    os.environ.get("SHANZHI_AUDIT_PUBLIC_KEY") or DATA_DIR / "audit_signing_key.pub.pem"
+).resolve()
+AUDIT_ANCHOR_DIR = Path(
+    os.environ.get("SHANZHI_AUDIT_ANCHOR_DIR") or DATA_DIR / "anchors"
+).resolve()
+AUDIT_ANCHOR_WEBHOOK = os.environ.get("SHANZHI_AUDIT_ANCHOR_WEBHOOK", "")
 
 # Map tiles: empty means no base map (grids drawn on a plain background), which works offline.
 # Intranets usually point this at their own tile server, e.g. http://tiles.local/{z}/{x}/{y}.png

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ninja.throttling import BaseThrottle
 
 CACHE_ALIAS = "throttle"
-CACHE_TABLE = "shanzhi_cache"  # the DatabaseCache table, created by core's migration 0005
+CACHE_TABLE = "shanzhi_cache"  # the DatabaseCache table, created by core's migration 0006
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 NO_ADDRESS = "0.0.0.0"  # noqa: S104 - never bound to: the key of a request with no address

@@ -19,6 +19,6 @@ def drop_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0004_delivery_dingtalkrobot")]
+    dependencies = [("core", "0005_audit_keyed_from")]
 
     operations = [migrations.RunPython(create_table, drop_table, elidable=False)]

@@ -417,3 +417,22 @@ def test_the_migration_clears_out_of_range_times_and_records_it(client_as, clien
         )
         == []
     )
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+def test_a_datetime_answer_outside_the_window_is_refused(client_as, table_counts, moment):
+    from shanzhi.workorders.models import Category, ServiceAttribute
+
+    ServiceAttribute.objects.create(
+        category=Category.objects.get(code=ROAD_DAMAGE),
+        code="SEEN",
+        datatype="datetime",
+        description="发现时间",
+    )
+    counts = table_counts()
+    status, body = post(
+        client_as("operator"), "/api/v1/appeals", appeal_body(attributes={"SEEN": moment})
+    )
+    assert status == 400 and body["errors"][0]["field"] == "attribute[SEEN]"
+    assert "超出允许范围" in body["detail"]
+    assert table_counts() == counts

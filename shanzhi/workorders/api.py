@@ -8,7 +8,9 @@ import datetime
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 
+from shanzhi.core.dates import FilterDate, PastMoment
 from shanzhi.core.errors import InvalidInput
+from shanzhi.core.text import CleanSchema
 from shanzhi.core.throttle import RateThrottle
 from shanzhi.workorders import selectors, services
 from shanzhi.workorders.choices import (
@@ -32,7 +34,7 @@ public_router = Router(tags=["tracking"], auth=None)
 # -- schemas -----------------------------------------------------------------------------------
 
 
-class AppealIn(Schema):
+class AppealIn(CleanSchema):
     nature: Nature
     category: str = Field(..., description="叶子分类编码，见 GET /categories")
     content: str = Field(..., max_length=4000)
@@ -43,7 +45,7 @@ class AppealIn(Schema):
     lat: float | None = Field(None, ge=-90, le=90)
     address: str = Field("", max_length=200)
     region: str = Field("", max_length=12, description="无坐标时的区划代码（乡镇街道或村社区）")
-    occurred_at: datetime.datetime | None = None
+    occurred_at: PastMoment | None = None
     people_involved: int | None = Field(None, ge=0)
     amount_involved: float | None = Field(None, ge=0)
     appellant_name: str = Field("", max_length=50)
@@ -325,7 +327,7 @@ def categories(request):
 # -- the console -------------------------------------------------------------------------------
 
 
-class ListQuery(Schema):
+class ListQuery(CleanSchema):
     box: str = Field("all", description="收件箱：" + "、".join(selectors.INBOXES))
     state: State | None = None
     category: str = ""
@@ -334,8 +336,8 @@ class ListQuery(Schema):
     channel: Channel | None = None
     nature: Nature | None = None
     supervision: Supervision | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
+    date_from: FilterDate | None = None
+    date_to: FilterDate | None = None
     text: str = Field("", max_length=100)
     cursor: str = ""
     limit: int = Field(50, ge=1, le=200)
@@ -404,75 +406,75 @@ def workorder_detail(request, order_id: int):
 # -- actions: one route each, with the action's own body --------------------------------------
 
 
-class DispatchIn(Schema):
+class DispatchIn(CleanSchema):
     lead_unit: int
     co_units: list[int] = []
     note: str = Field("", max_length=4000)
     rule: int | None = None
 
 
-class MergeIn(Schema):
+class MergeIn(CleanSchema):
     into: int = Field(..., description="目标工单 id")
 
 
-class ReturnIn(Schema):
+class ReturnIn(CleanSchema):
     reason: ReturnReason
     note: str = Field(..., max_length=4000)
 
 
-class ExtensionIn(Schema):
+class ExtensionIn(CleanSchema):
     days: int = Field(..., ge=1, le=60)
     reason: str = Field(..., max_length=4000)
 
 
-class DecisionIn(Schema):
+class DecisionIn(CleanSchema):
     approve: bool
     note: str = Field("", max_length=4000)
 
 
-class ReasonIn(Schema):
+class ReasonIn(CleanSchema):
     reason: str = Field(..., max_length=4000)
 
 
-class NoteIn(Schema):
+class NoteIn(CleanSchema):
     note: str = Field("", max_length=4000)
 
 
-class ProgressIn(Schema):
+class ProgressIn(CleanSchema):
     text: str = Field(..., max_length=4000)
     public: bool = False
 
 
-class SuperviseIn(Schema):
+class SuperviseIn(CleanSchema):
     level: Supervision
     note: str = Field(..., max_length=4000)
 
 
-class ReplyIn(Schema):
+class ReplyIn(CleanSchema):
     result: ReplyResult
     text: str = Field(..., max_length=4000)
 
 
-class TextIn(Schema):
+class TextIn(CleanSchema):
     text: str = Field(..., max_length=4000)
 
 
-class VerifyIn(Schema):
+class VerifyIn(CleanSchema):
     accept: bool
     note: str = Field("", max_length=4000)
 
 
-class AnswerIn(Schema):
+class AnswerIn(CleanSchema):
     answer: str = Field(..., max_length=4000)
 
 
-class PhoneRatingIn(Schema):
+class PhoneRatingIn(CleanSchema):
     appeal: str = Field(..., description="诉求查询码")
     rating: Rating
     comment: str = Field("", max_length=1000)
 
 
-class Empty(Schema):
+class Empty(CleanSchema):
     pass
 
 
@@ -675,7 +677,7 @@ def track(request, code: str, phone_tail: str = Query("", max_length=4)):
     return public_view(services.appeal_track(code=code, phone_tail=phone_tail))
 
 
-class RatingIn(Schema):
+class RatingIn(CleanSchema):
     phone_tail: str = Field("", max_length=4)
     rating: Rating
     comment: str = Field("", max_length=1000)

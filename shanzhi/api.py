@@ -5,11 +5,14 @@ message is translated (Chinese by default, English with Accept-Language: en). Th
 document describes that body as the `Error` schema under every status an operation can answer
 with, by the rules of `error_statuses` (see docs/adr/0012-api-contract.md)."""
 
+import typing
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from pydantic_core.core_schema import ErrorType
 
 from shanzhi.core.api_auth import API_AUTH
 from shanzhi.core.errors import ServiceError
@@ -205,6 +208,7 @@ _PYDANTIC_MESSAGES = {
     "assertion_error": gettext_noop("取值无效"),
 }
 _GENERIC_MESSAGE = gettext_noop("取值无效")
+_PYDANTIC_CORE_TYPES = frozenset(typing.get_args(ErrorType))
 
 # Messages of Ninja's own HttpErrors that reach a client.
 _NINJA_MESSAGES = {
@@ -227,7 +231,13 @@ def error_response(request, status: int, detail: str, errors: list | None = None
 def on_validation_error(request, exc: ValidationError):
     errors = []
     for error in exc.errors:
-        message = _(_PYDANTIC_MESSAGES.get(error.get("type", ""), _GENERIC_MESSAGE))
+        kind = error.get("type", "")
+        if kind in _PYDANTIC_MESSAGES:
+            message = _(_PYDANTIC_MESSAGES[kind])
+        elif kind in _PYDANTIC_CORE_TYPES:
+            message = _(_GENERIC_MESSAGE)
+        else:  # the project's own PydanticCustomError (e.g. core.dates): already translated
+            message = error.get("msg", "")
         errors.append({"field": _field_name(error.get("loc", ())), "message": message})
     names = "、".join(e["field"] for e in errors if e["field"])
     detail = _("请求参数有误：%(fields)s") % {"fields": names} if names else _("请求参数有误")
@@ -250,6 +260,12 @@ def on_http_error(request, exc: HttpError):
     # Ninja appends the parser's exception with DEBUG on: the message is matched on its start.
     known = next((m for m in _NINJA_MESSAGES if message.startswith(m)), None)
     return error_response(request, exc.status_code, _(_NINJA_MESSAGES[known]) if known else message)
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request, exc: Throttled):
+    # Ninja adds Retry-After to this answer (shanzhi.core.throttle.RateThrottle).
+    return error_response(request, 429, _("请求过于频繁，请稍后再试"))
 
 
 @api.exception_handler(ServiceError)

@@ -6,7 +6,9 @@ shanzhi demo [--reset] [--seed N] [--password P] [--history N]
 shanzhi worker                                 the background worker alone
 shanzhi mqtt                                   the consumer of sensor alarms (SHANZHI_MQTT_URL)
 shanzhi token create USERNAME                  print a new API token
-shanzhi audit-verify                           walk the audit chain
+shanzhi audit-verify [--anchors DIR] [--public-key FILE]
+                                               check the checkpoints, walk the audit chain
+shanzhi audit-checkpoint                       sign the chain's head into anchors/ now
 shanzhi bench NAME [...]                       run a benchmark from bench/
 shanzhi manage ...                             any Django management command
 """
@@ -235,8 +237,23 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--name", default="")
     create.set_defaults(func=lambda a: _command("token", "create", a.username, "--name", a.name))
 
-    verify = sub.add_parser("audit-verify", help="walk the audit chain")
-    verify.set_defaults(func=lambda a: _command("audit_verify"))
+    verify = sub.add_parser(
+        "audit-verify", help="check the signed checkpoints and walk the audit chain"
+    )
+    verify.add_argument("--anchors", help="checkpoint directory (default: the anchor directory)")
+    verify.add_argument("--public-key", help="public key file (default: the configured one)")
+    verify.set_defaults(
+        func=lambda a: _command(
+            "audit_verify",
+            *(["--anchors", a.anchors] if a.anchors else []),
+            *(["--public-key", a.public_key] if a.public_key else []),
+        )
+    )
+
+    checkpoint = sub.add_parser(
+        "audit-checkpoint", help="write a signed checkpoint of the audit chain's head now"
+    )
+    checkpoint.set_defaults(func=lambda a: _command("audit_checkpoint"))
 
     bench = sub.add_parser("bench", help="run a benchmark from bench/")
     bench.add_argument("name")

@@ -40,9 +40,20 @@ def pytest_collection_modifyitems(items):
     items.sort(key=transactional)
 
 
+# The audit chain's key in tests, so that no test writes a key into a shared data directory.
+TEST_AUDIT_KEY = "shanzhi-test-audit-chain-key"
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AUDIT_KEY = TEST_AUDIT_KEY
+    # Checkpoints and signing keys of each test stay in its own directory.
+    settings.AUDIT_KEY_FILE = tmp_path / "audit" / "audit_key"
+    settings.AUDIT_SIGNING_KEY_FILE = tmp_path / "audit" / "audit_signing_key.pem"
+    settings.AUDIT_PUBLIC_KEY_FILE = tmp_path / "audit" / "audit_signing_key.pub.pem"
+    settings.AUDIT_ANCHOR_DIR = tmp_path / "audit" / "anchors"
+    settings.AUDIT_ANCHOR_WEBHOOK = ""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.LANGUAGE_CODE = "zh-hans"
     settings.NOTIFY_BACKEND = "memory"
@@ -86,6 +97,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         override_settings(
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
             NOTIFY_BACKEND="memory",
+            AUDIT_KEY=TEST_AUDIT_KEY,
         ),
     ):
         build(seed=DEMO_SEED, password=DEMO_PASSWORD)
@@ -95,10 +107,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         connection._test_serialized_contents = connection.creation.serialize_db_to_string()
 
 
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences"}
+
+
 @pytest.fixture(autouse=True)
-def _fresh_caches():
+def _fresh_caches(request):
     """Process-wide caches must not carry rows from a rolled-back test into the next one."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from shanzhi.core import memo, workdays
     from shanzhi.core.services import forget_tokens
@@ -108,7 +123,9 @@ def _fresh_caches():
     locate.invalidate()
     memo.clear_all()
     forget_tokens()
-    cache.clear()  # API throttles count in the cache
+    caches["default"].clear()
+    if request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames):
+        caches["throttle"].clear()  # throttles count there (a database table)
     yield
     workdays.clear_cache()
     locate.invalidate()

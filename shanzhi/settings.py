@@ -1,12 +1,15 @@
 """The one settings module. Every value comes from the environment; docs/configuration.md lists
 each variable with its default. Nothing here may require a file outside SHANZHI_DATA_DIR."""
 
+import ipaddress
 import os
 import secrets
 import tempfile
+from datetime import timedelta as _timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -63,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "axes",
     "shanzhi.core",
     "shanzhi.territory",
     "shanzhi.org",
@@ -85,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees the login view's failed attempt and answers with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shanzhi.urls"
@@ -134,6 +140,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Password logins are throttled by django-axes (docs/adr/0010-throttles.md): its backend comes
+# first and refuses a locked account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock an account, and separately an address, after this many failed logins in a row; the
+# lock lifts by itself after the cool-off (minutes), or earlier by `shanzhi manage axes_reset…`
+# or in the admin (访问尝试). Every lockout and every release is in the audit trail.
+AXES_FAILURE_LIMIT = int(os.environ.get("SHANZHI_LOGIN_FAILURE_LIMIT") or "5")
+AXES_COOLOFF_TIME = _timedelta(minutes=int(os.environ.get("SHANZHI_LOGIN_COOLOFF_MINUTES") or "30"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_CLIENT_IP_CALLABLE = "shanzhi.core.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "shanzhi.web.views.login_locked_out"
+AXES_RESET_ON_SUCCESS = True  # a successful login forgets that account's earlier failures
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -178,7 +200,30 @@ PERIODIC_JOBS = {
     ),
     # The jobs above leave a result row per run; finished ones are pruned every hour.
     "task_results_prune": ("shanzhi.core.tasks.prune_task_results", 3600),
+    # A signed checkpoint of the audit chain's head, when it moved (docs/audit.md).
+    "audit_checkpoint": (
+        "shanzhi.core.tasks.write_audit_checkpoint",
+        int(os.environ.get("SHANZHI_AUDIT_CHECKPOINT_INTERVAL") or "600"),
+    ),
 }
+
+# The audit chain (docs/audit.md, docs/adr/0009-keyed-audit-chain.md). Events are HMAC-SHA256
+# with AUDIT_KEY, else with a key generated once into AUDIT_KEY_FILE. Checkpoints of the head
+# are signed with the Ed25519 key AUDIT_SIGNING_KEY_FILE (generated once, its public key beside
+# it) and written to AUDIT_ANCHOR_DIR; with a webhook they are also POSTed there via the outbox.
+# The keys are read when used, so none is created by merely importing the settings.
+AUDIT_KEY = os.environ.get("SHANZHI_AUDIT_KEY", "")
+AUDIT_KEY_FILE = DATA_DIR / "audit_key"
+AUDIT_SIGNING_KEY_FILE = Path(
+    os.environ.get("SHANZHI_AUDIT_SIGNING_KEY") or DATA_DIR / "audit_signing_key.pem"
+).resolve()
+AUDIT_PUBLIC_KEY_FILE = Path(
+    os.environ.get("SHANZHI_AUDIT_PUBLIC_KEY") or DATA_DIR / "audit_signing_key.pub.pem"
+).resolve()
+AUDIT_ANCHOR_DIR = Path(
+    os.environ.get("SHANZHI_AUDIT_ANCHOR_DIR") or DATA_DIR / "anchors"
+).resolve()
+AUDIT_ANCHOR_WEBHOOK = os.environ.get("SHANZHI_AUDIT_ANCHOR_WEBHOOK", "")
 
 # Map tiles: empty means no base map (grids drawn on a plain background), which works offline.
 # Intranets usually point this at their own tile server, e.g. http://tiles.local/{z}/{x}/{y}.png
@@ -226,6 +271,34 @@ ALARM_DEDUP_SECONDS = int(os.environ.get("SHANZHI_ALARM_DEDUP_SECONDS") or "600"
 
 # How much two grids may overlap (share of the smaller one's area) before an import is refused.
 GRID_OVERLAP_TOLERANCE = float(os.environ.get("SHANZHI_GRID_OVERLAP_TOLERANCE", "0.01"))
+
+# Reverse proxies in front of the application (addresses or CIDRs, comma-separated). Only when
+# the connection comes from one of them is X-Forwarded-For read, from the right, skipping the
+# trusted hops: the first untrusted address is the client. Empty (the default): the connection's
+# own address is the client and the header is ignored. See docs/integration.md#reverse-proxy.
+TRUSTED_PROXIES = env_list("SHANZHI_TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"SHANZHI_TRUSTED_PROXIES: {_proxy!r} is no address") from _error
+
+# Rate-limit counters live in the "throttle" cache, shared by every process: a table of the
+# database by default (no extra service; created by the core migrations). See docs/adr/0010.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "shanzhi_cache",
+        # Culling forgets counters: keep it far above the number of clients seen in a window.
+        "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 4},
+    },
+}
+# The public tracking page and API together: requests per minute from one client address.
+TRACK_RATE = os.environ.get("SHANZHI_TRACK_RATE") or "30/m"
+# Wrong phone tails (or unknown codes) for one tracking code in one local day, tracking and
+# rating together, before the code is locked until the end of that day.
+TRACKING_FAILURE_LIMIT = int(os.environ.get("SHANZHI_TRACKING_FAILURE_LIMIT") or "5")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SHANZHI_SECURE_COOKIES", False)

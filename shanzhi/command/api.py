@@ -11,11 +11,12 @@ from ninja import Field, Query, Router, Schema
 from shanzhi.command import selectors
 from shanzhi.command.services import rollups_lag
 from shanzhi.core.errors import InvalidInput
+from shanzhi.core.text import CleanSchema
 
 router = Router(tags=["command"])
 
 
-class Question(Schema):
+class Question(CleanSchema):
     period: str = "month"
     date: str = ""
     from_: str = Field("", alias="from")

@@ -30,6 +30,7 @@ from shanzhi.command.models import (
     TownshipDay,
     UnitMonth,
 )
+from shanzhi.core.dates import DateOutOfRange, check_day
 from shanzhi.core.errors import Forbidden, InvalidInput, NotFound
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import in_scope
@@ -123,9 +124,10 @@ def _date(value: str, name: str) -> datetime.date:
         day = datetime.date.fromisoformat(value.strip())
     except (ValueError, AttributeError):
         raise InvalidInput(_("日期格式应为 YYYY-MM-DD"), name) from None
-    if not EARLIEST <= day <= today() + datetime.timedelta(days=366):
-        raise InvalidInput(_("日期超出可查询范围"), name)
-    return day
+    try:
+        return check_day(day, name)  # the one window for days to count by (ADR 0011)
+    except DateOutOfRange as error:
+        raise InvalidInput(error.message, name) from None
 
 
 def parse_period(params) -> Period:

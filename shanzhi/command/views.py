@@ -20,6 +20,7 @@ from shanzhi.command.choices import KPIS, MEASURES, Measure, PeriodKind
 from shanzhi.command.models import Assessment
 from shanzhi.core.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from shanzhi.core.privacy import mask_phone
+from shanzhi.core.text import cell
 from shanzhi.interop.selectors import open_alarm_events
 from shanzhi.web.pagination import CappedPaginator
 from shanzhi.workorders.choices import Channel, Nature, State
@@ -376,14 +377,15 @@ def assessment_publish(request):
 
 def _xlsx_response(rows, *, title: str, header: list[str], filename: str) -> FileResponse:
     """Write rows into a write-only workbook (constant memory) in a temporary file and stream
-    that file."""
+    that file. Every value goes through `cell`: text is never a formula and carries no control
+    character (ADR 0011), whatever is stored."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
-    sheet.append(header)
+    sheet.append([cell(value) for value in header])
     for row in rows:
-        sheet.append(row)
+        sheet.append([cell(value) for value in row])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
     book.save(handle)
     handle.seek(0)

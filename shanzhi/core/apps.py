@@ -8,4 +8,5 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self):
-        from shanzhi.core import checks  # noqa: F401  (registers the system checks)
+        # Registers the system checks; audits login lockouts.
+        from shanzhi.core import checks, login_guard  # noqa: F401

@@ -3,7 +3,9 @@ import re
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -54,50 +56,59 @@ _TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/"
 def _carries_nul(request) -> bool:
     if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
         return True
-    if request.method in ("POST", "PUT", "PATCH") and request.content_type.startswith(_TEXT_BODIES):
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    if request.content_type.startswith(_TEXT_BODIES):
         body = request.body
         return b"\x00" in body or b"%00" in body or b"\\u0000" in body.lower()
+    if request.content_type == "multipart/form-data":
+        # A file may hold any bytes; the text fields beside it may not.
+        try:
+            fields = request.POST
+        except (SuspiciousOperation, MultiPartParserError, UnreadablePostError):
+            return False  # the view answers the unreadable body as it always did
+        return any("\x00" in value for _, values in fields.lists() for value in values)
     return False
 
 
 def _machine_interface(path: str) -> bool:
-    """The JSON API and Open311: no Django form stands between their input and the database."""
+    """The JSON API and Open311, which answer errors in their own formats."""
     return path.startswith("/api/") or path.startswith("/open311/")
 
 
 class RejectNulMiddleware:
-    """Refuses, on the JSON API and Open311, a NUL character anywhere in the path, the query
-    string or a text body with 400: PostgreSQL cannot store or even compare text holding one, so
-    it must stop at the edge. The answer takes the interface's own error format. Pages take
-    their input through Django forms, which refuse NUL with a message next to the field (and
-    multipart files may hold any bytes)."""
+    """Refuses, on every request, a NUL character anywhere in the path, the query string, a
+    text body or a text field of a multipart form with 400: PostgreSQL cannot store or even
+    compare text holding one, so it must stop at the edge (ADR 0011). The JSON API and Open311
+    answer in their own error format; pages get the 400 page. Multipart files may hold any
+    bytes."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if _machine_interface(request.path):
-            try:
-                if _carries_nul(request):
-                    return self.refusal(request, 400, NUL_MESSAGE)
-            except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: 413, not an HTML 400
-                return self.refusal(request, 413, TOO_BIG_MESSAGE)
+        try:
+            if _carries_nul(request):
+                return self.refusal(request, 400, NUL_MESSAGE)
+        except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: 413, not a 500
+            return self.refusal(request, 413, TOO_BIG_MESSAGE)
         return self.get_response(request)
 
     @staticmethod
     def refusal(request, status: int = 400, message: str = NUL_MESSAGE):
         from django.http import HttpResponse, JsonResponse
+        from django.shortcuts import render
 
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message, "errors": []}, status=status)
-        if request.path.endswith(".json"):  # Open311's error list
-            return JsonResponse(
-                [{"code": status, "description": message}], status=status, safe=False
-            )
-        if request.path.endswith(".xml"):
+        if request.path.startswith("/open311/") and request.path.endswith(".xml"):
             body = (
                 f'<?xml version="1.0" encoding="UTF-8"?>\n<errors><error><code>{status}</code>'
                 f"<description>{message}</description></error></errors>"
             )
             return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
-        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+        if _machine_interface(request.path):  # Open311's error list
+            return JsonResponse(
+                [{"code": status, "description": message}], status=status, safe=False
+            )
+        return render(request, "400.html", {"message": message}, status=status)

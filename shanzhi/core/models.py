@@ -11,9 +11,12 @@ from shanzhi.core.choices import (
 
 
 class AuditEvent(models.Model):
-    """One append-only entry of the audit trail. `hash` is the SHA-256 of this event's content
-    together with `prev_hash`, so editing or deleting any row breaks the chain that
-    `shanzhi audit-verify` walks. Never updated, never deleted by the application."""
+    """One append-only entry of the audit trail. `hash` is the HMAC-SHA256, with a key kept
+    outside the database, of this event's content together with `prev_hash` (plain SHA-256 for
+    the events written before the chain was keyed, see `AuditChainHead.keyed_from`), so editing
+    or deleting any row breaks the chain that `shanzhi audit-verify` walks, and signed
+    checkpoints outside the database reveal a deleted tail. Never updated, never deleted by the
+    application."""
 
     created_at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
@@ -47,10 +50,15 @@ class AuditEvent(models.Model):
 
 class AuditChainHead(models.Model):
     """The single row that names the last event of the chain. Appending locks it, which keeps the
-    chain linear with many writers, and comparing it with the last event finds a deleted tail."""
+    chain linear with many writers, and comparing it with the last event finds a deleted tail.
+    `keyed_from` is the first event hashed with the chain key (1 on installations that started
+    keyed; the next id on those that were upgraded): events before it are plain SHA-256, and the
+    first keyed event covers the last of them. Signed checkpoints repeat it outside the database,
+    so moving it up to pass off rewritten events as unkeyed ones is found."""
 
     last_event_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    keyed_from = models.BigIntegerField(default=1)
 
     class Meta:
         verbose_name = _("审计链头")

@@ -3,20 +3,26 @@
 import copy
 import datetime
 import hashlib
+import hmac
 import json
+import logging
 import secrets
 import time
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from shanzhi.core.choices import CalendarDayKind, CalendarDaySource
+from shanzhi.core import auditkeys
+from shanzhi.core.choices import CalendarDayKind, CalendarDaySource, DeliveryChannel
 from shanzhi.core.middleware import current_request_id
 from shanzhi.core.models import ApiToken, AuditChainHead, AuditEvent, CalendarDay
 
 GENESIS_HASH = "0" * 64
+logger = logging.getLogger("shanzhi.audit")
 
 
 def _normalise(value: Any) -> Any:
@@ -26,9 +32,10 @@ def _normalise(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
-def audit_hash(event: AuditEvent) -> str:
-    """SHA-256 over the event's content and the previous hash, in a canonical JSON form that reads
-    the same back from SQLite and PostgreSQL (sorted keys, UTC time with microseconds)."""
+def audit_hash(event: AuditEvent, key: bytes | None = None) -> str:
+    """HMAC-SHA256 with `key` (plain SHA-256 without one, as events were hashed before the chain
+    was keyed) over the event's content and the previous hash, in a canonical JSON form that
+    reads the same back from SQLite and PostgreSQL (sorted keys, UTC time with microseconds)."""
     payload = [
         event.pk,
         event.created_at.astimezone(datetime.UTC).isoformat(),
@@ -44,7 +51,9 @@ def audit_hash(event: AuditEvent) -> str:
         event.prev_hash,
     ]
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if key is None:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def audit_record(
@@ -60,7 +69,9 @@ def audit_record(
     """Append one event to the chain. Call it inside the transaction of the change it records:
     the head row is locked until that transaction ends, so events are chained in commit order.
     Under that lock the next id is known, so the event is written once, hash included (three
-    statements: lock the head, insert, move the head)."""
+    statements: lock the head, insert, move the head). The hash is keyed with the chain key
+    (kept in memory after its first read, see core/auditkeys.py)."""
+    key = auditkeys.chain_key(create=True)
     with transaction.atomic(savepoint=False):
         head = _locked_head()
         user = actor if getattr(actor, "is_authenticated", False) else None
@@ -81,10 +92,59 @@ def audit_record(
             request_id=current_request_id.get(),
             prev_hash=head.last_hash,
         )
-        event.hash = audit_hash(event)
+        event.hash = audit_hash(event, key)
         event.save(force_insert=True)
         AuditChainHead.objects.filter(pk=1).update(last_event_id=event.pk, last_hash=event.hash)
     return event
+
+
+def audit_checkpoint_write(*, now: datetime.datetime | None = None) -> Path | None:
+    """Sign the chain's head and write it as a checkpoint file into the anchor directory, if
+    the head moved since the last checkpoint there; also queue it to
+    SHANZHI_AUDIT_ANCHOR_WEBHOOK when one is set. Returns the new file, or None.
+
+    Nothing is written to the audit chain itself (that would move the head again): the file is
+    the record. Two runs at once write two files for the same head, which is harmless."""
+    from shanzhi.core import outbox  # outbox records through this module
+
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None or head.last_event_id == 0:
+        return None
+    files = auditkeys.checkpoint_files()
+    if files:
+        try:
+            last = json.loads(files[-1].read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            last = {}
+        if isinstance(last, dict) and (last.get("event_id"), last.get("hash")) == (
+            head.last_event_id,
+            head.last_hash,
+        ):
+            return None
+    count = AuditEvent.objects.filter(pk__lte=head.last_event_id).count()
+    path, document = auditkeys.checkpoint_write(
+        event_id=head.last_event_id,
+        hash=head.last_hash,
+        count=count,
+        keyed_from=head.keyed_from,
+        created_at=now or timezone.now(),
+    )
+    logger.info("audit checkpoint %s (event %s)", path.name, head.last_event_id)
+    if settings.AUDIT_ANCHOR_WEBHOOK:
+        with transaction.atomic():
+            outbox.enqueue(
+                [
+                    outbox.Outgoing(
+                        channel=DeliveryChannel.WEBHOOK,
+                        target=settings.AUDIT_ANCHOR_WEBHOOK,
+                        kind="audit.checkpoint",
+                        payload=document,
+                        object_type="audit_checkpoint",
+                        object_id=str(head.last_event_id),
+                    )
+                ]
+            )
+    return path
 
 
 def _locked_head() -> AuditChainHead:

@@ -18,3 +18,13 @@ def prune_task_results() -> int:
     from shanzhi.core.scheduler import task_results_prune
 
     return task_results_prune()
+
+
+@task()
+def write_audit_checkpoint() -> str:
+    """Sign the audit chain's head into a checkpoint file when it moved (every
+    SHANZHI_AUDIT_CHECKPOINT_INTERVAL seconds, see PERIODIC_JOBS); the file's name, or ""."""
+    from shanzhi.core.services import audit_checkpoint_write
+
+    path = audit_checkpoint_write()
+    return path.name if path else ""

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import InvalidInput
 from shanzhi.core.services import audit_record
+from shanzhi.core.text import clean_text
 from shanzhi.interop.choices import LEVEL_URGENCY, AlarmLevel, AlarmType, DeviceKind
 from shanzhi.interop.models import Alarm, AlarmTypeRule, Device
 from shanzhi.territory import locate
@@ -235,7 +236,7 @@ def _text(data: dict, name: str, limit: int, *, required: bool = False) -> str:
             _("字段 %(name)s 过长或含非法字符（最多 %(n)s 字）") % {"name": name, "n": limit},
             name,
         )
-    return value.strip()
+    return clean_text(value).strip()  # control and bidirectional characters removed (ADR 0011)
 
 
 def _encodable(text: str) -> bool:

@@ -12,7 +12,9 @@ from ninja.errors import ValidationError
 
 from shanzhi.api import FieldError
 from shanzhi.core.api_auth import BearerToken
+from shanzhi.core.dates import DeadlineMoment, PastMoment
 from shanzhi.core.errors import Forbidden, InvalidInput, PayloadTooLarge
+from shanzhi.core.text import CleanSchema
 from shanzhi.interop import services
 from shanzhi.interop.models import HotlinePlatform
 from shanzhi.interop.selectors import open_alarm_events
@@ -24,7 +26,7 @@ router = Router(tags=["hotline"], auth=[BearerToken()])
 MAX_BYTES = 256 * 1024  # a 12345 order is a few KB; attachments are not handed over this way
 
 
-class HotlineOrderIn(Schema):
+class HotlineOrderIn(CleanSchema):
     order_no: str = Field(
         ...,
         min_length=1,
@@ -56,8 +58,8 @@ class HotlineOrderIn(Schema):
         max_length=16,
         description="consult/help/complaint/report/suggestion/praise 或 咨询/求助/投诉…",
     )
-    occurred_at: datetime.datetime | None = Field(None, description="发生时间；无时区按北京时间")
-    deadline: datetime.datetime | None = Field(None, description="平台要求的办结时间（仅记录）")
+    occurred_at: PastMoment | None = Field(None, description="发生时间；无时区按北京时间")
+    deadline: DeadlineMoment | None = Field(None, description="平台要求的办结时间（仅记录）")
 
 
 class HotlineAck(Schema):

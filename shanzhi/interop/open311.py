@@ -8,7 +8,9 @@ import zoneinfo
 from django.conf import settings
 from django.utils import timezone
 
+from shanzhi.core.dates import FILTER, DateOutOfRange, check_moment
 from shanzhi.core.privacy import mask_contacts
+from shanzhi.core.text import NulCharacter, clean_text
 from shanzhi.interop.selectors import Service, Update, open311_status
 from shanzhi.interop.xml import Many
 from shanzhi.workorders.choices import LIST_ATTRIBUTE_TYPES, State
@@ -50,9 +52,18 @@ def w3c(value: datetime.datetime | None) -> str | None:
 
 
 def param(data, name: str) -> str:
-    """A parameter, stripped; sent empty is the same as absent (spec)."""
+    """A parameter, cleaned (shanzhi.core.text) and stripped; sent empty is the same as absent
+    (spec)."""
     value = data.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    return clean_param(value) if isinstance(value, str) else ""
+
+
+def clean_param(value: str) -> str:
+    """Control and bidirectional characters removed (ADR 0011); a NUL is refused with 400."""
+    try:
+        return clean_text(value).strip()
+    except NulCharacter:
+        raise Open311Error(400, "parameters may not contain NUL characters") from None
 
 
 def comma_list(data, name: str) -> list[str] | None:
@@ -77,7 +88,12 @@ def parse_date(data, name: str) -> datetime.datetime | None:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=LOCAL_TZ)
-    return parsed
+    try:
+        return check_moment(parsed, name, FILTER)
+    except DateOutOfRange:
+        raise Open311Error(
+            400, f"{name} is out of range: from 2000-01-01 to one year from now"
+        ) from None
 
 
 def date_range(data, default_span: datetime.timedelta) -> tuple[datetime.datetime, ...]:

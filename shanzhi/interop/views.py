@@ -216,7 +216,7 @@ def _attributes(data) -> dict:
     for name in data:
         match = ATTRIBUTE_FIELD.match(name)
         if match:
-            values = [v.strip() for v in data.getlist(name)]
+            values = [open311.clean_param(v) for v in data.getlist(name)]
             answers[match.group(1)] = values if match.group(2) else values[-1]
     return answers
 

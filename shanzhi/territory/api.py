@@ -3,6 +3,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from shanzhi.api import FieldError
+from shanzhi.core.text import CleanSchema
 from shanzhi.org.selectors import grid_people, household_counts_by_grid
 from shanzhi.territory import locate as locator
 from shanzhi.territory import selectors
@@ -89,7 +90,7 @@ def grids(request, within: str | None = None):
     }
 
 
-class LocateQuery(Schema):
+class LocateQuery(CleanSchema):
     lon: float = Field(..., ge=-180, le=180, description="WGS84 经度")
     lat: float = Field(..., ge=-90, le=90, description="WGS84 纬度")
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from shanzhi.core.errors import ServiceError
 from shanzhi.core.privacy import mask_phone
+from shanzhi.core.text import clean_text
 from shanzhi.org.models import GridAssignment
 from shanzhi.org.selectors import grid_people, households_visible_to
 from shanzhi.org.services import household_visit_record
@@ -84,7 +85,9 @@ def household_visit(request, code: str, household_id: int):
     grid = selectors.grid_get_for(request.user, code)
     try:
         household_visit_record(
-            actor=request.user, household_id=household_id, note=request.POST.get("note", "")
+            actor=request.user,
+            household_id=household_id,
+            note=clean_text(request.POST.get("note", "")),
         )
     except ServiceError as error:
         if error.status == 404:

@@ -1,7 +1,10 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -30,3 +33,27 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer once an account or an address is locked: the login form again, with
+    the reason and no hint whether the password was right (AXES_LOCKOUT_CALLABLE)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    form = AuthenticationForm(request)
+    form.fields["username"].initial = (credentials or {}).get("username", "")
+    response = render(
+        request,
+        "registration/login.html",
+        {
+            "form": form,
+            "locked_message": _(
+                "登录失败次数过多，该账号或当前网络地址已被暂时锁定，请 %(minutes)d 分钟后再试；"
+                "如需立即解除，请联系系统管理员。"
+            )
+            % {"minutes": minutes},
+            "next": request.POST.get("next", "") if request.method == "POST" else "",
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response

@@ -16,6 +16,7 @@ from shanzhi.workorders.models import (
     DispatchRule,
     ExtensionRequest,
     ServiceAttribute,
+    TrackingFailures,
     WorkOrder,
 )
 from shanzhi.workorders.services.config import category_save
@@ -254,3 +255,12 @@ class AttachmentAdmin(ReadOnlyAdmin):
     list_display = ["work_order", "kind", "content_type", "size", "created_at"]
     list_filter = ["kind"]
     exclude = ["file"]
+
+
+@admin.register(TrackingFailures)
+class TrackingFailuresAdmin(ReadOnlyAdmin):
+    """Wrong tracking tries per code and day; a lock lifts by itself when the day ends."""
+
+    list_display = ["code", "day", "failures", "locked_at"]
+    list_filter = ["day"]
+    search_fields = ["code"]

@@ -8,9 +8,11 @@ from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
-from ninja.throttling import AnonRateThrottle
 
+from shanzhi.core.dates import FilterDate, PastMoment
 from shanzhi.core.errors import InvalidInput
+from shanzhi.core.text import CleanSchema
+from shanzhi.core.throttle import RateThrottle
 from shanzhi.workorders import selectors, services
 from shanzhi.workorders.choices import (
     Action,
@@ -33,7 +35,7 @@ public_router = Router(tags=["tracking"], auth=None)
 # -- schemas -----------------------------------------------------------------------------------
 
 
-class AppealIn(Schema):
+class AppealIn(CleanSchema):
     nature: Nature
     category: str = Field(..., min_length=1, description="叶子分类编码，见 GET /categories")
     content: str = Field(..., min_length=1, max_length=4000)
@@ -44,7 +46,7 @@ class AppealIn(Schema):
     lat: float | None = Field(None, ge=-90, le=90)
     address: str = Field("", max_length=200)
     region: str = Field("", max_length=12, description="无坐标时的区划代码（乡镇街道或村社区）")
-    occurred_at: datetime.datetime | None = None
+    occurred_at: PastMoment | None = None
     people_involved: int | None = Field(None, ge=0)
     amount_involved: float | None = Field(None, ge=0)
     appellant_name: str = Field("", max_length=50)
@@ -326,7 +328,7 @@ def categories(request):
 # -- the console -------------------------------------------------------------------------------
 
 
-class ListQuery(Schema):
+class ListQuery(CleanSchema):
     box: str = Field("all", description="收件箱：" + "、".join(selectors.INBOXES))
     state: State | None = None
     category: str = ""
@@ -335,8 +337,8 @@ class ListQuery(Schema):
     channel: Channel | None = None
     nature: Nature | None = None
     supervision: Supervision | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
+    date_from: FilterDate | None = None
+    date_to: FilterDate | None = None
     text: str = Field("", max_length=100)
     cursor: str = ""
     limit: int = Field(50, ge=1, le=200)
@@ -410,75 +412,75 @@ def workorder_detail(request, order_id: int):
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
-class DispatchIn(Schema):
+class DispatchIn(CleanSchema):
     lead_unit: Id
     co_units: list[Id] = []
     note: str = Field("", max_length=4000)
     rule: Id | None = None
 
 
-class MergeIn(Schema):
+class MergeIn(CleanSchema):
     into: Id = Field(..., description="目标工单 id")
 
 
-class ReturnIn(Schema):
+class ReturnIn(CleanSchema):
     reason: ReturnReason
     note: str = Field(..., min_length=1, max_length=4000)
 
 
-class ExtensionIn(Schema):
+class ExtensionIn(CleanSchema):
     days: int = Field(..., ge=1, le=60)
     reason: str = Field(..., min_length=1, max_length=4000)
 
 
-class DecisionIn(Schema):
+class DecisionIn(CleanSchema):
     approve: bool
     note: str = Field("", max_length=4000)
 
 
-class ReasonIn(Schema):
+class ReasonIn(CleanSchema):
     reason: str = Field(..., min_length=1, max_length=4000)
 
 
-class NoteIn(Schema):
+class NoteIn(CleanSchema):
     note: str = Field("", max_length=4000)
 
 
-class ProgressIn(Schema):
+class ProgressIn(CleanSchema):
     text: str = Field(..., min_length=1, max_length=4000)
     public: bool = False
 
 
-class SuperviseIn(Schema):
+class SuperviseIn(CleanSchema):
     level: Supervision
     note: str = Field(..., min_length=1, max_length=4000)
 
 
-class ReplyIn(Schema):
+class ReplyIn(CleanSchema):
     result: ReplyResult
     text: str = Field(..., min_length=1, max_length=4000)
 
 
-class TextIn(Schema):
+class TextIn(CleanSchema):
     text: str = Field(..., min_length=1, max_length=4000)
 
 
-class VerifyIn(Schema):
+class VerifyIn(CleanSchema):
     accept: bool
     note: str = Field("", max_length=4000)
 
 
-class AnswerIn(Schema):
+class AnswerIn(CleanSchema):
     answer: str = Field(..., min_length=1, max_length=4000)
 
 
-class PhoneRatingIn(Schema):
+class PhoneRatingIn(CleanSchema):
     appeal: str = Field(..., min_length=1, description="诉求查询码")
     rating: Rating
     comment: str = Field("", max_length=1000)
 
 
-class Empty(Schema):
+class Empty(CleanSchema):
     pass
 
 
@@ -623,7 +625,8 @@ def _rate(request, order_id, p):
 
 # -- public tracking ---------------------------------------------------------------------------
 
-TRACK_THROTTLE = [AnonRateThrottle("30/m")]
+# One count per client address for the tracking page and API together (settings.TRACK_RATE).
+TRACK_THROTTLE = [RateThrottle("track", "TRACK_RATE")]
 
 
 class TrackEvent(Schema):
@@ -677,10 +680,10 @@ def public_view(appeal: Appeal) -> dict:
 )
 def track(request, code: str, phone_tail: str = Query("", max_length=4)):
     """Public: the tracking code and the last four digits of the phone left with the appeal."""
-    return public_view(selectors.appeal_for_tracking(code, phone_tail))
+    return public_view(services.appeal_track(code=code, phone_tail=phone_tail))
 
 
-class RatingIn(Schema):
+class RatingIn(CleanSchema):
     phone_tail: str = Field("", max_length=4)
     rating: Rating
     comment: str = Field("", max_length=1000)
@@ -693,7 +696,7 @@ class RatingIn(Schema):
     summary="评价 · Rate the answer",
 )
 def track_rate(request, code: str, payload: RatingIn):
-    appeal = selectors.appeal_for_tracking(code, payload.phone_tail)
+    appeal = services.appeal_track(code=code, phone_tail=payload.phone_tail)
     services.appeal_rate(
         actor=None,
         appeal=appeal,

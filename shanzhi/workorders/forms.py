@@ -7,7 +7,9 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shanzhi.core.dates import BoundedDateField, BoundedDateTimeField
 from shanzhi.core.scoping import prefix_q
+from shanzhi.core.text import CleanTextFormMixin
 from shanzhi.org.selectors import user_scope
 from shanzhi.territory.choices import RegionLevel
 from shanzhi.territory.models import Region
@@ -28,8 +30,9 @@ from shanzhi.workorders.services.intake import CONTENT_MAX, TITLE_MAX
 PATH_SEPARATOR = " › "
 
 
-class BootstrapMixin:
-    """Bootstrap classes on the widgets, and `is-invalid` on fields that carry an error."""
+class BootstrapMixin(CleanTextFormMixin):
+    """Bootstrap classes on the widgets, and `is-invalid` on fields that carry an error; text
+    cleaned of control and bidirectional characters (shanzhi.core.text)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -195,7 +198,7 @@ class StaffAppealForm(AppealForm):
     urgency = forms.ChoiceField(
         label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL
     )
-    occurred_at = forms.DateTimeField(
+    occurred_at = BoundedDateTimeField(
         label=_("发生时间"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
@@ -333,10 +336,10 @@ class FilterForm(BootstrapMixin, forms.Form):
     channel = forms.ChoiceField(label=_("来源渠道"), required=False, widget=QuickSelect)
     nature = forms.ChoiceField(label=_("诉求类型"), required=False, widget=QuickSelect)
     supervision = forms.ChoiceField(label=_("督办"), required=False, widget=QuickSelect)
-    date_from = forms.DateField(
+    date_from = BoundedDateField(
         label=_("受理日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = BoundedDateField(
         label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

@@ -411,3 +411,25 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name or self.file.name
+
+
+class TrackingFailures(models.Model):
+    """Wrong phone tails (and unknown codes) given for one tracking code on one local day, on
+    the tracking and rating pages and API together. At SHANZHI_TRACKING_FAILURE_LIMIT the code is
+    locked until the day ends, even for the right tail (docs/workorders.md#tracking). Unknown
+    codes are counted too, so that a lock says nothing about whether a code exists."""
+
+    code = models.CharField(_("查询码"), max_length=16)
+    day = models.DateField(_("日期"))
+    failures = models.PositiveIntegerField(_("错误次数"), default=0)
+    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("查询失败记录")
+        verbose_name_plural = _("查询失败记录")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "day"], name="tracking_failures_code_day")
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.day} ×{self.failures}"

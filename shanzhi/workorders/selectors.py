@@ -11,6 +11,7 @@ from shanzhi.command.facts import units_in
 from shanzhi.command.models import OPEN_WORK_KEY
 from shanzhi.command.selectors import code_range, open_work
 from shanzhi.core.errors import NotFound
+from shanzhi.core.ids import parse_id
 from shanzhi.core.memo import Memo
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import in_scope, prefix_q
@@ -48,10 +49,9 @@ def workorders_visible_to(user) -> QuerySet[WorkOrder]:
 
 
 def workorder_get_for(user, order_id) -> WorkOrder:
-    try:
-        order_id = int(order_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("工单不存在")) from None
+    order_id = parse_id(order_id)
+    if order_id is None:
+        raise NotFound(_("工单不存在"))
     order = (
         workorders_visible_to(user)
         .select_related("category", "region", "grid", "dispatch_unit", "lead_unit__region")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shanzhi.core import throttle
-from shanzhi.core.errors import InvalidInput, NotFound, ServiceError
+from shanzhi.core.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from shanzhi.territory.choices import RegionLevel
 from shanzhi.territory.models import Grid, Region
 from shanzhi.territory.selectors import grids_visible_to
@@ -215,26 +215,24 @@ def track(request):
     return redirect(url + ("?" + urlencode({"phone_tail": tail}) if tail else ""))
 
 
-TRACK_LIMIT_PER_MINUTE = 30
-
-
 def _tracked(request, code: str, phone_tail: str):
     """The appeal, or the tracking form with one message for a wrong code and a wrong phone.
-    Lookups are limited per address, so phone tails cannot be guessed at speed."""
-    if not throttle.allow(request, "track", limit=TRACK_LIMIT_PER_MINUTE, seconds=60):
-        form = forms.TrackForm({"code": code[:16].replace("\x00", ""), "phone_tail": ""})
+    Lookups are limited per client address (shared with the API), and wrong tails per code
+    (services.appeal_track), so phone tails cannot be guessed."""
+    shown_code = code[:16].replace("\x00", "")
+    wait = throttle.hit(request, "track", settings.TRACK_RATE)
+    if wait is not None:
+        form = forms.TrackForm({"code": shown_code, "phone_tail": ""})
         form.is_valid()
-        form.add_error(None, _("查询过于频繁，请一分钟后再试"))
-        return None, render(request, "workorders/track.html", {"form": form}, status=429)
+        form.add_error(None, _("查询过于频繁，请稍后再试"))
+        return None, throttle.refused_page(request, wait, "workorders/track.html", {"form": form})
     try:
-        if not (code.isascii() and code.isalnum() and len(code) <= 16):
-            raise NotFound(_("查询码或手机号后四位不正确"))  # never sent to the database
-        return selectors.appeal_for_tracking(code, phone_tail), None
-    except NotFound as error:
-        form = forms.TrackForm({"code": code[:16].replace("\x00", "")})
+        return services.appeal_track(code=code, phone_tail=phone_tail), None
+    except (NotFound, Forbidden) as error:
+        form = forms.TrackForm({"code": shown_code})
         form.is_valid()
         form.add_error(None, error.message)
-        return None, render(request, "workorders/track.html", {"form": form}, status=404)
+        return None, render(request, "workorders/track.html", {"form": form}, status=error.status)
 
 
 def _public_events(order) -> list[dict]:

@@ -47,7 +47,7 @@ def test_others_are_refused(client_as, persona):
         ("period=fortnight", "统计周期"),
         ("period=custom&from=2026-05-01&to=2026-01-01", "结束日期不能早于开始日期"),
         ("period=custom&from=2001-01-01&to=2026-01-01", "不能超过 10 年"),
-        ("period=custom&from=1900-01-01&to=2026-01-01", "超出可查询范围"),
+        ("period=custom&from=1900-01-01&to=2026-01-01", "from 超出允许范围"),
         ("period=month&date=2026-13", "日期格式"),
         ("period=custom&from=2026-01-01", "起止日期"),
         ("by=colour", "分组方式"),

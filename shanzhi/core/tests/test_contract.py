@@ -9,6 +9,8 @@ import pytest
 
 from shanzhi.conftest import DISPATCHER_TOWNSHIP
 
+pytestmark = pytest.mark.django_db
+
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 

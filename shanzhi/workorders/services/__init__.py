@@ -23,6 +23,7 @@ from shanzhi.workorders.services.handling import (
     workorder_verify,
 )
 from shanzhi.workorders.services.intake import AppealInput, Registered, Upload, appeal_register
+from shanzhi.workorders.services.tracking import appeal_track
 
 __all__ = [
     "GUARDS",
@@ -32,6 +33,7 @@ __all__ = [
     "allowed_actions",
     "appeal_rate",
     "appeal_register",
+    "appeal_track",
     "deadlines_sweep",
     "expecting_version",
     "workorder_answer_directly",

@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import Conflict, Forbidden, NotFound
+from shanzhi.core.ids import parse_id
 from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
 from shanzhi.workorders.access import Actor
@@ -47,10 +48,9 @@ def check_version(order: WorkOrder) -> None:
 def lock(order_id) -> WorkOrder:
     """The order, locked until the transaction ends (PostgreSQL; SQLite's IMMEDIATE transactions
     already serialise writers), so two people acting at once are applied one after the other."""
-    try:
-        order_id = int(order_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("工单不存在")) from None
+    order_id = parse_id(order_id)
+    if order_id is None:
+        raise NotFound(_("工单不存在"))
     order = (
         WorkOrder.objects.select_for_update(of=("self",))
         .select_related("category", "lead_unit__region", "dispatch_unit__region")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import Conflict, InvalidInput
+from shanzhi.core.ids import parse_id
 from shanzhi.core.services import audit_record
 from shanzhi.interop.callbacks import hotline_status_changed
 from shanzhi.interop.choices import HotlineStatus
@@ -172,10 +173,12 @@ def workorder_dispatch(
     with transaction.atomic():
         ctx = begin(order_id, actor, Action.DISPATCH)
         order = ctx.order
+        lead_id = _int(lead_unit_id, "lead_unit")
+        co_ids = list(dict.fromkeys(_int(u, "co_units") for u in co_unit_ids))
         units = {
             u.pk: u
             for u in Unit.objects.select_related("region").filter(
-                pk__in=[lead_unit_id, *co_unit_ids], is_active=True
+                pk__in=[lead_id, *co_ids], is_active=True
             )
         }
         # One message for a unit that does not exist, is inactive or may not handle the area,
@@ -184,10 +187,9 @@ def workorder_dispatch(
             "lead_unit": _("所选主办单位不存在或不能承办该区域的工单"),
             "co_units": _("所选协办单位不存在或不能承办该区域的工单"),
         }
-        lead = units.get(_int(lead_unit_id, "lead_unit"))
+        lead = units.get(lead_id)
         if lead is None:
             raise InvalidInput(refused["lead_unit"], "lead_unit")
-        co_ids = list(dict.fromkeys(_int(u, "co_units") for u in co_unit_ids))
         if lead.pk in co_ids:
             raise InvalidInput(_("主办单位不能同时是协办单位"), "co_units")
         if any(u not in units for u in co_ids):
@@ -266,10 +268,10 @@ def workorder_dispatch(
 
 
 def _int(value, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(_("单位编号必须是整数"), field) from None
+    number = parse_id(value)
+    if number is None:
+        raise InvalidInput(_("单位编号必须是正整数"), field)
+    return number
 
 
 def workorder_sign(*, actor, order_id) -> WorkOrder:

@@ -231,13 +231,22 @@ def _answer(question, value, field: str):
     if kind == AttributeType.DATETIME:
         from django.utils.dateparse import parse_datetime
 
-        moment = parse_datetime(text)
+        from shanzhi.core.dates import DEADLINE, DateOutOfRange, check_moment
+
+        try:
+            moment = parse_datetime(text)
+        except ValueError:  # well formed but impossible (an offset of 24 hours or more)
+            moment = None
         if moment is None:
             raise InvalidInput(
                 _("“%(q)s”必须是日期时间，如 2026-11-22T08:30:00+08:00")
                 % {"q": question.description},
                 field,
             )
+        try:
+            check_moment(moment, field, DEADLINE)  # 2000-01-01 … a year ahead (ADR 0011)
+        except DateOutOfRange as error:
+            raise InvalidInput(error.message, field) from None
         return moment.isoformat()
     limit = 4000 if kind == AttributeType.TEXT else 200
     if len(text) > limit:

@@ -58,7 +58,8 @@ EXTRA_ERROR_STATUSES = {
     "GET /command/kpis": {403, 404},  # roles without the command centre; foreign territory
     "GET /command/dashboard": {403, 404},
     "POST /inbound/hotline": {403},  # a token bound to no active hotline platform
-    "POST /track/{code}/rating": {409},  # not awaiting a rating, or already rated
+    "GET /track/{code}": {403},  # the code is locked for the day after wrong phone tails
+    "POST /track/{code}/rating": {403, 409},  # locked; not awaiting a rating, or already rated
 }
 ACTION_ERROR_STATUSES = {403, 409}  # every work-order action: the role, the state, If-Match
 

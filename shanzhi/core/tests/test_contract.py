@@ -245,3 +245,27 @@ def test_ids_beyond_the_database_are_refused_not_overflowed(
     assert [e["field"] for e in response.json()["errors"]] == [field]
     assert response.json()["errors"][0]["message"] in ("数值过大", "数值过小")
     assert table_counts() == before
+
+
+def test_a_locked_tracking_code_answers_a_documented_403(document, db):
+    """The per-code lock of fix/throttle answers 403; the document lists it for both tracking
+    operations."""
+    from django.test import Client
+
+    from shanzhi.workorders.models import Appeal
+
+    code = Appeal.objects.order_by("pk").values_list("tracking_code", flat=True).first()
+    client = Client()
+    for n in range(5):
+        client.get(f"/api/v1/track/{code}?phone_tail=000{n}")
+    response = client.get(f"/api/v1/track/{code}?phone_tail=0009")
+    assert response.status_code == 403
+    assert set(response.json()) == {"detail", "errors"}
+    assert 403 in documented(document, "get", "/api/v1/track/{code}")
+    rating = client.post(
+        f"/api/v1/track/{code}/rating",
+        json.dumps({"phone_tail": "0009", "rating": "satisfied"}),
+        content_type="application/json",
+    )
+    assert rating.status_code == 403
+    assert 403 in documented(document, "post", "/api/v1/track/{code}/rating")

@@ -11,6 +11,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 
 from shanzhi.core.dates import FilterDate, PastMoment
 from shanzhi.core.errors import InvalidInput
+from shanzhi.core.ids import MAX_ID
 from shanzhi.core.text import CleanSchema
 from shanzhi.core.throttle import RateThrottle
 from shanzhi.workorders import selectors, services
@@ -409,7 +410,7 @@ def workorder_detail(request, order_id: int):
 
 # A row id: what the databases' bigint primary keys can hold. A larger number is refused by
 # validation (422) instead of overflowing in the database driver.
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class DispatchIn(CleanSchema):

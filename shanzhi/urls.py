@@ -6,11 +6,16 @@ from shanzhi.api import api
 from shanzhi.interop import delivery_views
 from shanzhi.territory import views as territory_views
 from shanzhi.web import views as web_views
+from shanzhi.web.forms import LoginForm
 
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("territory/", territory_views.territory_map, name="territory-map"),

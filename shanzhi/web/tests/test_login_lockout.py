@@ -118,3 +118,18 @@ def test_a_few_typos_then_the_right_password_sign_in():
         assert login(client, "commander", f"typo-{n}").status_code == 200
     assert login(client, "commander", DEMO_PASSWORD).status_code == 302
     assert audit("auth.locked_out") == [] and audit("auth.lockout_released") == []
+
+
+@pytest.mark.parametrize("length", [151, 256, 5000])
+def test_an_overlong_username_is_a_wrong_login_not_a_500(length):
+    """Django checks the username's length only in the browser; a longer one reached the failed-
+    login record (255 characters) and PostgreSQL refused it with a 500."""
+    client = Client()
+    response = login(client, "a" * length, "whatever")
+    assert response.status_code == 200
+    assert WRONG in response.content.decode()
+    assert not signed_in(client)
+    assert not AccessAttempt.objects.filter(username__startswith="aaaa").exists()
+    # The same client still signs in to a real account.
+    login(client, "commander", DEMO_PASSWORD)
+    assert signed_in(client)

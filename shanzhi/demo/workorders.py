@@ -164,7 +164,8 @@ def build_workorders(rng: random.Random, people: dict) -> int:
             if step == "direct_rated":
                 services.appeal_rate(
                     actor=None,
-                    appeal=appeal,
+                    order_id=order.pk,
+                    tracking_code=appeal.tracking_code,
                     rating=Rating.SATISFIED,
                     comment="答复很及时",
                     via=RatingVia.APPELLANT,
@@ -206,7 +207,8 @@ def build_workorders(rng: random.Random, people: dict) -> int:
         if step == "archived":
             services.appeal_rate(
                 actor=operator,
-                appeal=appeal,
+                order_id=order.pk,
+                tracking_code=appeal.tracking_code,
                 rating=Rating.BASICALLY,
                 comment="电话回访：基本满意",
                 via=RatingVia.PHONE,

@@ -13,9 +13,8 @@ from shanzhi.core.privacy import mask_contacts
 from shanzhi.core.text import NulCharacter, clean_text
 from shanzhi.interop.selectors import Service, Update, open311_status
 from shanzhi.interop.xml import Many
-from shanzhi.workorders.choices import LIST_ATTRIBUTE_TYPES, State
+from shanzhi.workorders.choices import ANSWERED_STATES, LIST_ATTRIBUTE_TYPES, State
 from shanzhi.workorders.models import WorkOrder
-from shanzhi.workorders.selectors import ANSWERED_STATES
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FIXED_CHANGESET = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)

@@ -16,19 +16,19 @@ from shanzhi.core.scoping import ALL, prefix_q
 from shanzhi.org.choices import Role
 from shanzhi.org.models import Membership
 from shanzhi.territory.choices import territory_prefix
-from shanzhi.workorders.choices import PUBLIC_ACTIONS, Action, State
+from shanzhi.workorders.choices import FINISHED_STATES, PUBLIC_ACTIONS, Action, State
 from shanzhi.workorders.models import Appeal, Category, WorkOrder
 from shanzhi.workorders.selectors import is_public_step, orders_published, public_step_text
 
-# Open311 knows two statuses. A request is "closed" once the public has its answer (the answer
-# was accepted and waits for the rating, or the order is archived) or it was merged into
-# another order; everything else (waiting for dispatch, dispatched, being handled, suspended,
-# replied but not yet verified) is "open".
-CLOSED_STATES = (State.PENDING_RATING, State.ARCHIVED, State.MERGED)
+# Open311 knows two statuses. A request is "closed" once the order is finished: the public has
+# its answer (the answer was accepted and waits for the rating, or the order is archived) or it
+# was merged into another order; everything else (waiting for dispatch, dispatched, being
+# handled, suspended, replied but not yet verified) is "open".
+OPEN311_CLOSED_STATES = FINISHED_STATES
 
 
 def open311_status(state: str) -> str:
-    return "closed" if state in CLOSED_STATES else "open"
+    return "closed" if state in OPEN311_CLOSED_STATES else "open"
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def requests_query(filters: RequestFilters) -> QuerySet[WorkOrder]:
     if filters.service_codes is not None:
         orders = orders.filter(category__code__in=filters.service_codes)
     if filters.statuses is not None and set(filters.statuses) != {"open", "closed"}:
-        closed = Q(state__in=CLOSED_STATES)
+        closed = Q(state__in=OPEN311_CLOSED_STATES)
         orders = orders.filter(closed if "closed" in filters.statuses else ~closed)
     if filters.start is not None:
         orders = orders.filter(registered_at__gte=filters.start)

@@ -16,6 +16,7 @@ from shanzhi.core.text import CleanSchema
 from shanzhi.core.throttle import RateThrottle
 from shanzhi.workorders import selectors, services
 from shanzhi.workorders.choices import (
+    ANSWERED_STATES,
     Action,
     Channel,
     Nature,
@@ -616,11 +617,13 @@ def _verify(request, order_id, p):
 
 @action(Action.RATE, PhoneRatingIn, "电话回访 · Record a rating taken by phone")
 def _rate(request, order_id, p):
-    appeal = Appeal.objects.filter(work_order_id=order_id, tracking_code=p.appeal).first()
-    if appeal is None:
-        raise InvalidInput(_("该工单没有这个查询码的诉求"), "appeal")
     services.appeal_rate(
-        actor=request.user, appeal=appeal, rating=p.rating, comment=p.comment, via=RatingVia.PHONE
+        actor=request.user,
+        order_id=order_id,
+        tracking_code=p.appeal,
+        rating=p.rating,
+        comment=p.comment,
+        via=RatingVia.PHONE,
     )
 
 
@@ -654,7 +657,7 @@ class TrackOut(Schema):
 def public_view(appeal: Appeal) -> dict:
     """What an appellant may see of their appeal: the public steps and the answer."""
     order = appeal.work_order
-    answered = order.state in (State.PENDING_RATING, State.ARCHIVED)
+    answered = order.state in ANSWERED_STATES
     return {
         "tracking_code": appeal.tracking_code,
         "title": appeal.title,
@@ -700,7 +703,8 @@ def track_rate(request, code: str, payload: RatingIn):
     appeal = services.appeal_track(code=code, phone_tail=payload.phone_tail)
     services.appeal_rate(
         actor=None,
-        appeal=appeal,
+        order_id=appeal.work_order_id,
+        tracking_code=appeal.tracking_code,
         rating=payload.rating,
         comment=payload.comment,
         via=RatingVia.APPELLANT,

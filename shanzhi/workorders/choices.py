@@ -55,12 +55,19 @@ STATE_COLOURS = {
     State.ARCHIVED: "dark",
     State.MERGED: "light",
 }
+# The state sets, each defined once. Open: still with the dispatcher or a handling unit.
 OPEN_STATES = frozenset(
     {State.PENDING_DISPATCH, State.PENDING_SIGN, State.HANDLING, State.SUSPENDED}
 )
 # States in which the handling deadline runs.
 CLOCK_STATES = frozenset({State.PENDING_SIGN, State.HANDLING})
+# Answered: the appellant has the accepted answer (waiting for the rating, or archived).
+ANSWERED_STATES = frozenset({State.PENDING_RATING, State.ARCHIVED})
+# Closed: nothing more happens to the order (archived, or merged into another one).
 CLOSED_STATES = frozenset({State.ARCHIVED, State.MERGED})
+# Finished: no unit works on it any more (answered or merged): nothing left to supervise, and
+# what Open311 calls "closed".
+FINISHED_STATES = ANSWERED_STATES | CLOSED_STATES
 
 
 class ReturnReason(models.TextChoices):

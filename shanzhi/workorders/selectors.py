@@ -21,6 +21,7 @@ from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes
 from shanzhi.workorders.access import DISPATCH_ROLES, HANDLER_ROLES, TERRITORIAL_ROLES, Actor
 from shanzhi.workorders.choices import (
     ACTIVE_ASSIGNMENT,
+    ANSWERED_STATES,
     CLOCK_STATES,
     PUBLIC_ACTIONS,
     Action,
@@ -409,9 +410,6 @@ class PublicStep:
     action: str
     label: str
     text: str
-
-
-ANSWERED_STATES = (State.PENDING_RATING, State.ARCHIVED)
 
 
 def is_public_step(event: AuditEvent) -> bool:

@@ -28,6 +28,7 @@ from shanzhi.workorders import forms, selectors, services
 from shanzhi.workorders.access import PHONE_ROLES, Actor
 from shanzhi.workorders.choices import (
     ACTIVE_ASSIGNMENT,
+    ANSWERED_STATES,
     STATE_COLOURS,
     SUPERVISION_COLOURS,
     Action,
@@ -254,7 +255,7 @@ def _track_page(request, appeal, phone_tail: str, *, rate_form=None, status: int
             "state_label": State(order.state).label,
             "state_colour": STATE_COLOURS.get(order.state, "secondary"),
             "events": _public_events(order),
-            "answered": order.state in (State.PENDING_RATING, State.ARCHIVED),
+            "answered": order.state in ANSWERED_STATES,
             "reply_result": ReplyResult(order.reply_result).label if order.reply_result else "",
             "rating_label": Rating(appeal.rating).label if appeal.rating else "",
             "rate_form": (rate_form or forms.RatingForm()) if can_rate else None,
@@ -286,7 +287,8 @@ def track_rate(request, code: str):
     try:
         services.appeal_rate(
             actor=None,
-            appeal=appeal,
+            order_id=appeal.work_order_id,
+            tracking_code=appeal.tracking_code,
             rating=form.cleaned_data["rating"],
             comment=form.cleaned_data["comment"],
             via="appellant",
@@ -713,7 +715,8 @@ def _perform(action: str, user, order, form) -> str:
             raise NotFound(_("诉求不存在"), "appeal")
         services.appeal_rate(
             actor=user,
-            appeal=appeal,
+            order_id=order_id,
+            tracking_code=appeal.tracking_code,
             rating=data["rating"],
             comment=data["comment"],
             via="phone",

@@ -76,7 +76,10 @@ def build(people):
                 when,
                 lambda: services.appeal_rate(
                     actor=None,
-                    appeal=Appeal.objects.filter(work_order_id=orders[name], rating="").first(),
+                    order_id=orders[name],
+                    tracking_code=Appeal.objects.filter(work_order_id=orders[name], rating="")
+                    .first()
+                    .tracking_code,
                     rating=rating,
                 ),
                 None,

@@ -462,7 +462,8 @@ def test_a_posted_request_followed_to_closed(client, api_key, user_named):
     workorder_verify(actor=dispatcher, order_id=order_id, accept=True)
     (request,) = json_of(client.get(f"{BASE}/requests/{created}.json"))
     assert (request["status"], request["status_notes"]) == ("closed", "路面已修复。")
-    appeal_rate(actor=None, appeal=Appeal.objects.get(work_order_id=order_id), rating="satisfied")
+    code = Appeal.objects.get(work_order_id=order_id).tracking_code
+    appeal_rate(actor=None, order_id=order_id, tracking_code=code, rating="satisfied")
     root = xml_of(client.get(f"{BASE}/requests/{created}.xml"))
     request = root.find("request")
     assert request.findtext("status") == "closed"

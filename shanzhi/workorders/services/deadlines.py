@@ -15,8 +15,6 @@ from shanzhi.core import workdays
 from shanzhi.core.choices import DurationUnit
 from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
-from shanzhi.interop.callbacks import hotline_status_changed
-from shanzhi.interop.choices import HotlineStatus
 from shanzhi.workorders.choices import CLOCK_STATES, Action, State
 from shanzhi.workorders.models import DeadlineRule, WorkOrder
 
@@ -298,19 +296,13 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
 
     cutoff = now - datetime.timedelta(days=settings.ARCHIVE_UNRATED_DAYS)
     waiting = Q(state=State.PENDING_RATING)
-    for order in WorkOrder.objects.filter(waiting, verified_at__lte=cutoff)[:SWEEP_BATCH]:
-        with transaction.atomic():
-            if _claim(order.pk, waiting, state=State.ARCHIVED, closed_at=now):
-                audit_record(
-                    actor="system",
-                    action=Action.ARCHIVE,
-                    object_type="workorder",
-                    object_id=order.pk,
-                    before={"state": State.PENDING_RATING},
-                    after={"state": State.ARCHIVED, "auto": True},
-                    reason=_("答复后 %(n)s 天未评价，自动归档")
-                    % {"n": settings.ARCHIVE_UNRATED_DAYS},
-                )
-                hotline_status_changed(order, HotlineStatus.CLOSED, at=now)
-                counts["archived"] += 1
+    # handling imports this module for the deadlines; archiving lives there with rating.
+    from shanzhi.workorders.services.handling import workorder_archive
+
+    reason = _("答复后 %(n)s 天未评价，自动归档") % {"n": settings.ARCHIVE_UNRATED_DAYS}
+    for order_id in WorkOrder.objects.filter(waiting, verified_at__lte=cutoff).values_list(
+        "pk", flat=True
+    )[:SWEEP_BATCH]:
+        if workorder_archive(order_id=order_id, reason=reason, now=now):
+            counts["archived"] += 1
     return counts

@@ -5,7 +5,7 @@ them on the locked row, and `allowed_actions` calls them to offer exactly what a
 from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import Conflict, ServiceError
-from shanzhi.workorders.choices import CLOSED_STATES, DIRECT_ANSWER_NATURES, Action, State
+from shanzhi.workorders.choices import DIRECT_ANSWER_NATURES, FINISHED_STATES, Action, State
 from shanzhi.workorders.models import WorkOrder
 from shanzhi.workorders.services.base import (
     Context,
@@ -81,7 +81,7 @@ def guard_escalate(ctx: Context) -> None:
 
 def guard_supervise(ctx: Context) -> None:
     require(ctx.actor.supervises(ctx.order), _("只有领导、指挥长或分拨单位可以督办"))
-    if ctx.order.state in CLOSED_STATES or ctx.order.state == State.PENDING_RATING:
+    if ctx.order.state in FINISHED_STATES:
         raise Conflict(_("工单已办结，不能督办"))
 
 

@@ -702,20 +702,32 @@ def workorder_verify(*, actor, order_id, accept: bool, note: str = "") -> WorkOr
 
 
 def appeal_rate(
-    *, actor, appeal: Appeal, rating: str, comment: str = "", via: str = RatingVia.APPELLANT
+    *,
+    actor,
+    order_id,
+    tracking_code: str,
+    rating: str,
+    comment: str = "",
+    via: str = RatingVia.APPELLANT,
 ) -> WorkOrder:
-    """回访/评价 of one appeal. 不满意 sends the order back to the dispatcher for 重办; when
-    every appellant has rated, the order is archived (归档)."""
+    """回访/评价 of one appeal of the order, named by its tracking code. 不满意 sends the order
+    back to the dispatcher for 重办; when every appellant has rated, the order is archived."""
     if rating not in Rating.values:
         raise InvalidInput(_("请选择评价"), "rating")
     comment = _text(comment, "comment", limit=1000, required=False)
     with transaction.atomic():
-        order = lock(appeal.work_order_id)
+        order = lock(order_id)
         if via == RatingVia.PHONE:
             guard_rate_by_phone(Context.load(order, actor))
         else:
             require_state(order, State.PENDING_RATING)
-        appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        appeal = (
+            Appeal.objects.select_for_update()
+            .filter(work_order=order, tracking_code=tracking_code)
+            .first()
+        )
+        if appeal is None:
+            raise InvalidInput(_("该工单没有这个查询码的诉求"), "appeal")
         if appeal.rating:
             raise Conflict(_("该诉求已经评价过了"))
         now = timezone.now()
@@ -731,8 +743,7 @@ def appeal_rate(
             _withdraw_assignments(order)
             fields = ["state", "reopen_count", "replied_at", "verified_at", *_clear_clock(order)]
         elif not order.appeals.filter(rating="").exists():
-            order.state, order.closed_at = State.ARCHIVED, now
-            fields = ["state", "closed_at"]
+            fields = _archive(order, now)
         save(
             order,
             fields,
@@ -754,9 +765,38 @@ def appeal_rate(
                 _("工单 %(code)s 群众不满意，请重新派单") % {"code": order.code},
                 order.dispatch_unit_id,
             )
-        elif order.state == State.ARCHIVED:
-            hotline_status_changed(order, HotlineStatus.CLOSED, at=now)
     return order
+
+
+def _archive(order: WorkOrder, now) -> list[str]:
+    """归档, the last step of the loop, on a locked order: what archiving changes and tells,
+    whoever archives (rating when every appellant has rated, the sweep when nobody rated in
+    time). The caller saves the fields with its own audit event."""
+    order.state, order.closed_at = State.ARCHIVED, now
+    hotline_status_changed(order, HotlineStatus.CLOSED, at=now)
+    return ["state", "closed_at"]
+
+
+def workorder_archive(*, order_id, actor="system", reason: str = "", now=None) -> bool:
+    """归档 an answered order that waits for ratings (the deadline sweep: 答复后 N 天未评价).
+    False when it no longer waits: an appellant rated it meanwhile, or another worker archived
+    it first (the lock makes one of them win)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = lock(order_id)
+        if order.state != State.PENDING_RATING:
+            return False
+        fields = _archive(order, now)
+        save(
+            order,
+            fields,
+            actor=actor,
+            action=Action.ARCHIVE,
+            before={"state": State.PENDING_RATING},
+            after={"state": State.ARCHIVED, "auto": True},
+            reason=reason,
+        )
+    return True
 
 
 def workorder_appellants_viewed(*, actor, order: WorkOrder) -> None:

@@ -108,7 +108,11 @@ class WorkOrderMachine(RuleBasedStateMachine):
             if appeal is None:
                 raise ServiceError("nothing left to rate")
             services.appeal_rate(
-                actor=None, appeal=appeal, rating=self.rating, via=RatingVia.APPELLANT
+                actor=None,
+                order_id=order_id,
+                tracking_code=appeal.tracking_code,
+                rating=self.rating,
+                via=RatingVia.APPELLANT,
             )
 
         return {

@@ -32,12 +32,16 @@ def mask_name(name: str | None) -> str:
 
 # Contact details written into free text: mobile numbers (with or without +86 and separators),
 # landlines with an area code, resident ID numbers and e-mail addresses.
+# Digits may be full-width (１３８…) and separated by spaces or dashes (138 1234 5678, 1 3 8 …).
+_D = "[0-9０-９]"
+_SEP = "[-－ 　]?"
 _CONTACTS = re.compile(
-    r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]){8}(?![0-9])"
-    r"|(?<![0-9])0[1-9][0-9]{1,2}[- ]?[0-9]{7,8}(?![0-9])"
-    r"|(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])"
+    rf"(?<![0-9０-９])(?:[+＋]?[8８][6６]{_SEP})?[1１]{_SEP}[3-9３-９](?:{_SEP}{_D}){{9}}(?![0-9０-９])"
+    rf"|(?<![0-9０-９])[0０][1-9１-９](?:{_D}){{1,2}}{_SEP}(?:{_D}){{7,8}}(?![0-9０-９])"
+    rf"|(?<![0-9０-９A-Za-z])[1-9１-９](?:{_SEP}{_D}){{16}}{_SEP}[0-9０-９XxＸｘ](?![0-9０-９A-Za-z])"
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 )
+_ASCII_DIGITS = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XxX")
 
 
 def mask_contacts(text: str | None) -> str:
@@ -50,7 +54,7 @@ def mask_contacts(text: str | None) -> str:
         value = match.group(0)
         if "@" in value:
             return "***@" + value.rsplit("@", 1)[1]
-        digits = re.sub(r"[^0-9Xx]", "", value)
+        digits = re.sub(r"[^0-9Xx]", "", value.translate(_ASCII_DIGITS))
         if len(digits) == 18 and not digits.startswith("86"):
             return mask_id_number(digits)
         return mask_phone(digits[-11:] if digits.startswith("86") else digits)

@@ -92,22 +92,27 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 def hit(request, scope: str, rate: str) -> int | None:
     """Count one request of this client in `scope`. None while within `rate`, else the seconds
-    until the window ends (for Retry-After). Fixed windows, so at most twice the rate passes
-    across a window's edge; counts are shared by every process through the throttle cache."""
+    until the current window ends (for Retry-After). A sliding window estimated from two fixed
+    ones: this window's count plus the previous window's, weighted by how much of it still lies
+    within the last `seconds`, so a burst across a window's edge is not counted afresh. Counts
+    are shared by every process through the throttle cache."""
     limit, seconds = parse_rate(rate)
     now = time.time()
     window = int(now // seconds)
-    key = f"throttle:{scope}:{_bucket(client_address(request))}:{window}"
+    prefix = f"throttle:{scope}:{_bucket(client_address(request))}:"
     cache = caches[CACHE_ALIAS]
-    if cache.add(key, 1, timeout=seconds + 1):
+    key = f"{prefix}{window}"
+    if cache.add(key, 1, timeout=2 * seconds + 1):
         hits = 1
     else:
         try:
             hits = cache.incr(key)
         except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=seconds + 1)
+            cache.add(key, 1, timeout=2 * seconds + 1)
             hits = 1
-    if hits <= limit:
+    previous = cache.get(f"{prefix}{window - 1}") or 0
+    elapsed = (now - window * seconds) / seconds
+    if hits + previous * (1 - elapsed) <= limit:
         return None
     return max(1, math.ceil((window + 1) * seconds - now))
 

@@ -149,6 +149,8 @@ def _post_request(request, fmt):
     - nature (extension): complaint (default) or report.
     - publishable (extension): true when the appellant agreed to publication (同意公开); only
       then does the request appear in public GETs (to others than the posting account).
+    - confidential (extension): true when the appellant asked for confidentiality (诉求保密):
+      handling units do not see who they are, and the request is never public.
     - Retries: an Idempotency-Key header is honoured. device_id identifies the device, not the
       request, so it is never used alone: with a device_id, the key is a hash of the device id
       and of what was reported (service, point, description), so a retried submission from the
@@ -192,6 +194,7 @@ def _post_request(request, fmt):
             attributes=_attributes(data),
             media_url=param(data, "media_url")[:501],
             publishable=_flag(data, "publishable"),
+            confidential=_flag(data, "confidential"),
         ),
         idempotency_key=_idempotency_key(request, data, code, lat, lon, description),
     )

@@ -723,3 +723,31 @@ def test_the_place_is_as_precise_as_the_locality_chooses(
     assert request["address"] == (order.region.name if address_is_region else "月河小区3幢502室")
     if address_is_region:
         assert "502" not in json.dumps(request, ensure_ascii=False)
+
+
+def test_an_open311_post_may_ask_for_confidentiality_and_is_then_never_public(client, api_key):
+    created = json_of(post_request(client, api_key=api_key, confidential="true"))[0][
+        "service_request_id"
+    ]
+    appeal = Appeal.objects.get(work_order_id=created)
+    assert (appeal.confidential, appeal.publishable) == (True, True)
+    assert client.get(f"{BASE}/requests/{created}.json").status_code == 404
+    assert created not in _ids(client.get(f"{BASE}/requests.json"))
+    assert post_request(client, api_key=api_key, confidential="yes").status_code == 400
+
+
+def test_phone_numbers_in_full_width_or_spaced_digits_are_masked_too(client, api_key, user_named):
+    created = int(json_of(post_request(client, api_key=api_key))[0]["service_request_id"])
+    dispatcher, department = user_named("dispatcher"), user_named("department")
+    housing = Unit.objects.get(name="吴兴区住房和城乡建设局")
+    workorder_dispatch(actor=dispatcher, order_id=created, lead_unit_id=housing.pk)
+    workorder_sign(actor=department, order_id=created)
+    text = (
+        "联系人电话１３８１２３４５６７８，备用 1 3 9 1 2 3 4 5 6 7 8，座机０５７２－２３４５６７８"
+    )
+    workorder_note(actor=department, order_id=created, text=text, public=True)
+    since = (timezone.now() - datetime.timedelta(minutes=5)).isoformat().replace("+", "%2B")
+    body = client.get(f"{BASE}/servicerequestupdates.json?start_date={since}").content.decode()
+    for raw in ("１３８１２３４５６７８", "1 3 9 1 2 3 4 5 6 7 8", "２３４５６７８"):
+        assert raw not in body
+    assert "138****5678" in body and "139****5678" in body

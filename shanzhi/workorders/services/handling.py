@@ -28,7 +28,13 @@ from shanzhi.workorders.choices import (
     State,
     Supervision,
 )
-from shanzhi.workorders.models import Appeal, Assignment, ExtensionRequest, WorkOrder
+from shanzhi.workorders.models import (
+    Appeal,
+    Assignment,
+    DispatchRule,
+    ExtensionRequest,
+    WorkOrder,
+)
 from shanzhi.workorders.services import deadlines
 from shanzhi.workorders.services.base import (
     Context,
@@ -173,6 +179,10 @@ def workorder_dispatch(
     with transaction.atomic():
         ctx = begin(order_id, actor, Action.DISPATCH)
         order = ctx.order
+        if rule_id is not None:
+            rule_id = parse_id(rule_id)
+            if rule_id is None or not DispatchRule.objects.filter(pk=rule_id).exists():
+                raise InvalidInput(_("派单规则不存在"), "rule")
         lead_id = _int(lead_unit_id, "lead_unit")
         co_ids = list(dict.fromkeys(_int(u, "co_units") for u in co_unit_ids))
         units = {

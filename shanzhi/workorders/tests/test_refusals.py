@@ -260,3 +260,14 @@ def test_an_idempotency_key_reused_for_a_different_request_is_refused(client_as,
         ]
     assert table_counts() == counts
     assert WorkOrder.objects.get(pk=first["work_order_id"]).content == appeal_body()["content"]
+
+
+def test_a_dispatch_naming_a_rule_that_does_not_exist_is_refused(client_as, order_id, table_counts):
+    housing = Unit.objects.get(name="吴兴区住房和城乡建设局")
+    before, counts = snapshot(order_id), table_counts()
+    for rule in (999_999, 2**63 - 1, 2**64, -1, "x"):
+        body = {"lead_unit": housing.pk, "rule": rule}
+        status, answer = act(client_as("dispatcher"), order_id, "dispatch", body)
+        assert status in (400, 422), (rule, answer)
+        assert answer["errors"][0]["field"] == "rule"
+    assert (snapshot(order_id), table_counts()) == (before, counts)

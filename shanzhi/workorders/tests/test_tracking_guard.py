@@ -42,6 +42,16 @@ def pending_rating(client_as):
 # -- the per-address limit --------------------------------------------------------------------
 
 
+@pytest.fixture
+def one_window():
+    """The limit counts in fixed one-minute windows: a test that fires 30 requests on a busy
+    machine must not cross a minute's edge and start a fresh count half-way."""
+    with time_machine.travel(
+        datetime.datetime(2026, 11, 23, 10, 0, 5, tzinfo=datetime.UTC), tick=False
+    ):
+        yield
+
+
 def _lookup(client, where: str, n: int, **headers):
     if where == "api":
         return client.get(f"/api/v1/track/SNOSUCH{n}?phone_tail=1234", **headers)
@@ -49,7 +59,7 @@ def _lookup(client, where: str, n: int, **headers):
 
 
 @pytest.mark.parametrize("where", ["api", "page"])
-def test_a_spoofed_forwarded_for_does_not_escape_the_limit(where):
+def test_a_spoofed_forwarded_for_does_not_escape_the_limit(where, one_window):
     """No trusted proxy: the header is the client's own text and changes nothing."""
     client = Client()
     for n in range(30):
@@ -64,7 +74,7 @@ def test_a_spoofed_forwarded_for_does_not_escape_the_limit(where):
         assert "查询过于频繁，请稍后再试" in refused.content.decode()
 
 
-def test_the_api_refusal_speaks_english_when_asked(settings):
+def test_the_api_refusal_speaks_english_when_asked(settings, one_window):
     settings.TRACK_RATE = "1/m"
     client = Client()
     assert _lookup(client, "api", 1).status_code == 404
@@ -73,7 +83,7 @@ def test_the_api_refusal_speaks_english_when_asked(settings):
     assert set(refused.json()) == {"detail", "errors"} and refused.json()["errors"] == []
 
 
-def test_pages_and_api_share_one_count():
+def test_pages_and_api_share_one_count(one_window):
     client = Client()
     for n in range(15):
         assert _lookup(client, "api", n).status_code == 404
@@ -82,7 +92,7 @@ def test_pages_and_api_share_one_count():
     assert _lookup(client, "page", 99).status_code == 429
 
 
-def test_behind_a_trusted_proxy_two_clients_are_counted_apart(settings):
+def test_behind_a_trusted_proxy_two_clients_are_counted_apart(settings, one_window):
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     client = Client()
     proxy = {"REMOTE_ADDR": "10.1.2.3"}
@@ -97,7 +107,7 @@ def test_behind_a_trusted_proxy_two_clients_are_counted_apart(settings):
     assert other.status_code == 404
 
 
-def test_counts_are_shared_by_all_processes():
+def test_counts_are_shared_by_all_processes(one_window):
     """The counter is not in a process's memory: forgetting every local cache (as a second
     gunicorn worker would have none of it) leaves the count in place."""
     assert isinstance(caches["throttle"], DatabaseCache)

@@ -361,3 +361,17 @@ def test_the_checkpoint_command_and_a_second_public_key(capsys, tmp_path):
     assert main(["audit-verify", "--public-key", str(other)]) == 0
     assert main(["audit-verify", "--anchors", str(tmp_path / "empty")]) == 0
     assert "no checkpoint yet" in capsys.readouterr().out
+
+
+def test_a_chain_with_no_keyed_event_is_flagged(capsys):
+    """keyed_from moved past the end, every hash recomputed in plain SHA-256 and no checkpoint
+    (someone who can write the table but not the data directory's anchors): nothing covers the
+    plain events, and verify says so instead of calling them covered."""
+    first = AuditEvent.objects.order_by("pk").first()
+    rewrite_from(first.pk, lambda e: None)
+    head = AuditChainHead.objects.get(pk=1)
+    AuditChainHead.objects.filter(pk=1).update(keyed_from=head.last_event_id + 1)
+    main(["audit-verify"])
+    out = capsys.readouterr().out
+    assert "WARNING: all" in out and "no keyed event covers them" in out
+    assert "covered by event" not in out

@@ -50,7 +50,14 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"审计链完整 audit chain intact: {report.checked} events")
         keyed = report.checked - report.legacy
-        if report.legacy:
+        if report.legacy and not keyed:
+            # Nothing covers the plain part yet: anyone who can write the table could have
+            # rewritten all of it (or moved keyed_from past the end to make it look so).
+            self.stdout.write(
+                f"  警告 WARNING: all {report.legacy} events are plain SHA-256 and no keyed event "
+                "covers them yet: the history is not protected until the next event is written"
+            )
+        elif report.legacy:
             self.stdout.write(
                 f"  {report.legacy} events before the chain was keyed (plain SHA-256, covered by "
                 f"event {report.keyed_from}), {keyed} keyed with HMAC-SHA256"

@@ -19,10 +19,10 @@ from shanzhi.command import charts, selectors, services
 from shanzhi.command.choices import KPIS, MEASURES, Measure, PeriodKind
 from shanzhi.command.models import Assessment
 from shanzhi.core.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from shanzhi.core.pagination import CappedPaginator
 from shanzhi.core.privacy import mask_phone
 from shanzhi.core.text import cell
 from shanzhi.interop.selectors import open_alarm_events
-from shanzhi.web.pagination import CappedPaginator
 from shanzhi.workorders.choices import Channel, Nature, State
 from shanzhi.workorders.models import Appeal, Category
 

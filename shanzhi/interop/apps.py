@@ -13,3 +13,4 @@ class InteropConfig(AppConfig):
 
         # Callbacks to a 12345 platform are signed with the platform's secret.
         outbox.ROUTE_SECRETS["hotline"] = platform_secret
+        from shanzhi.interop import callbacks  # noqa: F401  (subscribes to the work-order events)

@@ -1,11 +1,13 @@
 """Status callbacks to 12345 platforms: on 签收, 回复 and 办结 of a work order that came from a
-platform, the services call `hotline_status_changed` inside their transaction; it writes one
-outbox row per platform appeal of the order, and the worker posts it (docs/integration.md)."""
+platform, `hotline_status_changed` runs inside the change's transaction (it subscribes to the
+work-order events, core/events.py); it writes one outbox row per platform appeal of the order,
+and the worker posts it (docs/integration.md)."""
 
 import datetime
 
 from django.utils import timezone
 
+from shanzhi.core import events
 from shanzhi.core.choices import DeliveryChannel
 from shanzhi.core.outbox import Outgoing, enqueue
 from shanzhi.interop.choices import HotlineStatus
@@ -65,3 +67,18 @@ def hotline_status_changed(order, status: str, *, at: datetime.datetime | None =
             for link in links
         ]
     )
+
+
+@events.subscriber("workorder.signed")
+def _signed(*, order, at):
+    hotline_status_changed(order, HotlineStatus.SIGNED, at=at)
+
+
+@events.subscriber("workorder.replied")
+def _replied(*, order, at):
+    hotline_status_changed(order, HotlineStatus.REPLIED, at=at)
+
+
+@events.subscriber("workorder.archived")
+def _archived(*, order, at):
+    hotline_status_changed(order, HotlineStatus.CLOSED, at=at)

@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from shanzhi.core.dates import BoundedDateField, BoundedDateTimeField
 from shanzhi.core.scoping import prefix_q
 from shanzhi.core.text import CleanTextFormMixin
+from shanzhi.core.widgets import QuickSelect
 from shanzhi.org.selectors import user_scope
 from shanzhi.territory.choices import RegionLevel
 from shanzhi.territory.models import Region
-from shanzhi.web.widgets import QuickSelect
 from shanzhi.workorders import selectors
 from shanzhi.workorders.choices import (
     Channel,

@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shanzhi.core import throttle
 from shanzhi.core.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from shanzhi.core.pagination import CappedPaginator
 from shanzhi.territory.choices import RegionLevel
 from shanzhi.territory.models import Grid, Region
 from shanzhi.territory.selectors import grids_visible_to
-from shanzhi.web.pagination import CappedPaginator
 from shanzhi.workorders import forms, selectors, services
 from shanzhi.workorders.access import PHONE_ROLES, Actor
 from shanzhi.workorders.choices import (

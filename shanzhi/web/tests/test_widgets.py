@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 import pytest
 from django import forms
 
-from shanzhi.web.widgets import QuickSelect
+from shanzhi.core.widgets import QuickSelect
 
 CHOICES = [
     ("", "全部"),

@@ -6,11 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shanzhi.core import events
 from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.ids import parse_id
 from shanzhi.core.services import audit_record
-from shanzhi.interop.callbacks import hotline_status_changed
-from shanzhi.interop.choices import HotlineStatus
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import RegionLevel, ancestor_codes, territory_prefix
@@ -302,7 +301,7 @@ def workorder_sign(*, actor, order_id) -> WorkOrder:
             before={"state": State.PENDING_SIGN},
             after={"state": order.state, "on_time": on_time},
         )
-        hotline_status_changed(order, HotlineStatus.SIGNED, at=now)
+        events.publish("workorder.signed", order=order, at=now)
     return order
 
 
@@ -626,7 +625,7 @@ def workorder_reply(*, actor, order_id, result: str, text: str) -> WorkOrder:
             _("工单 %(code)s 已回复，待核查") % {"code": order.code},
             order.dispatch_unit_id,
         )
-        hotline_status_changed(order, HotlineStatus.REPLIED, at=now)
+        events.publish("workorder.replied", order=order, at=now)
     return order
 
 
@@ -783,7 +782,7 @@ def _archive(order: WorkOrder, now) -> list[str]:
     whoever archives (rating when every appellant has rated, the sweep when nobody rated in
     time). The caller saves the fields with its own audit event."""
     order.state, order.closed_at = State.ARCHIVED, now
-    hotline_status_changed(order, HotlineStatus.CLOSED, at=now)
+    events.publish("workorder.archived", order=order, at=now)
     return ["state", "closed_at"]
 
 

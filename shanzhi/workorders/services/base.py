@@ -36,6 +36,12 @@ def expecting_version(version: int | None):
         _expected_version.reset(token)
 
 
+def version_expected() -> bool:
+    """Whether the person said which version of the order they acted on (If-Match, or the page's
+    hidden field)."""
+    return _expected_version.get() is not None
+
+
 def check_version(order: WorkOrder) -> None:
     expected = _expected_version.get()
     if expected is not None and expected != order.version:
@@ -47,13 +53,19 @@ def check_version(order: WorkOrder) -> None:
 
 def lock(order_id) -> WorkOrder:
     """The order, locked until the transaction ends (PostgreSQL; SQLite's IMMEDIATE transactions
-    already serialise writers), so two people acting at once are applied one after the other."""
+    already serialise writers), so two people acting at once are applied one after the other.
+
+    The bare row is locked first and only then read with what the action needs: under FOR UPDATE
+    with joins, PostgreSQL re-checks an order row that another transaction changed against the
+    joined rows as they were, which gave an order whose lead_unit was None while lead_unit_id was
+    set (a sign-for racing a re-dispatch) or no row at all (after an escalation)."""
     order_id = parse_id(order_id)
     if order_id is None:
         raise NotFound(_("工单不存在"))
+    if not list(WorkOrder.objects.select_for_update().filter(pk=order_id).values_list("pk")):
+        raise NotFound(_("工单不存在"))
     order = (
-        WorkOrder.objects.select_for_update(of=("self",))
-        .select_related("category", "lead_unit__region", "dispatch_unit__region")
+        WorkOrder.objects.select_related("category", "lead_unit__region", "dispatch_unit__region")
         .filter(pk=order_id)
         .first()
     )

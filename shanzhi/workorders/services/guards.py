@@ -126,6 +126,7 @@ def allowed_actions(user, order: WorkOrder) -> list[str]:
 def begin(order_id, user, action: str) -> Context:
     """Lock the order and check the action's guard: the first step of every action."""
     ctx = Context.load(lock(order_id), user)
-    GUARDS[action](ctx)
+    # A stale view is a conflict (409), whatever the guard would now say of the person's role.
     check_version(ctx.order)
+    GUARDS[action](ctx)
     return ctx

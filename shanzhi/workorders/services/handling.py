@@ -42,6 +42,7 @@ from shanzhi.workorders.services.base import (
     save,
     tell_appellants,
     tell_units,
+    version_expected,
 )
 from shanzhi.workorders.services.guards import begin, guard_rate_by_phone
 
@@ -173,11 +174,20 @@ def workorder_dispatch(
     *, actor, order_id, lead_unit_id, co_unit_ids=(), note: str = "", rule_id=None
 ) -> WorkOrder:
     """派单 to a lead unit and optional co-units; from 待签收 or 办理中 this is 改派, and after a
-    return it is the ruling (审定). The deadlines start now, by the rule for the lead's level."""
+    return it is the ruling (审定). The deadlines start now, by the rule for the lead's level.
+
+    改派 must name the version of the order the dispatcher saw (If-Match, or the page's hidden
+    field): two dispatchers dispatching the same new order at once would otherwise both
+    succeed, the second as an unintended 改派. So one wins and the other gets 409."""
     note = _text(note, "note", required=False)
     with transaction.atomic():
         ctx = begin(order_id, actor, Action.DISPATCH)
         order = ctx.order
+        if order.state != State.PENDING_DISPATCH and not version_expected():
+            redispatch = _(
+                "工单已派出（当前“%(state)s”）；如需改派，请刷新后基于最新版本操作（API 须带 If-Match）"  # noqa: E501
+            )
+            raise Conflict(redispatch % {"state": State(order.state).label})
         if rule_id is not None:
             rule_id = parse_id(rule_id)
             if rule_id is None or not DispatchRule.objects.filter(pk=rule_id).exists():

@@ -62,7 +62,16 @@ def test_redispatch_while_handling_withdraws_the_first_unit(client_as, dispatche
     department, dispatcher = client_as("department"), client_as("dispatcher")
     act(department, dispatched, "sign")
     enforcement = Unit.objects.get(name="月河街道综合执法平台")
+    # 改派 names the version the dispatcher saw; without it the dispatch is refused (409).
     status, detail = act(dispatcher, dispatched, "dispatch", {"lead_unit": enforcement.pk})
+    assert status == 409 and "改派" in detail["detail"]
+    version = WorkOrder.objects.get(pk=dispatched).version
+    status, detail = post(
+        dispatcher,
+        f"/api/v1/workorders/{dispatched}/actions/dispatch",
+        {"lead_unit": enforcement.pk},
+        HTTP_IF_MATCH=str(version),
+    )
     assert (status, detail["state"], detail["lead_unit"]) == (
         200,
         "pending_sign",

@@ -4,6 +4,7 @@ not the caller's; the pages answer every other kind with its page and status; an
 not import the API module (no import circle)."""
 
 import ast
+import datetime
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,17 @@ def test_selectors_and_services_refuse_with_core_errors_only():
 
 
 _CORE_KINDS = {"InvalidInput", "NotFound", "Forbidden", "Conflict", "PayloadTooLarge"}
+
+
+@pytest.mark.django_db
+def test_a_calendar_day_of_unknown_kind_is_refused_as_invalid_input(table_counts):
+    from shanzhi.core.models import CalendarDay
+    from shanzhi.core.services import calendar_day_set
+
+    before = table_counts()
+    with pytest.raises(InvalidInput) as caught:
+        calendar_day_set(actor="test", date=datetime.date(2027, 1, 1), kind="nonsense")
+    assert (caught.value.status, caught.value.field) == (400, "kind")
+    assert caught.value.message == "未知的日期类型"
+    assert table_counts() == before
+    assert not CalendarDay.objects.filter(date=datetime.date(2027, 1, 1)).exists()

@@ -271,23 +271,9 @@ def on_throttled(request, exc: Throttled):
 
 @api.exception_handler(ServiceError)
 def on_service_error(request, exc: ServiceError):
+    """Every refusal of core.errors (raised by services, selectors or the API's own checks)."""
     errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
     return error_response(request, exc.status, exc.message, errors)
-
-
-class FieldError(HttpError):
-    """A 400 that names the offending field."""
-
-    def __init__(self, field: str, message: str, status: int = 400):
-        super().__init__(status, message)
-        self.field = field
-
-
-@api.exception_handler(FieldError)
-def on_field_error(request, exc: FieldError):
-    return error_response(
-        request, exc.status_code, str(exc), [{"field": exc.field, "message": str(exc)}]
-    )
 
 
 def _add_routers():

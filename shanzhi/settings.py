@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A refusal of core.errors that a page's view let through: the 404/403/400 page, never a 500.
+    "shanzhi.core.middleware.ServiceErrorMiddleware",
     # Last, so that it sees the login view's failed attempt and answers with the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

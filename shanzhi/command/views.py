@@ -39,10 +39,8 @@ def _question(request):
 
 
 def _error(request, error: ServiceError):
-    if isinstance(error, NotFound):
-        raise Http404(error.message)
-    if isinstance(error, Forbidden):
-        raise PermissionDenied(error.message)
+    if isinstance(error, (NotFound, Forbidden)):
+        raise error  # the 404 / 403 page (core.middleware.ServiceErrorMiddleware)
     return render(
         request,
         "400.html",

@@ -1,11 +1,18 @@
-"""Refusals raised by services. Each carries a message for the person who asked (translated),
-the field it concerns if any, and the HTTP status the API answers with."""
+"""The one hierarchy of refusals, raised by every service and selector of every app. Each carries a
+message for the person who asked (translated), the field it concerns if any, and the HTTP status
+that the API answers with. The API (shanzhi.api), Open311 (interop.views) and the pages
+(core.middleware.ServiceErrorMiddleware) each translate them into their own format; see
+docs/architecture.md#errors."""
+
+from django.utils.translation import gettext_lazy
 
 
 class ServiceError(Exception):
     status = 400
+    default_message = ""
 
-    def __init__(self, message: str, field: str = ""):
+    def __init__(self, message: str = "", field: str = ""):
+        message = message or self.default_message
         super().__init__(message)
         self.message = str(message)
         self.field = field
@@ -19,6 +26,7 @@ class NotFound(ServiceError):
     """Missing or not visible: the same answer for both."""
 
     status = 404
+    default_message = gettext_lazy("对象不存在或无权查看")
 
 
 class Forbidden(ServiceError):

@@ -112,3 +112,33 @@ class RejectNulMiddleware:
                 [{"code": status, "description": message}], status=status, safe=False
             )
         return render(request, "400.html", {"message": message}, status=status)
+
+
+class ServiceErrorMiddleware:
+    """The pages' answer to a refusal of shanzhi.core.errors that a view let through: NotFound
+    gives the 404 page (exactly as Http404 does, so "missing" and "not yours" look the same),
+    Forbidden the 403 page, any other kind the 400 page with its message at the kind's status.
+    The API and Open311 catch the refusals themselves and never reach this."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import PermissionDenied
+        from django.core.handlers.exception import response_for_exception
+        from django.http import Http404
+        from django.shortcuts import render
+
+        from shanzhi.core.errors import Forbidden, NotFound, ServiceError
+
+        if isinstance(exception, NotFound):
+            return response_for_exception(request, Http404(exception.message))
+        if isinstance(exception, Forbidden):
+            return response_for_exception(request, PermissionDenied(exception.message))
+        if isinstance(exception, ServiceError):
+            context = {"message": exception.message, "field": exception.field}
+            return render(request, "400.html", context, status=exception.status)
+        return None

@@ -15,9 +15,11 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shanzhi.core import auditkeys
 from shanzhi.core.choices import CalendarDayKind, CalendarDaySource, DeliveryChannel
+from shanzhi.core.errors import InvalidInput
 from shanzhi.core.middleware import current_request_id
 from shanzhi.core.models import ApiToken, AuditChainHead, AuditEvent, CalendarDay
 
@@ -215,7 +217,7 @@ def calendar_day_set(
     from shanzhi.core import workdays
 
     if kind not in CalendarDayKind.values:
-        raise ValueError(kind)
+        raise InvalidInput(gettext("未知的日期类型"), "kind")
     with transaction.atomic():
         existing = CalendarDay.objects.filter(date=date).first()
         before = (

@@ -366,7 +366,7 @@ def _point(data: dict, device: Device) -> tuple[float, float, str]:
 
 def gateway_user():
     """The account that registers the work orders alarms open (created on first use)."""
-    from shanzhi.org.services import OrgError, person_create
+    from shanzhi.org.services import person_create
 
     User = get_user_model()
     user = User.objects.filter(username=GATEWAY_USERNAME).first()
@@ -376,7 +376,7 @@ def gateway_user():
                 user = person_create(
                     actor="mqtt", username=GATEWAY_USERNAME, full_name=GATEWAY_NAME, password=None
                 )
-        except (OrgError, IntegrityError):  # created by another process meanwhile
+        except (InvalidInput, IntegrityError):  # created by another process meanwhile
             user = User.objects.get(username=GATEWAY_USERNAME)
     return user
 

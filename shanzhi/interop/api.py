@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import ValidationError
 
-from shanzhi.api import FieldError
 from shanzhi.core.api_auth import BearerToken
 from shanzhi.core.dates import DeadlineMoment, PastMoment
 from shanzhi.core.errors import Forbidden, InvalidInput, PayloadTooLarge
@@ -184,7 +183,7 @@ def alarm_events(request, within: str | None = None):
     prefix = ""
     if within:
         if not Region.objects.filter(code=within).exists():
-            raise FieldError("within", _("区划代码 %(code)s 不存在") % {"code": within})
+            raise InvalidInput(_("区划代码 %(code)s 不存在") % {"code": within}, "within")
         prefix = territory.region_get_for(request.user, within).prefix
     events = open_alarm_events(prefix, user=request.user)
     return {

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shanzhi.core import outbox
 from shanzhi.core.choices import DELIVERY_STATE_COLOURS, DeliveryChannel, DeliveryState
-from shanzhi.core.errors import NotFound, ServiceError
+from shanzhi.core.errors import ServiceError
 from shanzhi.core.privacy import mask_phone
 from shanzhi.interop import selectors
 from shanzhi.interop.models import HotlinePlatform
@@ -159,10 +158,7 @@ def delivery_retry(request, delivery_id):
     """Retry now (a dead row): the same scope as the list; the service audits it."""
     if selectors.delivery_scope(request.user) is None:
         raise PermissionDenied
-    try:
-        delivery = selectors.delivery_get_for(request.user, delivery_id)
-    except NotFound:
-        raise Http404 from None
+    delivery = selectors.delivery_get_for(request.user, delivery_id)  # NotFound: the 404 page
     try:
         outbox.delivery_retry(actor=request.user, delivery_id=delivery.pk)
     except ServiceError as error:

@@ -1,8 +1,8 @@
 """Reads of the org app that depend on who asks, starting with the scope every other app uses."""
 
 from django.db.models import Count, QuerySet
-from django.http import Http404
 
+from shanzhi.core.errors import NotFound
 from shanzhi.core.scoping import ALL, prefix_q
 from shanzhi.org.choices import SCOPED_ROLES
 from shanzhi.org.models import GridAssignment, Household, Membership, PartyMember, Unit
@@ -85,5 +85,5 @@ def grid_people(grid_code: str) -> dict:
 def household_get_for(user, household_id: int) -> Household:
     household = households_visible_to(user).filter(pk=household_id).first()
     if household is None:
-        raise Http404
+        raise NotFound()
     return household

@@ -24,17 +24,10 @@ from shanzhi.territory.models import Grid, Region
 PHONE_RE = re.compile(r"^(\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$")
 
 
-class OrgError(ValueError):
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 def _check_phone(phone: str) -> str:
     phone = (phone or "").strip().replace(" ", "")
     if phone and not PHONE_RE.match(phone):
-        raise OrgError(_("电话号码格式不正确"), "phone")
+        raise InvalidInput(_("电话号码格式不正确"), "phone")
     return phone
 
 
@@ -43,9 +36,9 @@ def unit_create(
 ) -> Unit:
     name = (name or "").strip()
     if not name:
-        raise OrgError(_("名称不能为空"), "name")
+        raise InvalidInput(_("名称不能为空"), "name")
     if kind not in UnitKind.values:
-        raise OrgError(_("未知的单位类型"), "kind")
+        raise InvalidInput(_("未知的单位类型"), "kind")
     with transaction.atomic():
         unit = Unit.objects.create(
             name=name, kind=kind, region=region, parent=parent, phone=_check_phone(phone)
@@ -79,9 +72,9 @@ def person_create(
     User = get_user_model()
     username = (username or "").strip()
     if not username:
-        raise OrgError(_("用户名不能为空"), "username")
+        raise InvalidInput(_("用户名不能为空"), "username")
     if User.objects.filter(username=username).exists():
-        raise OrgError(_("用户名已存在"), "username")
+        raise InvalidInput(_("用户名已存在"), "username")
     with transaction.atomic():
         user = User(username=username, first_name=full_name, email=email)
         user.is_staff = is_superuser
@@ -103,7 +96,7 @@ def person_create(
 
 def membership_grant(*, actor, user, unit: Unit, role: str) -> Membership:
     if role not in Role.values:
-        raise OrgError(_("未知的角色"), "role")
+        raise InvalidInput(_("未知的角色"), "role")
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
         reactivated = not created and not membership.is_active
@@ -129,7 +122,7 @@ def grid_assign(
     *, actor, grid: Grid, user, duty: str, since: datetime.date | None = None
 ) -> GridAssignment:
     if duty not in GridDuty.values:
-        raise OrgError(_("未知的网格职务"), "duty")
+        raise InvalidInput(_("未知的网格职务"), "duty")
     with transaction.atomic():
         assignment, _created = GridAssignment.objects.update_or_create(
             grid=grid, user=user, defaults={"duty": duty, "since": since}
@@ -152,10 +145,10 @@ def households_register(*, actor, grid: Grid, rows: list[dict]) -> list[Househol
         address = (row.get("address") or "").strip()
         head = (row.get("head_name") or "").strip()
         if not address or not head:
-            raise OrgError(_("第 %(n)s 户：地址和户主不能为空") % {"n": number}, "address")
+            raise InvalidInput(_("第 %(n)s 户：地址和户主不能为空") % {"n": number}, "address")
         members = int(row.get("members_count") or 1)
         if not 1 <= members <= 99:
-            raise OrgError(
+            raise InvalidInput(
                 _("第 %(n)s 户：人口数应在 1 到 99 之间") % {"n": number}, "members_count"
             )
         households.append(
@@ -184,9 +177,9 @@ def party_member_link(
 ) -> PartyMember:
     """Register a party member of a grid and the households they link (联户)."""
     if not (name or "").strip():
-        raise OrgError(_("姓名不能为空"), "name")
+        raise InvalidInput(_("姓名不能为空"), "name")
     if any(h.grid_id != grid.code for h in households):
-        raise OrgError(_("联系住户必须属于同一网格"), "households")
+        raise InvalidInput(_("联系住户必须属于同一网格"), "households")
     with transaction.atomic():
         member = PartyMember.objects.create(
             grid=grid, name=name.strip(), phone=_check_phone(phone), user=user

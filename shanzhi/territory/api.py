@@ -2,7 +2,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from shanzhi.api import FieldError
+from shanzhi.core.errors import InvalidInput
 from shanzhi.core.text import CleanSchema
 from shanzhi.org.selectors import grid_people, household_counts_by_grid
 from shanzhi.territory import locate as locator
@@ -39,7 +39,7 @@ def _region_out(region: Region) -> dict:
 def regions(request, parent: str | None = None):
     """The regions directly under `parent` (12-digit code), or the top level without it."""
     if parent and not Region.objects.filter(code=parent).exists():
-        raise FieldError("parent", _("区划代码 %(code)s 不存在") % {"code": parent})
+        raise InvalidInput(_("区划代码 %(code)s 不存在") % {"code": parent}, "parent")
     return [_region_out(r) for r in selectors.region_children(parent)]
 
 
@@ -67,7 +67,7 @@ class GridCollection(Schema):
 def grids(request, within: str | None = None):
     """The grids the caller may see, optionally only those inside region `within`."""
     if within and not Region.objects.filter(code=within).exists():
-        raise FieldError("within", _("区划代码 %(code)s 不存在") % {"code": within})
+        raise InvalidInput(_("区划代码 %(code)s 不存在") % {"code": within}, "within")
     rows = list(selectors.grids_within_for(request.user, within).select_related("village"))
     households = household_counts_by_grid(g.code for g in rows)
     return {
@@ -199,7 +199,7 @@ def public_grid_outlines(request, within: str | None = None):
     if within:
         region = Region.objects.filter(code=within).first()
         if region is None:
-            raise FieldError("within", _("区划代码 %(code)s 不存在") % {"code": within})
+            raise InvalidInput(_("区划代码 %(code)s 不存在") % {"code": within}, "within")
         grids = grids.filter(code__startswith=region.prefix)
     return {
         "type": "FeatureCollection",

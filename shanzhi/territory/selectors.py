@@ -1,8 +1,8 @@
 """Reads of the territory app that depend on who asks."""
 
 from django.db.models import QuerySet
-from django.http import Http404
 
+from shanzhi.core.errors import NotFound
 from shanzhi.core.scoping import in_scope, prefix_q
 from shanzhi.org.selectors import user_scope
 from shanzhi.territory.models import Grid, Region
@@ -17,19 +17,19 @@ def region_children(parent_code: str | None) -> QuerySet[Region]:
 
 def region_get(code: str) -> Region:
     if not (code.isascii() and code.isdigit() and len(code) == 12):
-        raise Http404  # not a code at all: never sent to the database
+        raise NotFound()  # not a code at all: never sent to the database
     region = Region.objects.filter(code=code).first()
     if region is None:
-        raise Http404
+        raise NotFound()
     return region
 
 
 def region_get_for(user, code: str) -> Region:
-    """A region whose territory the user may see at least part of; else 404."""
+    """A region whose territory the user may see at least part of; else NotFound."""
     region = region_get(code)
     scope = user_scope(user)
     if not any(p.startswith(region.prefix) or region.prefix.startswith(p) for p in scope):
-        raise Http404
+        raise NotFound()
     return region
 
 
@@ -46,10 +46,10 @@ def grids_within_for(user, within: str | None) -> QuerySet[Grid]:
 
 def grid_get_for(user, code: str) -> Grid:
     if not in_scope(code, user_scope(user)):
-        raise Http404
+        raise NotFound()
     grid = Grid.objects.select_related("village").filter(code=code).first()
     if grid is None:
-        raise Http404
+        raise NotFound()
     return grid
 
 

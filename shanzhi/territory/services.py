@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shanzhi.core.errors import InvalidInput
 from shanzhi.core.services import audit_record
 from shanzhi.territory import locate
 from shanzhi.territory.choices import (
@@ -26,21 +27,12 @@ from shanzhi.territory.geo import GeometryError, check_lon_lat, parse_polygon
 from shanzhi.territory.models import Grid, Region
 
 
-class TerritoryError(ValueError):
-    """A refused change, with a message for the person who asked for it."""
-
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 def _cpca_adcodes_path() -> Path:
     # Located without importing cpca: its __init__ builds an address matcher through
     # pkg_resources, which is slow and absent from current setuptools; we only need its data.
     spec = importlib.util.find_spec("cpca")
     if spec is None or not spec.submodule_search_locations:
-        raise TerritoryError(_("未安装 cpca 包，无法载入全国区划"))
+        raise InvalidInput(_("未安装 cpca 包，无法载入全国区划"))
     return Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
 
 
@@ -101,16 +93,16 @@ def region_save(
     code = (code or "").strip()
     name = (name or "").strip()
     if len(code) != REGION_CODE_LENGTH or not code.isdigit():
-        raise TerritoryError(_("区划代码必须是 12 位数字"), "code")
+        raise InvalidInput(_("区划代码必须是 12 位数字"), "code")
     if not name:
-        raise TerritoryError(_("名称不能为空"), "name")
+        raise InvalidInput(_("名称不能为空"), "name")
     if (lon is None) != (lat is None):
-        raise TerritoryError(_("经度和纬度须同时填写"), "lon")
+        raise InvalidInput(_("经度和纬度须同时填写"), "lon")
     if lon is not None:
         try:
             lon, lat = check_lon_lat(lon, lat)
         except GeometryError as error:
-            raise TerritoryError(str(error), "lon") from None
+            raise InvalidInput(str(error), "lon") from None
     level = level_of_code(code)
     parent = None
     if level != RegionLevel.PROVINCE:
@@ -119,7 +111,7 @@ def region_save(
             candidates = candidates[:1]
         parent = Region.objects.filter(code__in=candidates).order_by("-code").first()
         if parent is None:
-            raise TerritoryError(
+            raise InvalidInput(
                 _("上级区划不存在：请先建立 %(code)s") % {"code": ancestor_codes(code)[0]}, "code"
             )
     with transaction.atomic():
@@ -169,7 +161,9 @@ class FeatureProblem:
         return f"{where}{code}: {self.message}"
 
 
-class GridImportError(ValueError):
+class GridImportError(InvalidInput):
+    """A refused import: every feature that is wrong, in `problems`."""
+
     def __init__(self, problems: list[FeatureProblem]):
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems

@@ -1,14 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shanzhi.core.errors import ServiceError
+from shanzhi.core.errors import Forbidden, NotFound, ServiceError
 from shanzhi.core.privacy import mask_phone
 from shanzhi.core.text import clean_text
 from shanzhi.org.models import GridAssignment
@@ -89,11 +88,9 @@ def household_visit(request, code: str, household_id: int):
             household_id=household_id,
             note=clean_text(request.POST.get("note", "")),
         )
+    except (NotFound, Forbidden):
+        raise  # the 404 / 403 page (core.middleware.ServiceErrorMiddleware)
     except ServiceError as error:
-        if error.status == 404:
-            raise Http404 from None
-        if error.status == 403:
-            raise PermissionDenied from None
         messages.error(request, error.message)
     else:
         messages.success(request, _("已登记走访"))

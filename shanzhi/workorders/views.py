@@ -61,10 +61,8 @@ def _put_error(form, error: ServiceError) -> None:
 
 
 def _order_or_404(user, order_id):
-    try:
-        return selectors.workorder_get_for(user, order_id)
-    except NotFound:
-        raise Http404 from None
+    """The work order, or NotFound: the 404 page (core.middleware.ServiceErrorMiddleware)."""
+    return selectors.workorder_get_for(user, order_id)
 
 
 def _uploads(files) -> list[services.Upload]:
@@ -835,7 +833,7 @@ def workorder_act(request, order_id: int, action: str):
             done = _perform(action, request.user, order, form)
     except ServiceError as error:
         if isinstance(error, NotFound) and error.field not in form.fields:
-            raise Http404 from None
+            raise  # the 404 page
         _put_error(form, error)
         if error.status == 409:
             messages.error(

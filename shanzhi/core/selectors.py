@@ -87,9 +87,9 @@ def audit_chain_verify(
     proven: auditkeys.Checkpoint | None = None
     pending = 0  # index of the next checkpoint to meet
 
-    def broken(event_id, problem, failure=""):
+    def report(ok, event_id=None, problem="", failure=""):
         return ChainReport(
-            False,
+            ok,
             checked,
             event_id,
             problem,
@@ -108,20 +108,23 @@ def audit_chain_verify(
     for event in AuditEvent.objects.order_by("pk").iterator(chunk_size=chunk_size):
         while pending < len(checkpoints) and checkpoints[pending].event_id < event.pk:
             missing = checkpoints[pending]
-            return broken(
+            return report(
+                False,
                 missing.event_id,
                 f"event {missing.event_id}, named by the checkpoint of "
                 f"{missing.created_at.isoformat()}, is missing",
             )
         if event.prev_hash != previous_hash:
-            return broken(
+            return report(
+                False,
                 event.pk,
                 f"event {event.pk} does not follow event {previous_id or '(start)'}: "
                 "an event before it was deleted or altered",
             )
         keyed = event.pk >= keyed_from
         if keyed and key is None:
-            return broken(
+            return report(
+                False,
                 event.pk,
                 f"the chain key is missing (SHANZHI_AUDIT_KEY is not set and "
                 f"{settings.AUDIT_KEY_FILE} does not exist): events from {keyed_from} "
@@ -134,11 +137,14 @@ def audit_chain_verify(
                 if keyed and event.pk == keyed_from and keyed_from > 1
                 else ""
             )
-            return broken(event.pk, f"event {event.pk} was altered after it was written{covers}")
+            return report(
+                False, event.pk, f"event {event.pk} was altered after it was written{covers}"
+            )
         while pending < len(checkpoints) and checkpoints[pending].event_id == event.pk:
             checkpoint = checkpoints[pending]
             if (checkpoint.hash, checkpoint.count) != (event.hash, checked + 1):
-                return broken(
+                return report(
+                    False,
                     event.pk,
                     f"event {event.pk} no longer matches the checkpoint of "
                     f"{checkpoint.created_at.isoformat()}: the history after {since_proven()} "
@@ -151,7 +157,8 @@ def audit_chain_verify(
         legacy += not keyed
     if pending < len(checkpoints):
         checkpoint = checkpoints[-1]
-        return broken(
+        return report(
+            False,
             previous_id + 1,
             f"events {previous_id + 1}–{checkpoint.event_id} were deleted: the checkpoint of "
             f"{checkpoint.created_at.isoformat()} names event {checkpoint.event_id}, "
@@ -159,27 +166,20 @@ def audit_chain_verify(
         )
     expected_id, expected_hash = (head.last_event_id, head.last_hash) if head else (0, GENESIS_HASH)
     if (expected_id, expected_hash) != (previous_id, previous_hash):
-        return broken(
+        return report(
+            False,
             expected_id,
             f"the chain should end at event {expected_id} but ends at {previous_id or '(start)'}: "
             "events at the end were deleted",
         )
     if head_keyed_from != keyed_from:
-        return broken(
+        return report(
+            False,
             keyed_from,
             f"the chain head says the chain is keyed from event {head_keyed_from}, "
             f"the checkpoints say from event {keyed_from}",
         )
-    return ChainReport(
-        True,
-        checked,
-        keyed_from=keyed_from,
-        legacy=legacy,
-        checkpoints=len(checkpoints),
-        proven_through=proven.event_id if proven else None,
-        proven_at=proven.created_at if proven else None,
-        proven_count=proven.count if proven else 0,
-    )
+    return report(True)
 
 
 def audit_events_for(*, object_type: str, object_id) -> list[AuditEvent]:

@@ -24,9 +24,9 @@ def _user(username):
     return get_user_model().objects.get(username=username)
 
 
-def _dispatched_order() -> WorkOrder:
+def _new_order() -> WorkOrder:
     lon, lat = point_in()
-    appeal = services.appeal_register(
+    return services.appeal_register(
         actor=_user("operator"),
         data=services.AppealInput(
             channel="hotline",
@@ -37,10 +37,13 @@ def _dispatched_order() -> WorkOrder:
             lat=lat,
             appellant_phone="13800000000",
         ),
-    ).appeal
+    ).appeal.work_order
+
+
+def _dispatched_order() -> WorkOrder:
     housing = Unit.objects.get(name="吴兴区住房和城乡建设局")
     return services.workorder_dispatch(
-        actor=_user("dispatcher"), order_id=appeal.work_order_id, lead_unit_id=housing.pk
+        actor=_user("dispatcher"), order_id=_new_order().pk, lead_unit_id=housing.pk
     )
 
 
@@ -92,22 +95,6 @@ def test_two_replies_at_once_leave_one_reply():
     order.refresh_from_db()
     assert (order.state, order.version) == ("pending_verify", 4)
     assert audit_chain_verify().ok
-
-
-def _new_order() -> WorkOrder:
-    lon, lat = point_in()
-    return services.appeal_register(
-        actor=_user("operator"),
-        data=services.AppealInput(
-            channel="hotline",
-            nature="complaint",
-            category_code=ROAD_DAMAGE,
-            content="并发派单测试",
-            lon=lon,
-            lat=lat,
-            appellant_phone="13800000000",
-        ),
-    ).appeal.work_order
 
 
 def test_concurrent_dispatches_without_if_match_have_one_winner():

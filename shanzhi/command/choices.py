@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.org.choices import Role
+# Who sees the command centre, and who publishes a month's assessment (org.choices keeps every
+# role set).
+from shanzhi.org.choices import COMMAND_ROLES
+from shanzhi.org.choices import PUBLISH_ROLES as PUBLISH_ROLES
 
-# Who sees the command centre, and who publishes a month's assessment.
-VIEW_ROLES = frozenset({Role.LEADER, Role.DISTRICT_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.ADMIN})
-PUBLISH_ROLES = frozenset({Role.DISTRICT_COMMANDER, Role.ADMIN})
+VIEW_ROLES = COMMAND_ROLES
 
 
 class Measure(models.TextChoices):

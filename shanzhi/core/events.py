@@ -1,10 +1,11 @@
 """Domain events: how a lower app makes a higher one act without importing it.
 
-A service publishes what happened (`events.publish("workorder.signed", order=order, at=now)`);
+A service publishes what happened (`events.publish("workorder.archived", case=order, at=now)`;
+the case kit publishes "<kind>.<action>" whenever it saves an action, e.g. "workorder.sign");
 apps above it subscribe in their `AppConfig.ready()`:
 
-    @events.subscriber("workorder.signed")
-    def tell_the_hotline(*, order, at): ...
+    @events.subscriber("workorder.sign")
+    def tell_the_hotline(*, case, actor, at): ...
 
 Subscribers run at once, inside the publisher's transaction, in the order they subscribed: what
 they write (an outbox row, a notification row) commits or rolls back with the change itself,
@@ -17,11 +18,11 @@ error at once rather than a callback that never fires."""
 from collections import defaultdict
 from collections.abc import Callable
 
-# name → what the payload carries
+# name → what the payload carries. The case kit (core/cases.py) declares "<kind>.<action>" for
+# every action of every kind of case (payload: case, actor, at), e.g. "workorder.sign"; what
+# happens across actions is declared here.
 EVENTS = {
-    "workorder.signed": "order, at: the lead unit signed for the order (签收)",
-    "workorder.replied": "order, at: the lead unit replied (回复), waiting for verification",
-    "workorder.archived": "order, at: the order was archived (归档), by rating or by the sweep",
+    "workorder.archived": "case, at: the order was archived (归档), by rating or by the sweep",
 }
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
@@ -35,6 +36,11 @@ def _known(name: str) -> str:
     if name not in EVENTS:
         raise UnknownEvent(f"undeclared domain event {name!r}: declare it in core.events.EVENTS")
     return name
+
+
+def declare(name: str, payload: str) -> None:
+    """Declare an event (the case kit declares those of each kind's actions)."""
+    EVENTS.setdefault(name, payload)
 
 
 def subscriber(name: str):

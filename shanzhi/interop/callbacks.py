@@ -1,6 +1,7 @@
 """Status callbacks to 12345 platforms: on 签收, 回复 and 办结 of a work order that came from a
 platform, `hotline_status_changed` runs inside the change's transaction (it subscribes to the
-work-order events, core/events.py); it writes one outbox row per platform appeal of the order,
+work-order events: the kit's "workorder.sign" and "workorder.reply", and "workorder.archived";
+core/events.py); it writes one outbox row per platform appeal of the order,
 and the worker posts it (docs/integration.md)."""
 
 import datetime
@@ -12,6 +13,8 @@ from shanzhi.core.choices import DeliveryChannel
 from shanzhi.core.outbox import Outgoing, enqueue
 from shanzhi.interop.choices import HotlineStatus
 from shanzhi.interop.models import HotlineOrder, HotlinePlatform
+from shanzhi.workorders.choices import Action
+from shanzhi.workorders.services.base import WORKORDER
 
 
 def platform_secret(key: str) -> str:
@@ -69,16 +72,16 @@ def hotline_status_changed(order, status: str, *, at: datetime.datetime | None =
     )
 
 
-@events.subscriber("workorder.signed")
-def _signed(*, order, at):
-    hotline_status_changed(order, HotlineStatus.SIGNED, at=at)
+@events.subscriber(WORKORDER.event(Action.SIGN))
+def _signed(*, case, actor, at):
+    hotline_status_changed(case, HotlineStatus.SIGNED, at=at)
 
 
-@events.subscriber("workorder.replied")
-def _replied(*, order, at):
-    hotline_status_changed(order, HotlineStatus.REPLIED, at=at)
+@events.subscriber(WORKORDER.event(Action.REPLY))
+def _replied(*, case, actor, at):
+    hotline_status_changed(case, HotlineStatus.REPLIED, at=at)
 
 
 @events.subscriber("workorder.archived")
-def _archived(*, order, at):
-    hotline_status_changed(order, HotlineStatus.CLOSED, at=at)
+def _archived(*, case, at):
+    hotline_status_changed(case, HotlineStatus.CLOSED, at=at)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from shanzhi.core.errors import Forbidden, InvalidInput
 from shanzhi.core.services import audit_record
 from shanzhi.interop.models import CategoryMapping, HotlineOrder, HotlinePlatform
-from shanzhi.workorders.access import Actor
+from shanzhi.org.access import Actor
 from shanzhi.workorders.choices import Channel, Nature, Urgency
 from shanzhi.workorders.services import AppealInput, appeal_register
 from shanzhi.workorders.services.intake import active_categories

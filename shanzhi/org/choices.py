@@ -29,9 +29,57 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("系统管理员")
 
 
+# Who may see and do what: every role set of every app is here, next to the roles, so that one
+# place answers "who may …". `org.access.Actor` applies them to a signed-in person.
+
 # Roles whose membership lets the holder see the objects in the unit's jurisdiction. A resident
 # belongs to a village but sees only what is theirs.
 SCOPED_ROLES = frozenset(Role.values) - {Role.RESIDENT}
+# See every case whose area lies in their units' jurisdiction (the others see the cases their
+# unit was ever assigned).
+TERRITORIAL_ROLES = frozenset(
+    {
+        Role.OPERATOR,
+        Role.GRID_WORKER,
+        Role.VILLAGE_CLERK,
+        Role.TOWNSHIP_DISPATCHER,
+        Role.DISTRICT_COMMANDER,
+        Role.LEADER,
+        Role.ADMIN,
+    }
+)
+# Triage, dispatch, rule on returns and extensions, suspend, verify for their unit.
+DISPATCH_ROLES = frozenset({Role.TOWNSHIP_DISPATCHER, Role.DISTRICT_COMMANDER})
+# Sign for, handle and reply to what is assigned to their unit.
+HANDLER_ROLES = frozenset(
+    {
+        Role.DEPARTMENT_HANDLER,
+        Role.VILLAGE_CLERK,
+        Role.GRID_WORKER,
+        Role.TOWNSHIP_DISPATCHER,
+        Role.DISTRICT_COMMANDER,
+        Role.MEDIATOR,
+    }
+)
+# Supervise (督办) anything in their territory.
+SUPERVISE_ROLES = frozenset({Role.LEADER, Role.DISTRICT_COMMANDER})
+# Register appeals for residents (and claim the staff channels and urgencies).
+REGISTER_ROLES = frozenset(
+    {
+        Role.OPERATOR,
+        Role.TOWNSHIP_DISPATCHER,
+        Role.DISTRICT_COMMANDER,
+        Role.GRID_WORKER,
+        Role.VILLAGE_CLERK,
+    }
+)
+# Record ratings taken by phone (电话回访).
+PHONE_ROLES = frozenset({Role.OPERATOR, Role.TOWNSHIP_DISPATCHER, Role.DISTRICT_COMMANDER})
+# See the command centre; publish a month's assessment.
+COMMAND_ROLES = frozenset(
+    {Role.LEADER, Role.DISTRICT_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.ADMIN}
+)
+PUBLISH_ROLES = frozenset({Role.DISTRICT_COMMANDER, Role.ADMIN})
 
 
 class GridDuty(models.TextChoices):

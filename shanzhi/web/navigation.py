@@ -6,8 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.command.choices import VIEW_ROLES as COMMAND_ROLES
-from shanzhi.org.choices import SCOPED_ROLES, Role
-from shanzhi.workorders.access import REGISTER_ROLES
+from shanzhi.org.choices import REGISTER_ROLES, SCOPED_ROLES, Role
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,15 @@ the public tracking endpoints. Scoped exactly like the pages (the same selectors
 import base64
 import binascii
 import datetime
-from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from shanzhi.core.dates import FilterDate, PastMoment
 from shanzhi.core.errors import InvalidInput
-from shanzhi.core.ids import MAX_ID
 from shanzhi.core.text import CleanSchema
 from shanzhi.core.throttle import RateThrottle
-from shanzhi.workorders import selectors, services
+from shanzhi.workorders import actions, selectors, services
 from shanzhi.workorders.choices import (
     ANSWERED_STATES,
     Action,
@@ -22,8 +20,6 @@ from shanzhi.workorders.choices import (
     Nature,
     Rating,
     RatingVia,
-    ReplyResult,
-    ReturnReason,
     State,
     Supervision,
     Urgency,
@@ -409,83 +405,6 @@ def workorder_detail(request, order_id: int):
 # -- actions: one route each, with the action's own body --------------------------------------
 
 
-# A row id: what the databases' bigint primary keys can hold. A larger number is refused by
-# validation (422) instead of overflowing in the database driver.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-
-class DispatchIn(CleanSchema):
-    lead_unit: Id
-    co_units: list[Id] = []
-    note: str = Field("", max_length=4000)
-    rule: Id | None = None
-
-
-class MergeIn(CleanSchema):
-    into: Id = Field(..., description="目标工单 id")
-
-
-class ReturnIn(CleanSchema):
-    reason: ReturnReason
-    note: str = Field(..., min_length=1, max_length=4000)
-
-
-class ExtensionIn(CleanSchema):
-    days: int = Field(..., ge=1, le=60)
-    reason: str = Field(..., min_length=1, max_length=4000)
-
-
-class DecisionIn(CleanSchema):
-    approve: bool
-    note: str = Field("", max_length=4000)
-
-
-class ReasonIn(CleanSchema):
-    reason: str = Field(..., min_length=1, max_length=4000)
-
-
-class NoteIn(CleanSchema):
-    note: str = Field("", max_length=4000)
-
-
-class ProgressIn(CleanSchema):
-    text: str = Field(..., min_length=1, max_length=4000)
-    public: bool = False
-
-
-class SuperviseIn(CleanSchema):
-    level: Supervision
-    note: str = Field(..., min_length=1, max_length=4000)
-
-
-class ReplyIn(CleanSchema):
-    result: ReplyResult
-    text: str = Field(..., min_length=1, max_length=4000)
-
-
-class TextIn(CleanSchema):
-    text: str = Field(..., min_length=1, max_length=4000)
-
-
-class VerifyIn(CleanSchema):
-    accept: bool
-    note: str = Field("", max_length=4000)
-
-
-class AnswerIn(CleanSchema):
-    answer: str = Field(..., min_length=1, max_length=4000)
-
-
-class PhoneRatingIn(CleanSchema):
-    appeal: str = Field(..., min_length=1, description="诉求查询码")
-    rating: Rating
-    comment: str = Field("", max_length=1000)
-
-
-class Empty(CleanSchema):
-    pass
-
-
 def _visible(request, order_id: int) -> WorkOrder:
     return selectors.workorder_get_for(request.user, order_id)
 
@@ -494,137 +413,38 @@ def _done(request, order_id: int):
     return _detail(request, selectors.workorder_get_for(request.user, order_id))
 
 
-ACTION_ROUTES = []
-
-
-def action(name: str, schema, summary: str):
-    """Register POST /workorders/{id}/actions/<name> with its body schema. An `If-Match`
+def _action_route(action) -> None:
+    """POST /workorders/{id}/actions/<name> with the action's own body schema. An `If-Match`
     header with the order's `version` makes the action refuse (409) an order changed since."""
+    schema = action.interface["schema"]
 
-    def wrap(handler):
-        def endpoint(
-            request,
-            order_id: int,
-            payload: schema,  # type: ignore[valid-type]
-            if_match: str = Header("", alias="If-Match"),
-        ):
-            _visible(request, order_id)  # not visible → the same 404 as missing
-            seen = if_match.strip().strip('"')
-            if seen and not seen.isdigit():
-                raise InvalidInput(_("If-Match 须为工单的版本号"), "If-Match")
-            with services.expecting_version(int(seen) if seen else None):
-                handler(request, order_id, payload)
-            return _done(request, order_id)
+    def endpoint(
+        request,
+        order_id: int,
+        payload: schema,  # type: ignore[valid-type]
+        if_match: str = Header("", alias="If-Match"),
+    ):
+        _visible(request, order_id)  # not visible → the same 404 as missing
+        seen = if_match.strip().strip('"')
+        if seen and not seen.isdigit():
+            raise InvalidInput(_("If-Match 须为工单的版本号"), "If-Match")
+        with services.expecting_version(int(seen) if seen else None):
+            actions.perform(
+                action.name, request.user, order_id, actions.api_arguments(action.name, payload)
+            )
+        return _done(request, order_id)
 
-        endpoint.__name__ = f"workorder_action_{name}"
-        router.post(
-            f"/workorders/{{order_id}}/actions/{name}",
-            response=WorkOrderOut,
-            summary=summary,
-            operation_id=f"workorder_action_{name}",
-        )(endpoint)
-        ACTION_ROUTES.append(name)
-        return handler
-
-    return wrap
+    endpoint.__name__ = f"workorder_action_{action.name}"
+    router.post(
+        f"/workorders/{{order_id}}/actions/{action.name}",
+        response=WorkOrderOut,
+        summary=action.interface["summary"],
+        operation_id=f"workorder_action_{action.name}",
+    )(endpoint)
 
 
-@action(Action.ANSWER_DIRECTLY, AnswerIn, "直办 · Answer directly")
-def _answer(request, order_id, p):
-    services.workorder_answer_directly(actor=request.user, order_id=order_id, answer=p.answer)
-
-
-@action(Action.MERGE, MergeIn, "合并 · Merge into another work order")
-def _merge(request, order_id, p):
-    services.workorder_merge(actor=request.user, order_id=order_id, into_id=p.into)
-
-
-@action(Action.DISPATCH, DispatchIn, "派单/改派 · Dispatch or re-dispatch")
-def _dispatch(request, order_id, p):
-    services.workorder_dispatch(
-        actor=request.user,
-        order_id=order_id,
-        lead_unit_id=p.lead_unit,
-        co_unit_ids=p.co_units,
-        note=p.note,
-        rule_id=p.rule,
-    )
-
-
-@action(Action.SIGN, Empty, "签收 · Sign for")
-def _sign(request, order_id, p):
-    services.workorder_sign(actor=request.user, order_id=order_id)
-
-
-@action(Action.RETURN, ReturnIn, "退单 · Return to the dispatcher")
-def _return(request, order_id, p):
-    services.workorder_return(actor=request.user, order_id=order_id, reason=p.reason, note=p.note)
-
-
-@action(Action.REQUEST_EXTENSION, ExtensionIn, "延期申请 · Ask for more time")
-def _request_extension(request, order_id, p):
-    services.workorder_request_extension(
-        actor=request.user, order_id=order_id, days=p.days, reason=p.reason
-    )
-
-
-@action(Action.DECIDE_EXTENSION, DecisionIn, "延期审批 · Decide an extension request")
-def _decide_extension(request, order_id, p):
-    services.workorder_decide_extension(
-        actor=request.user, order_id=order_id, approve=p.approve, note=p.note
-    )
-
-
-@action(Action.SUSPEND, ReasonIn, "挂起 · Suspend")
-def _suspend(request, order_id, p):
-    services.workorder_suspend(actor=request.user, order_id=order_id, reason=p.reason)
-
-
-@action(Action.RESUME, NoteIn, "恢复 · Resume")
-def _resume(request, order_id, p):
-    services.workorder_resume(actor=request.user, order_id=order_id, note=p.note)
-
-
-@action(Action.NOTE, ProgressIn, "过程反馈 · Progress note")
-def _note(request, order_id, p):
-    services.workorder_note(actor=request.user, order_id=order_id, text=p.text, public=p.public)
-
-
-@action(Action.ESCALATE, ReasonIn, "上报 · Escalate one level up")
-def _escalate(request, order_id, p):
-    services.workorder_escalate(actor=request.user, order_id=order_id, reason=p.reason)
-
-
-@action(Action.SUPERVISE, SuperviseIn, "督办 · Supervise")
-def _supervise(request, order_id, p):
-    services.workorder_supervise(actor=request.user, order_id=order_id, level=p.level, note=p.note)
-
-
-@action(Action.REPLY, ReplyIn, "回复/办结 · Reply")
-def _reply(request, order_id, p):
-    services.workorder_reply(actor=request.user, order_id=order_id, result=p.result, text=p.text)
-
-
-@action(Action.CO_REPLY, TextIn, "协办意见 · Co-unit reply")
-def _co_reply(request, order_id, p):
-    services.workorder_co_reply(actor=request.user, order_id=order_id, text=p.text)
-
-
-@action(Action.VERIFY, VerifyIn, "核查 · Verify the reply")
-def _verify(request, order_id, p):
-    services.workorder_verify(actor=request.user, order_id=order_id, accept=p.accept, note=p.note)
-
-
-@action(Action.RATE, PhoneRatingIn, "电话回访 · Record a rating taken by phone")
-def _rate(request, order_id, p):
-    services.appeal_rate(
-        actor=request.user,
-        order_id=order_id,
-        tracking_code=p.appeal,
-        rating=p.rating,
-        comment=p.comment,
-        via=RatingVia.PHONE,
-    )
+for _registered_action in actions.ACTIONS:
+    _action_route(_registered_action)
 
 
 # -- public tracking ---------------------------------------------------------------------------

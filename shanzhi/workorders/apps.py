@@ -6,3 +6,7 @@ class WorkordersConfig(AppConfig):
     name = "shanzhi.workorders"
     label = "workorders"
     verbose_name = _("诉求与工单")
+
+    def ready(self):
+        # The registry of the work-order actions: the services' guard checks look it up.
+        from shanzhi.workorders import actions  # noqa: F401

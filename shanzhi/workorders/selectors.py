@@ -15,10 +15,10 @@ from shanzhi.core.ids import parse_id
 from shanzhi.core.memo import Memo
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import in_scope, prefix_q
-from shanzhi.org.choices import UnitKind
+from shanzhi.org.access import Actor
+from shanzhi.org.choices import DISPATCH_ROLES, HANDLER_ROLES, TERRITORIAL_ROLES, UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes, territory_prefix
-from shanzhi.workorders.access import DISPATCH_ROLES, HANDLER_ROLES, TERRITORIAL_ROLES, Actor
 from shanzhi.workorders.choices import (
     ACTIVE_ASSIGNMENT,
     ANSWERED_STATES,

@@ -19,13 +19,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shanzhi.core import throttle
-from shanzhi.core.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from shanzhi.core.errors import Forbidden, NotFound, ServiceError
 from shanzhi.core.pagination import CappedPaginator
+from shanzhi.org.access import Actor
+from shanzhi.org.choices import PHONE_ROLES
 from shanzhi.territory.choices import RegionLevel
 from shanzhi.territory.models import Grid, Region
 from shanzhi.territory.selectors import grids_visible_to
-from shanzhi.workorders import forms, selectors, services
-from shanzhi.workorders.access import PHONE_ROLES, Actor
+from shanzhi.workorders import actions, forms, selectors, services
+from shanzhi.workorders.actions import ACTIONS
 from shanzhi.workorders.choices import (
     ACTIVE_ASSIGNMENT,
     ANSWERED_STATES,
@@ -605,124 +607,6 @@ def _event_rows(order) -> list[dict]:
     return rows
 
 
-ACTION_FORMS = {
-    Action.ANSWER_DIRECTLY: forms.AnswerDirectlyForm,
-    Action.MERGE: forms.MergeForm,
-    Action.DISPATCH: forms.DispatchForm,
-    Action.SIGN: forms.SignForm,
-    Action.RETURN: forms.ReturnForm,
-    Action.REQUEST_EXTENSION: forms.RequestExtensionForm,
-    Action.DECIDE_EXTENSION: forms.DecideExtensionForm,
-    Action.SUSPEND: forms.SuspendForm,
-    Action.RESUME: forms.ResumeForm,
-    Action.NOTE: forms.NoteForm,
-    Action.ESCALATE: forms.EscalateForm,
-    Action.SUPERVISE: forms.SuperviseForm,
-    Action.REPLY: forms.ReplyForm,
-    Action.CO_REPLY: forms.CoReplyForm,
-    Action.VERIFY: forms.VerifyForm,
-    Action.RATE: forms.PhoneRatingForm,
-}
-
-
-def _merge_target(user, order, form) -> int:
-    text = form.cleaned_data["target"].strip().upper()
-    visible = selectors.workorders_visible_to(user)
-    target = visible.filter(code=text).values_list("pk", flat=True).first()
-    if target is None and text.isdigit():
-        target = visible.filter(pk=int(text)).values_list("pk", flat=True).first()
-    if target is None:
-        raise InvalidInput(_("找不到编号为 %(code)s 的工单") % {"code": text}, "target")
-    return target
-
-
-def _perform(action: str, user, order, form) -> str:
-    """Call the service of one action; returns the message shown after it."""
-    data, order_id = form.cleaned_data, order.pk
-    if action == Action.ANSWER_DIRECTLY:
-        services.workorder_answer_directly(actor=user, order_id=order_id, answer=data["answer"])
-        return _("已直接答复，等待回访")
-    if action == Action.MERGE:
-        target = services.workorder_merge(
-            actor=user, order_id=order_id, into_id=_merge_target(user, order, form)
-        )
-        return _("已并入工单 %(code)s") % {"code": target.code}
-    if action == Action.DISPATCH:
-        done = services.workorder_dispatch(
-            actor=user,
-            order_id=order_id,
-            lead_unit_id=data["lead_unit"],
-            co_unit_ids=data["co_units"],
-            note=data["note"],
-            rule_id=form.rule_id(data["lead_unit"]),
-        )
-        return _("已派单至 %(unit)s") % {"unit": done.lead_unit.name}
-    if action == Action.SIGN:
-        services.workorder_sign(actor=user, order_id=order_id)
-        return _("已签收")
-    if action == Action.RETURN:
-        services.workorder_return(
-            actor=user, order_id=order_id, reason=data["reason"], note=data["note"]
-        )
-        return _("已退单")
-    if action == Action.REQUEST_EXTENSION:
-        services.workorder_request_extension(
-            actor=user, order_id=order_id, days=data["days"], reason=data["reason"]
-        )
-        return _("延期申请已提交")
-    if action == Action.DECIDE_EXTENSION:
-        approve = data["decision"] == "approve"
-        services.workorder_decide_extension(
-            actor=user, order_id=order_id, approve=approve, note=data["note"]
-        )
-        return _("已批准延期") if approve else _("已驳回延期申请")
-    if action == Action.SUSPEND:
-        services.workorder_suspend(actor=user, order_id=order_id, reason=data["reason"])
-        return _("工单已挂起")
-    if action == Action.RESUME:
-        services.workorder_resume(actor=user, order_id=order_id, note=data["note"])
-        return _("工单已恢复办理")
-    if action == Action.NOTE:
-        services.workorder_note(
-            actor=user, order_id=order_id, text=data["text"], public=data["public"]
-        )
-        return _("已记录办理情况")
-    if action == Action.ESCALATE:
-        done = services.workorder_escalate(actor=user, order_id=order_id, reason=data["reason"])
-        return _("已上报至 %(unit)s") % {"unit": done.dispatch_unit.name}
-    if action == Action.SUPERVISE:
-        services.workorder_supervise(
-            actor=user, order_id=order_id, level=data["level"], note=data["note"]
-        )
-        return _("已督办")
-    if action == Action.REPLY:
-        services.workorder_reply(
-            actor=user, order_id=order_id, result=data["result"], text=data["text"]
-        )
-        return _("已回复，等待核查")
-    if action == Action.CO_REPLY:
-        services.workorder_co_reply(actor=user, order_id=order_id, text=data["text"])
-        return _("已提交协办意见")
-    if action == Action.VERIFY:
-        accept = data["decision"] == "accept"
-        services.workorder_verify(actor=user, order_id=order_id, accept=accept, note=data["note"])
-        return _("核查通过，等待回访") if accept else _("已退回重办")
-    if action == Action.RATE:
-        appeal = order.appeals.filter(pk=data["appeal"]).first()
-        if appeal is None:
-            raise NotFound(_("诉求不存在"), "appeal")
-        services.appeal_rate(
-            actor=user,
-            order_id=order_id,
-            tracking_code=appeal.tracking_code,
-            rating=data["rating"],
-            comment=data["comment"],
-            via="phone",
-        )
-        return _("已登记电话回访结果")
-    raise Http404
-
-
 # The step a person usually takes next; its form is open when the page loads (dispatching
 # counts only for orders waiting for it: on a dispatched order it means re-dispatching, 改派).
 PRIMARY_ACTIONS = [
@@ -752,7 +636,7 @@ def _detail_page(request, order, *, failed: tuple | None = None, status: int = 2
         if failed and failed[0] == action:
             form = failed[1]
         else:
-            form = ACTION_FORMS[action](order=order, user=user, action=action)
+            form = ACTIONS[action].interface["form"](order=order, user=user, action=action)
         action_forms.append(
             {
                 "action": action,
@@ -821,16 +705,23 @@ def workorder_detail(request, order_id: int):
 def workorder_act(request, order_id: int, action: str):
     """/workorders/<id>/act/<action>/: one action through its service."""
     order = _order_or_404(request.user, order_id)
-    if action not in ACTION_FORMS:
+    if action not in ACTIONS:
         raise Http404
-    form = ACTION_FORMS[action](request.POST, order=order, user=request.user, action=action)
+    form = ACTIONS[action].interface["form"](
+        request.POST, order=order, user=request.user, action=action
+    )
     if not form.is_valid():
         messages.error(request, _("请检查填写的内容。"))
         return _detail_page(request, order, failed=(action, form), status=400)
     try:
         seen = request.POST.get("version", "")
         with services.expecting_version(int(seen) if seen.isdigit() else None):
-            done = _perform(action, request.user, order, form)
+            done = actions.perform(
+                action,
+                request.user,
+                order.pk,
+                actions.page_arguments(action, form, request.user, order),
+            )
     except ServiceError as error:
         if isinstance(error, NotFound) and error.field not in form.fields:
             raise  # the 404 page

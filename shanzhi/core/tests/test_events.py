@@ -18,20 +18,21 @@ def test_an_undeclared_event_is_an_error_for_publisher_and_subscriber():
 @pytest.mark.django_db
 def test_subscribers_run_inside_the_publishers_transaction(monkeypatch):
     seen = []
-    monkeypatch.setitem(events._subscribers, "workorder.signed", [])
+    monkeypatch.setitem(events._subscribers, "workorder.archived", [])
 
-    @events.subscriber("workorder.signed")
-    def record(*, order, at):
-        seen.append((order, at, transaction.get_connection().in_atomic_block))
+    @events.subscriber("workorder.archived")
+    def record(*, case, at):
+        seen.append((case, at, transaction.get_connection().in_atomic_block))
 
     with transaction.atomic():
-        events.publish("workorder.signed", order="O", at="T")
+        events.publish("workorder.archived", case="O", at="T")
     assert seen == [("O", "T", True)]
 
 
 def test_the_hotline_callbacks_subscribe_to_every_work_order_event():
     from shanzhi.interop import callbacks
 
-    assert events.subscribers_of("workorder.signed") == [callbacks._signed]
-    assert events.subscribers_of("workorder.replied") == [callbacks._replied]
+    # the kit publishes "<kind>.<action>" when it saves an action
+    assert events.subscribers_of("workorder.sign") == [callbacks._signed]
+    assert events.subscribers_of("workorder.reply") == [callbacks._replied]
     assert events.subscribers_of("workorder.archived") == [callbacks._archived]

@@ -1,8 +1,7 @@
 """Every write to appeals and work orders. Views, API, CLI and tasks only call these."""
 
-from shanzhi.workorders.services.base import expecting_version
+from shanzhi.workorders.services.base import allowed_actions, expecting_version
 from shanzhi.workorders.services.deadlines import deadlines_sweep
-from shanzhi.workorders.services.guards import GUARDS, allowed_actions
 from shanzhi.workorders.services.handling import (
     appeal_rate,
     workorder_answer_directly,
@@ -26,7 +25,6 @@ from shanzhi.workorders.services.intake import AppealInput, Registered, Upload, 
 from shanzhi.workorders.services.tracking import appeal_track
 
 __all__ = [
-    "GUARDS",
     "AppealInput",
     "Registered",
     "Upload",

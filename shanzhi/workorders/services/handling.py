@@ -1,6 +1,7 @@
 """The actions of domain.md §2 after registration, one service each. Every service locks the
 order, checks its guard (role: 403; state: 409), changes the order, records the audit event and
-notifies on commit. GUARDS lets the pages offer exactly the actions a person may take now."""
+notifies on commit (the steps of the case kit, `core.cases`). Each service is named, with its
+guard, form and schema, in the registry of `workorders/actions.py`."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,6 +11,7 @@ from shanzhi.core import events
 from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.ids import parse_id
 from shanzhi.core.services import audit_record
+from shanzhi.org.access import Actor
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import RegionLevel, ancestor_codes, territory_prefix
@@ -36,7 +38,8 @@ from shanzhi.workorders.models import (
 )
 from shanzhi.workorders.services import deadlines
 from shanzhi.workorders.services.base import (
-    Context,
+    WorkOrderContext,
+    begin,
     lock,
     require_state,
     save,
@@ -44,7 +47,7 @@ from shanzhi.workorders.services.base import (
     tell_units,
     version_expected,
 )
-from shanzhi.workorders.services.guards import begin, guard_rate_by_phone
+from shanzhi.workorders.services.guards import guard_rate_by_phone
 
 NOTE_MAX = 4000
 MAX_EXTENSION_DAYS = 60
@@ -310,8 +313,8 @@ def workorder_sign(*, actor, order_id) -> WorkOrder:
             action=Action.SIGN,
             before={"state": State.PENDING_SIGN},
             after={"state": order.state, "on_time": on_time},
+            at=now,
         )
-        events.publish("workorder.signed", order=order, at=now)
     return order
 
 
@@ -628,6 +631,7 @@ def workorder_reply(*, actor, order_id, result: str, text: str) -> WorkOrder:
                 "text": text,
                 "on_time": bool(order.handle_deadline and now <= order.handle_deadline),
             },
+            at=now,
         )
         tell_units(
             order,
@@ -635,7 +639,6 @@ def workorder_reply(*, actor, order_id, result: str, text: str) -> WorkOrder:
             _("工单 %(code)s 已回复，待核查") % {"code": order.code},
             order.dispatch_unit_id,
         )
-        events.publish("workorder.replied", order=order, at=now)
     return order
 
 
@@ -737,7 +740,7 @@ def appeal_rate(
     with transaction.atomic():
         order = lock(order_id)
         if via == RatingVia.PHONE:
-            guard_rate_by_phone(Context.load(order, actor))
+            guard_rate_by_phone(WorkOrderContext.load(order, Actor.of(actor)))
         else:
             require_state(order, State.PENDING_RATING)
         appeal = (
@@ -792,7 +795,7 @@ def _archive(order: WorkOrder, now) -> list[str]:
     whoever archives (rating when every appellant has rated, the sweep when nobody rated in
     time). The caller saves the fields with its own audit event."""
     order.state, order.closed_at = State.ARCHIVED, now
-    events.publish("workorder.archived", order=order, at=now)
+    events.publish("workorder.archived", case=order, at=now)
     return ["state", "closed_at"]
 
 

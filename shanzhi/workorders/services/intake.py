@@ -20,6 +20,7 @@ from shanzhi.core.errors import Forbidden, InvalidInput, PayloadTooLarge, Unproc
 from shanzhi.core.memo import Memo
 from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
+from shanzhi.org.access import Actor
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.org.services import PHONE_RE
@@ -27,7 +28,7 @@ from shanzhi.territory import locate
 from shanzhi.territory.choices import RegionLevel, ancestor_codes, level_of_code
 from shanzhi.territory.geo import GeometryError, check_lon_lat
 from shanzhi.territory.models import Region
-from shanzhi.workorders.access import Actor
+from shanzhi.workorders.access import may_claim_channel, may_set_urgency
 from shanzhi.workorders.choices import (
     Action,
     AttachmentKind,
@@ -438,9 +439,9 @@ def appeal_register(
         if existing is not None:
             return _repeated(existing, fingerprint)
     claimant = Actor.of(user)
-    if not claimant.may_claim_channel(data.channel):
+    if not may_claim_channel(claimant, data.channel):
         raise Forbidden(_("只有受理人员可以登记该渠道的诉求"), "channel")
-    if not claimant.may_set_urgency(data.urgency):
+    if not may_set_urgency(claimant, data.urgency):
         raise Forbidden(_("紧急程度由受理人员判定，请按“一般”提交"), "urgency")
     if data.channel == Channel.GRID and not data.appellant_name and user is not None:
         data.appellant_name = user.get_full_name() or user.get_username()

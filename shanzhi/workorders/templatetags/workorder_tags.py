@@ -5,9 +5,9 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from shanzhi.org.access import Actor
 from shanzhi.org.choices import SCOPED_ROLES, Role
 from shanzhi.workorders import selectors
-from shanzhi.workorders.access import Actor
 from shanzhi.workorders.choices import STATE_COLOURS, State
 
 register = template.Library()

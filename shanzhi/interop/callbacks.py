@@ -13,8 +13,8 @@ from shanzhi.core.choices import DeliveryChannel
 from shanzhi.core.outbox import Outgoing, enqueue
 from shanzhi.interop.choices import HotlineStatus
 from shanzhi.interop.models import HotlineOrder, HotlinePlatform
+from shanzhi.workorders.case import WORKORDER
 from shanzhi.workorders.choices import Action
-from shanzhi.workorders.services.base import WORKORDER
 
 
 def platform_secret(key: str) -> str:

@@ -14,8 +14,8 @@ from shanzhi.core.cases import Actions
 from shanzhi.core.errors import InvalidInput, NotFound
 from shanzhi.org.access import Actor
 from shanzhi.workorders import forms, schemas, selectors, services
+from shanzhi.workorders.case import WORKORDER
 from shanzhi.workorders.choices import Action, RatingVia, State
-from shanzhi.workorders.services.base import WORKORDER
 from shanzhi.workorders.services.guards import (
     guard_answer_directly,
     guard_co_reply,

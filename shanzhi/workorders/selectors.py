@@ -19,6 +19,7 @@ from shanzhi.org.access import Actor
 from shanzhi.org.choices import DISPATCH_ROLES, HANDLER_ROLES, TERRITORIAL_ROLES, UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes, territory_prefix
+from shanzhi.workorders.case import WORKORDER
 from shanzhi.workorders.choices import (
     ACTIVE_ASSIGNMENT,
     ANSWERED_STATES,
@@ -270,13 +271,7 @@ def appellant_visible(user, order: WorkOrder) -> bool:
 def timeline(order: WorkOrder, *, public_only: bool = False) -> list[AuditEvent]:
     """The order's history, read from the audit trail (oldest first): its actions, not the
     records of who looked at it."""
-    events = list(
-        AuditEvent.objects.filter(
-            object_type="workorder", object_id=str(order.pk), action__in=Action.values
-        )
-        .select_related("actor")
-        .order_by("pk")
-    )
+    events = WORKORDER.timeline(order.pk)
     if public_only:
         events = [e for e in events if is_public_step(e)]
     return events

@@ -1,58 +1,10 @@
-"""What every work-order action shares: the work order as a kind of case for the kit
-(`core.cases`), the context its guards read, and notifying units and appellants."""
+"""What every work-order action shares: the kit's steps for the work order (`workorders/case.py`)
+and notifying units and appellants."""
 
-from dataclasses import dataclass, field
-
-from django.utils.translation import gettext_lazy
-
-from shanzhi.core.cases import CaseKind, Context, expecting_version, require, version_expected
+from shanzhi.core.cases import expecting_version, require, version_expected
 from shanzhi.core.notify import Message, notify_all
-from shanzhi.workorders.choices import (
-    ACTIVE_ASSIGNMENT,
-    Action,
-    AssignmentRole,
-    ExtensionState,
-    State,
-)
-from shanzhi.workorders.models import Assignment, ExtensionRequest, WorkOrder
-
-
-@dataclass
-class WorkOrderContext(Context):
-    """What work-order guards need beyond the order row, loaded once per action."""
-
-    co_unit_ids: list[int] = field(default_factory=list)
-    pending_extension: ExtensionRequest | None = None
-
-    @property
-    def order(self) -> WorkOrder:
-        return self.case
-
-    @classmethod
-    def load(cls, case: WorkOrder, actor) -> "WorkOrderContext":
-        return cls(
-            case=case,
-            actor=actor,
-            co_unit_ids=list(
-                Assignment.objects.filter(
-                    work_order=case, role=AssignmentRole.CO, state__in=ACTIVE_ASSIGNMENT
-                ).values_list("unit_id", flat=True)
-            ),
-            pending_extension=ExtensionRequest.objects.filter(
-                work_order=case, state=ExtensionState.PENDING
-            ).first(),
-        )
-
-
-WORKORDER = CaseKind(
-    name="workorder",
-    model=WorkOrder,
-    noun=gettext_lazy("工单"),
-    states=State,
-    actions=Action,
-    related=("category", "lead_unit__region", "dispatch_unit__region"),
-    context=WorkOrderContext,
-)
+from shanzhi.workorders.case import WORKORDER, WorkOrderContext
+from shanzhi.workorders.models import WorkOrder
 
 lock = WORKORDER.lock
 begin = WORKORDER.begin

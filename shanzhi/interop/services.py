@@ -13,7 +13,7 @@ from shanzhi.interop.models import CategoryMapping, HotlineOrder, HotlinePlatfor
 from shanzhi.org.access import Actor
 from shanzhi.workorders.choices import Channel, Nature, Urgency
 from shanzhi.workorders.services import AppealInput, appeal_register
-from shanzhi.workorders.services.intake import active_categories
+from shanzhi.workorders.services.attributes import active_categories
 
 
 @dataclass

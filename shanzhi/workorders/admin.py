@@ -118,7 +118,7 @@ class ServiceAttributeAdmin(AuditedAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         from django.db import transaction
 
-        from shanzhi.workorders.services.intake import active_categories
+        from shanzhi.workorders.services.attributes import active_categories
 
         super().save_model(request, obj, form, change)
         transaction.on_commit(active_categories.clear)

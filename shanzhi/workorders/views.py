@@ -45,7 +45,7 @@ from shanzhi.workorders.choices import (
     Urgency,
 )
 from shanzhi.workorders.models import Attachment
-from shanzhi.workorders.services.intake import MAX_FILES
+from shanzhi.workorders.services.uploads import MAX_FILES
 
 PAGE_SIZE = 50
 DONE_KEY = "workorders.registered"

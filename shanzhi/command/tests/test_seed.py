@@ -16,7 +16,7 @@ from shanzhi.org.services import PHONE_RE
 from shanzhi.workorders.choices import AssignmentState, State
 from shanzhi.workorders.models import Appeal, Assignment, WorkOrder
 from shanzhi.workorders.selectors import dispatch_proposals
-from shanzhi.workorders.services.intake import dispatch_unit_id_for
+from shanzhi.workorders.services.routing import dispatch_unit_id_for
 
 NOW = datetime.datetime(2026, 11, 20, 7, 30, tzinfo=datetime.UTC)
 ORDERS = 2000

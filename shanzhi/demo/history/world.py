@@ -166,7 +166,7 @@ def load_world(*, now: datetime.datetime, years: float, seed: int) -> World:
     from shanzhi.org.models import GridAssignment, Membership
     from shanzhi.territory.models import Grid, Region
     from shanzhi.workorders.models import Category
-    from shanzhi.workorders.services.intake import dispatch_unit_id_for, triage_units
+    from shanzhi.workorders.services.routing import dispatch_unit_id_for, triage_units
 
     rng = random.Random(f"{seed}:world")
     tz = ZoneInfo(settings.TIME_ZONE)

@@ -1,11 +1,14 @@
 """Every write to appeals and work orders. Views, API, CLI and tasks only call these."""
 
 from shanzhi.workorders.services.base import allowed_actions, expecting_version
+from shanzhi.workorders.services.closing import (
+    appeal_rate,
+    workorder_appellants_viewed,
+    workorder_verify,
+)
 from shanzhi.workorders.services.deadlines import deadlines_sweep
 from shanzhi.workorders.services.handling import (
-    appeal_rate,
     workorder_answer_directly,
-    workorder_appellants_viewed,
     workorder_co_reply,
     workorder_decide_extension,
     workorder_dispatch,
@@ -19,7 +22,6 @@ from shanzhi.workorders.services.handling import (
     workorder_sign,
     workorder_supervise,
     workorder_suspend,
-    workorder_verify,
 )
 from shanzhi.workorders.services.intake import AppealInput, Registered, Upload, appeal_register
 from shanzhi.workorders.services.tracking import appeal_track

@@ -54,7 +54,7 @@ def category_save(
         category.is_active, category.sort = is_active, sort
         category.save()
         from shanzhi.workorders.selectors import category_tree
-        from shanzhi.workorders.services.intake import active_categories
+        from shanzhi.workorders.services.attributes import active_categories
 
         transaction.on_commit(active_categories.clear)
         transaction.on_commit(category_tree.clear)

@@ -296,8 +296,8 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
 
     cutoff = now - datetime.timedelta(days=settings.ARCHIVE_UNRATED_DAYS)
     waiting = Q(state=State.PENDING_RATING)
-    # handling imports this module for the deadlines; archiving lives there with rating.
-    from shanzhi.workorders.services.handling import workorder_archive
+    # closing imports this module for the deadlines; archiving lives there with rating.
+    from shanzhi.workorders.services.closing import workorder_archive
 
     reason = _("答复后 %(n)s 天未评价，自动归档") % {"n": settings.ARCHIVE_UNRATED_DAYS}
     for order_id in WorkOrder.objects.filter(waiting, verified_at__lte=cutoff).values_list(

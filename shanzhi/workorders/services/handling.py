@@ -7,11 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanzhi.core import events
 from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.ids import parse_id
-from shanzhi.core.services import audit_record
-from shanzhi.org.access import Actor
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import RegionLevel, ancestor_codes, territory_prefix
@@ -22,15 +19,12 @@ from shanzhi.workorders.choices import (
     AssignmentRole,
     AssignmentState,
     ExtensionState,
-    Rating,
-    RatingVia,
     ReplyResult,
     ReturnReason,
     State,
     Supervision,
 )
 from shanzhi.workorders.models import (
-    Appeal,
     Assignment,
     DispatchRule,
     ExtensionRequest,
@@ -38,54 +32,22 @@ from shanzhi.workorders.models import (
 )
 from shanzhi.workorders.services import deadlines
 from shanzhi.workorders.services.base import (
-    WorkOrderContext,
     begin,
     lock,
-    require_state,
     save,
     tell_appellants,
     tell_units,
     version_expected,
 )
-from shanzhi.workorders.services.guards import guard_rate_by_phone
+from shanzhi.workorders.services.routing import dispatch_unit_for
+from shanzhi.workorders.services.steps import (
+    clear_clock,
+    iso,
+    text_input,
+    withdraw_assignments,
+)
 
-NOTE_MAX = 4000
 MAX_EXTENSION_DAYS = 60
-
-
-def _text(value, field: str, *, limit: int = NOTE_MAX, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(_("请填写%(field)s") % {"field": _FIELD_NAMES.get(field, field)}, field)
-    if len(text) > limit:
-        raise InvalidInput(_("内容不能超过 %(n)s 字") % {"n": limit}, field)
-    return text
-
-
-_FIELD_NAMES = {
-    "reason": _("理由"),
-    "text": _("内容"),
-    "note": _("意见"),
-    "answer": _("答复内容"),
-}
-
-
-def _withdraw_assignments(order: WorkOrder) -> None:
-    Assignment.objects.filter(work_order=order, state__in=ACTIVE_ASSIGNMENT).update(
-        state=AssignmentState.WITHDRAWN
-    )
-
-
-def _clear_clock(order: WorkOrder) -> list[str]:
-    order.lead_unit = None
-    order.sign_deadline = order.handle_deadline = order.warn_at = None
-    order.remind_at = order.reminded_at = None
-    order.is_warned = order.is_overdue = order.is_sign_overdue = False
-    return ["lead_unit", *deadlines.DEADLINE_FIELDS]
-
-
-def _at(value):
-    return value.isoformat() if value else None
 
 
 # -- the actions -------------------------------------------------------------------------------
@@ -93,7 +55,7 @@ def _at(value):
 
 def workorder_answer_directly(*, actor, order_id, answer: str) -> WorkOrder:
     """直办: the operator answers a consultation on the spot; the order waits for the rating."""
-    answer = _text(answer, "answer")
+    answer = text_input(answer, "answer")
     with transaction.atomic():
         order = begin(order_id, actor, Action.ANSWER_DIRECTLY).order
         now = timezone.now()
@@ -182,7 +144,7 @@ def workorder_dispatch(
     改派 must name the version of the order the dispatcher saw (If-Match, or the page's hidden
     field): two dispatchers dispatching the same new order at once would otherwise both
     succeed, the second as an unintended 改派. So one wins and the other gets 409."""
-    note = _text(note, "note", required=False)
+    note = text_input(note, "note", required=False)
     with transaction.atomic():
         ctx = begin(order_id, actor, Action.DISPATCH)
         order = ctx.order
@@ -223,7 +185,7 @@ def workorder_dispatch(
                 field = "lead_unit" if unit is lead else "co_units"
                 raise InvalidInput(refused[field], field)
         before = {"state": order.state, "lead_unit": order.lead_unit_id}
-        _withdraw_assignments(order)
+        withdraw_assignments(order)
         now = timezone.now()
         Assignment.objects.bulk_create(
             [
@@ -274,8 +236,8 @@ def workorder_dispatch(
                 "co_units": co_ids,
                 "rule": rule_id,
                 "deadline_rule": limits.rule_id,
-                "sign_deadline": _at(order.sign_deadline),
-                "handle_deadline": _at(order.handle_deadline),
+                "sign_deadline": iso(order.sign_deadline),
+                "handle_deadline": iso(order.handle_deadline),
             },
             reason=note,
         )
@@ -322,7 +284,7 @@ def workorder_return(*, actor, order_id, reason: str, note: str) -> WorkOrder:
     """退单: the lead unit sends the order back to the dispatcher with a reason."""
     if reason not in ReturnReason.values:
         raise InvalidInput(_("请选择退单理由"), "reason")
-    note = _text(note, "note")
+    note = text_input(note, "note")
     with transaction.atomic():
         order = begin(order_id, actor, Action.RETURN).order
         before = {"state": order.state, "lead_unit": order.lead_unit_id}
@@ -338,7 +300,7 @@ def workorder_return(*, actor, order_id, reason: str, note: str) -> WorkOrder:
         order.state = State.PENDING_DISPATCH
         order.returns_count += 1
         order.signed_at = None
-        fields = _clear_clock(order)
+        fields = clear_clock(order)
         save(
             order,
             ["state", "returns_count", "signed_at", *fields],
@@ -372,7 +334,7 @@ def workorder_request_extension(*, actor, order_id, days, reason: str) -> Extens
         raise InvalidInput(
             _("延期天数应在 1 到 %(n)s 个工作日之间") % {"n": MAX_EXTENSION_DAYS}, "days"
         )
-    reason = _text(reason, "reason")
+    reason = text_input(reason, "reason")
     with transaction.atomic():
         order = begin(order_id, actor, Action.REQUEST_EXTENSION).order
         request = ExtensionRequest.objects.create(
@@ -403,11 +365,11 @@ def workorder_request_extension(*, actor, order_id, days, reason: str) -> Extens
 
 def workorder_decide_extension(*, actor, order_id, approve: bool, note: str = "") -> WorkOrder:
     """The dispatching level approves (the deadline moves) or refuses an extension request."""
-    note = _text(note, "note", required=not approve)
+    note = text_input(note, "note", required=not approve)
     with transaction.atomic():
         ctx = begin(order_id, actor, Action.DECIDE_EXTENSION)
         order, request = ctx.order, ctx.pending_extension
-        before = {"handle_deadline": _at(order.handle_deadline)}
+        before = {"handle_deadline": iso(order.handle_deadline)}
         now = timezone.now()
         request.state = ExtensionState.APPROVED if approve else ExtensionState.REFUSED
         request.decided_at, request.decision_note = now, note
@@ -424,7 +386,7 @@ def workorder_decide_extension(*, actor, order_id, approve: bool, note: str = ""
                 "extension": request.pk,
                 "approved": approve,
                 "days": request.days,
-                "handle_deadline": _at(order.handle_deadline),
+                "handle_deadline": iso(order.handle_deadline),
             },
             reason=note,
         )
@@ -444,7 +406,7 @@ def workorder_decide_extension(*, actor, order_id, approve: bool, note: str = ""
 
 def workorder_suspend(*, actor, order_id, reason: str) -> WorkOrder:
     """挂起: the deadline clock stops (e.g. waiting for a court ruling)."""
-    reason = _text(reason, "reason")
+    reason = text_input(reason, "reason")
     with transaction.atomic():
         order = begin(order_id, actor, Action.SUSPEND).order
         before = {"state": order.state}
@@ -470,7 +432,7 @@ def workorder_suspend(*, actor, order_id, reason: str) -> WorkOrder:
 
 def workorder_resume(*, actor, order_id, note: str = "") -> WorkOrder:
     """恢复: the clock runs again; every open deadline moves by the time spent suspended."""
-    note = _text(note, "note", required=False)
+    note = text_input(note, "note", required=False)
     with transaction.atomic():
         order = begin(order_id, actor, Action.RESUME).order
         now = timezone.now()
@@ -487,7 +449,7 @@ def workorder_resume(*, actor, order_id, note: str = "") -> WorkOrder:
             after={
                 "state": order.state,
                 "paused_seconds": int(paused.total_seconds()),
-                "handle_deadline": _at(order.handle_deadline),
+                "handle_deadline": iso(order.handle_deadline),
             },
             reason=note,
         )
@@ -502,7 +464,7 @@ def workorder_resume(*, actor, order_id, note: str = "") -> WorkOrder:
 
 def workorder_note(*, actor, order_id, text: str, public: bool = False) -> WorkOrder:
     """过程反馈: a progress note in the timeline; public notes reach the appellant too."""
-    text = _text(text, "text")
+    text = text_input(text, "text")
     with transaction.atomic():
         order = begin(order_id, actor, Action.NOTE).order
         save(
@@ -519,7 +481,6 @@ def workorder_note(*, actor, order_id, text: str, public: bool = False) -> WorkO
 def _dispatch_unit_above(unit: Unit) -> Unit:
     """The triage unit one level above a unit: village → township command room, township →
     county centre, county → city centre."""
-    from shanzhi.workorders.services.intake import dispatch_unit_for
 
     level = RegionLevel(unit.region.level)
     if level in (RegionLevel.CITY, RegionLevel.PROVINCE):
@@ -533,7 +494,7 @@ def _dispatch_unit_above(unit: Unit) -> Unit:
 def workorder_escalate(*, actor, order_id, reason: str) -> WorkOrder:
     """上报: a matter that cannot be solved at this level goes to the triage unit one level up
     (小事不出村、大事不出镇、矛盾不上交: escalation is counted)."""
-    reason = _text(reason, "reason")
+    reason = text_input(reason, "reason")
     with transaction.atomic():
         ctx = begin(order_id, actor, Action.ESCALATE)
         order = ctx.order
@@ -546,12 +507,12 @@ def workorder_escalate(*, actor, order_id, reason: str) -> WorkOrder:
             "dispatch_unit": order.dispatch_unit_id,
             "lead_unit": order.lead_unit_id,
         }
-        _withdraw_assignments(order)
+        withdraw_assignments(order)
         order.state = State.PENDING_DISPATCH
         order.dispatch_unit = target
         order.escalations_count += 1
         order.signed_at = None
-        fields = _clear_clock(order)
+        fields = clear_clock(order)
         save(
             order,
             ["state", "dispatch_unit", "escalations_count", "signed_at", *fields],
@@ -578,7 +539,7 @@ def workorder_supervise(*, actor, order_id, level: str, note: str) -> WorkOrder:
     """督办: 普通 / 黄牌 / 红牌 (a red card counts against the unit in the ranking)."""
     if level not in (Supervision.NORMAL, Supervision.YELLOW, Supervision.RED):
         raise InvalidInput(_("请选择督办等级"), "level")
-    note = _text(note, "note")
+    note = text_input(note, "note")
     with transaction.atomic():
         order = begin(order_id, actor, Action.SUPERVISE).order
         before = {"supervision": order.supervision}
@@ -607,7 +568,7 @@ def workorder_reply(*, actor, order_id, result: str, text: str) -> WorkOrder:
     """回复/办结: the lead unit's answer, with the result; the dispatcher verifies it next."""
     if result not in ReplyResult.values:
         raise InvalidInput(_("请选择办理结果"), "result")
-    text = _text(text, "text")
+    text = text_input(text, "text")
     with transaction.atomic():
         order = begin(order_id, actor, Action.REPLY).order
         now = timezone.now()
@@ -644,7 +605,7 @@ def workorder_reply(*, actor, order_id, result: str, text: str) -> WorkOrder:
 
 def workorder_co_reply(*, actor, order_id, text: str) -> WorkOrder:
     """协办意见: a co-unit's contribution, seen by the lead unit and the dispatcher."""
-    text = _text(text, "text")
+    text = text_input(text, "text")
     with transaction.atomic():
         ctx = begin(order_id, actor, Action.CO_REPLY)
         order = ctx.order
@@ -668,166 +629,3 @@ def workorder_co_reply(*, actor, order_id, text: str) -> WorkOrder:
             order.lead_unit_id,
         )
     return order
-
-
-def workorder_verify(*, actor, order_id, accept: bool, note: str = "") -> WorkOrder:
-    """核查: the dispatcher accepts the answer (it goes to the appellant for rating) or sends it
-    back to the lead unit to be handled again (重办), with a fresh handling deadline."""
-    note = _text(note, "note", required=not accept)
-    with transaction.atomic():
-        order = begin(order_id, actor, Action.VERIFY).order
-        now = timezone.now()
-        if accept:
-            order.state, order.verified_at = State.PENDING_RATING, now
-            fields = ["state", "verified_at"]
-        else:
-            order.state = State.HANDLING
-            order.reopen_count += 1
-            order.replied_at = None
-            Assignment.objects.filter(
-                work_order=order,
-                unit=order.lead_unit,
-                role=AssignmentRole.LEAD,
-                state=AssignmentState.REPLIED,
-            ).update(state=AssignmentState.SIGNED)
-            deadlines.start_clock(order, now=now, level=order.lead_unit.region.level, sign=False)
-            fields = ["state", "reopen_count", "replied_at", *deadlines.DEADLINE_FIELDS]
-        save(
-            order,
-            fields,
-            actor=actor,
-            action=Action.VERIFY,
-            before={"state": State.PENDING_VERIFY},
-            after={
-                "state": order.state,
-                "accepted": accept,
-                "handle_deadline": _at(order.handle_deadline),
-            },
-            reason=note,
-        )
-        if accept:
-            tell_appellants(
-                order,
-                "appeal.replied",
-                lambda code: (
-                    _("您的诉求（查询码 %(code)s）已办结答复，请查看并评价。") % {"code": code}
-                ),
-            )
-        else:
-            tell_units(
-                order,
-                "workorder.reopened",
-                _("工单 %(code)s 核查未通过，请重新办理") % {"code": order.code},
-                order.lead_unit_id,
-            )
-    return order
-
-
-def appeal_rate(
-    *,
-    actor,
-    order_id,
-    tracking_code: str,
-    rating: str,
-    comment: str = "",
-    via: str = RatingVia.APPELLANT,
-) -> WorkOrder:
-    """回访/评价 of one appeal of the order, named by its tracking code. 不满意 sends the order
-    back to the dispatcher for 重办; when every appellant has rated, the order is archived."""
-    if rating not in Rating.values:
-        raise InvalidInput(_("请选择评价"), "rating")
-    comment = _text(comment, "comment", limit=1000, required=False)
-    with transaction.atomic():
-        order = lock(order_id)
-        if via == RatingVia.PHONE:
-            guard_rate_by_phone(WorkOrderContext.load(order, Actor.of(actor)))
-        else:
-            require_state(order, State.PENDING_RATING)
-        appeal = (
-            Appeal.objects.select_for_update()
-            .filter(work_order=order, tracking_code=tracking_code)
-            .first()
-        )
-        if appeal is None:
-            raise InvalidInput(_("该工单没有这个查询码的诉求"), "appeal")
-        if appeal.rating:
-            raise Conflict(_("该诉求已经评价过了"))
-        now = timezone.now()
-        appeal.rating, appeal.rating_comment = rating, comment
-        appeal.rated_at, appeal.rated_via = now, via
-        appeal.save(update_fields=["rating", "rating_comment", "rated_at", "rated_via"])
-        before = {"state": order.state}
-        fields: list[str] = []
-        if rating == Rating.DISSATISFIED:
-            order.state = State.PENDING_DISPATCH
-            order.reopen_count += 1
-            order.replied_at = order.verified_at = None
-            _withdraw_assignments(order)
-            fields = ["state", "reopen_count", "replied_at", "verified_at", *_clear_clock(order)]
-        elif not order.appeals.filter(rating="").exists():
-            fields = _archive(order, now)
-        save(
-            order,
-            fields,
-            actor=actor if getattr(actor, "is_authenticated", False) else "appellant",
-            action=Action.RATE,
-            before=before,
-            after={
-                "state": order.state,
-                "appeal": appeal.tracking_code,
-                "rating": rating,
-                "via": via,
-                "comment": comment,
-            },
-        )
-        if rating == Rating.DISSATISFIED:
-            tell_units(
-                order,
-                "workorder.dissatisfied",
-                _("工单 %(code)s 群众不满意，请重新派单") % {"code": order.code},
-                order.dispatch_unit_id,
-            )
-    return order
-
-
-def _archive(order: WorkOrder, now) -> list[str]:
-    """归档, the last step of the loop, on a locked order: what archiving changes and tells,
-    whoever archives (rating when every appellant has rated, the sweep when nobody rated in
-    time). The caller saves the fields with its own audit event."""
-    order.state, order.closed_at = State.ARCHIVED, now
-    events.publish("workorder.archived", case=order, at=now)
-    return ["state", "closed_at"]
-
-
-def workorder_archive(*, order_id, actor="system", reason: str = "", now=None) -> bool:
-    """归档 an answered order that waits for ratings (the deadline sweep: 答复后 N 天未评价).
-    False when it no longer waits: an appellant rated it meanwhile, or another worker archived
-    it first (the lock makes one of them win)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        order = lock(order_id)
-        if order.state != State.PENDING_RATING:
-            return False
-        fields = _archive(order, now)
-        save(
-            order,
-            fields,
-            actor=actor,
-            action=Action.ARCHIVE,
-            before={"state": State.PENDING_RATING},
-            after={"state": State.ARCHIVED, "auto": True},
-            reason=reason,
-        )
-    return True
-
-
-def workorder_appellants_viewed(*, actor, order: WorkOrder) -> None:
-    """Record that someone saw the appellants' full names and phone numbers (PIPL: views of
-    personal data are logged). Called by the pages and the API when they show them unmasked."""
-    audit_record(
-        actor=actor,
-        action="appellant.view",
-        object_type="workorder",
-        object_id=order.pk,
-        after={"appeals": list(order.appeals.values_list("tracking_code", flat=True))},
-    )

@@ -8,31 +8,23 @@ import secrets
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import File
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanzhi.core.errors import Forbidden, InvalidInput, PayloadTooLarge, Unprocessable
-from shanzhi.core.memo import Memo
+from shanzhi.core.errors import Forbidden, InvalidInput, Unprocessable
 from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
 from shanzhi.org.access import Actor
-from shanzhi.org.choices import UnitKind
-from shanzhi.org.models import Unit
 from shanzhi.org.services import PHONE_RE
 from shanzhi.territory import locate
-from shanzhi.territory.choices import RegionLevel, ancestor_codes, level_of_code
 from shanzhi.territory.geo import GeometryError, check_lon_lat
 from shanzhi.territory.models import Region
 from shanzhi.workorders.access import may_claim_channel, may_set_urgency
 from shanzhi.workorders.choices import (
     Action,
-    AttachmentKind,
-    AttributeType,
     Channel,
     Nature,
     State,
@@ -40,106 +32,19 @@ from shanzhi.workorders.choices import (
 )
 from shanzhi.workorders.models import (
     Appeal,
-    Attachment,
-    Category,
-    ServiceAttribute,
     WorkOrder,
 )
+from shanzhi.workorders.services.attributes import active_categories, clean_attributes
+from shanzhi.workorders.services.handling import workorder_answer_directly
+from shanzhi.workorders.services.routing import dispatch_unit_id_for
+from shanzhi.workorders.services.uploads import Upload, check_uploads, discard_stored, store_uploads
 
 PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.WECHAT, Channel.API})
 CONTENT_MAX = 4000
 TITLE_MAX = 200
-MAX_FILES = 9
 logger = logging.getLogger(__name__)
 MEDIA_URL = URLValidator(schemes=["http", "https"])
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
-
-# Upload types recognised by their first bytes, never by the file name.
-SIGNATURES = [
-    (b"\xff\xd8\xff", "image/jpeg", AttachmentKind.PHOTO, "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", AttachmentKind.PHOTO, "png"),
-    (b"GIF87a", "image/gif", AttachmentKind.PHOTO, "gif"),
-    (b"GIF89a", "image/gif", AttachmentKind.PHOTO, "gif"),
-    (b"%PDF-", "application/pdf", AttachmentKind.DOCUMENT, "pdf"),
-    (b"ID3", "audio/mpeg", AttachmentKind.AUDIO, "mp3"),
-    (b"#!AMR", "audio/amr", AttachmentKind.AUDIO, "amr"),
-]
-
-
-def sniff(head: bytes) -> tuple[str, str, str] | None:
-    """(content type, kind, extension) of a file from its first bytes, or None."""
-    for signature, content_type, kind, ext in SIGNATURES:
-        if head.startswith(signature):
-            return content_type, kind, ext
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", AttachmentKind.PHOTO, "webp"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "audio/wav", AttachmentKind.AUDIO, "wav"
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in (b"M4A ", b"M4B "):
-            return "audio/mp4", AttachmentKind.AUDIO, "m4a"
-        return "video/mp4", AttachmentKind.VIDEO, "mp4"
-    return None
-
-
-@dataclass
-class Upload:
-    """A file as received: a name and a binary file object (Django UploadedFile or similar)."""
-
-    name: str
-    file: object
-    size: int
-
-
-def check_uploads(uploads: list[Upload]) -> list[tuple[Upload, tuple[str, str, str]]]:
-    """Validate every file before anything is stored; 413 beyond the size limit."""
-    if len(uploads) > MAX_FILES:
-        raise InvalidInput(_("附件最多 %(n)s 个") % {"n": MAX_FILES}, "attachments")
-    checked = []
-    for upload in uploads:
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            raise PayloadTooLarge(
-                _("文件 %(name)s 超过 %(mb)s MB 的上限")
-                % {"name": upload.name, "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
-                "attachments",
-            )
-        upload.file.seek(0)
-        head = upload.file.read(16)
-        upload.file.seek(0)
-        kind = sniff(head)
-        if kind is None:
-            raise InvalidInput(
-                _("文件 %(name)s 的类型不受支持：只接受照片、录音、视频和 PDF 文档")
-                % {"name": upload.name},
-                "attachments",
-            )
-        checked.append((upload, kind))
-    return checked
-
-
-def _store(checked, *, order, appeal, actor_user, stored: list[str]) -> None:
-    """Save the files; their names go into `stored` so a failed registration can remove them."""
-    for upload, (content_type, kind, ext) in checked:
-        digest = hashlib.sha256()
-        upload.file.seek(0)
-        for chunk in iter(lambda f=upload.file: f.read(65536), b""):
-            digest.update(chunk)
-        upload.file.seek(0)
-        attachment = Attachment(
-            work_order=order,
-            appeal=appeal,
-            kind=kind,
-            content_type=content_type,
-            size=upload.size,
-            sha256=digest.hexdigest(),
-            original_name=upload.name[:200],
-            uploaded_by=actor_user,
-            created_at=timezone.now(),
-        )
-        attachment.file.save(f"{secrets.token_hex(16)}.{ext}", File(upload.file), save=False)
-        stored.append(attachment.file.name)
-        attachment.save()
 
 
 def new_code(prefix: str) -> str:
@@ -152,126 +57,6 @@ def new_code(prefix: str) -> str:
 def _code_clash(error: IntegrityError) -> bool:
     text = str(error)
     return "code" in text and "idempotency" not in text
-
-
-def dispatch_unit_id_for(area_code: str) -> int:
-    """The unit that triages matters of an area: the township's command room, else the nearest
-    governance centre above it (小事不出村、大事不出镇: triage starts at the township)."""
-    chain = ([area_code] if len(area_code) == 12 else []) + ancestor_codes(area_code)
-    units = triage_units.get()
-    for code in chain:
-        if level_of_code(code) != RegionLevel.VILLAGE and code in units:
-            return units[code][0]
-    raise InvalidInput(_("该区域没有负责分拨的单位，请联系管理员"), "region")
-
-
-def dispatch_unit_for(area_code: str) -> Unit:
-    return Unit.objects.select_related("region").get(pk=dispatch_unit_id_for(area_code))
-
-
-@dataclass(frozen=True)
-class CachedCategory:
-    pk: int
-    code: str
-    is_branch: bool  # has active children: appeals go under its leaves
-    attributes: tuple = ()  # its ServiceAttribute rows, in order
-
-
-def _load_categories() -> dict[str, CachedCategory]:
-    rows = list(Category.objects.filter(is_active=True).values_list("pk", "code", "parent_id"))
-    parents = {parent for _pk, _code, parent in rows}
-    questions: dict[int, list] = {}
-    for attribute in ServiceAttribute.objects.order_by("order", "pk"):
-        questions.setdefault(attribute.category_id, []).append(attribute)
-    return {
-        code: CachedCategory(pk, code, pk in parents, tuple(questions.get(pk, ())))
-        for pk, code, _parent in rows
-    }
-
-
-def clean_attributes(category: CachedCategory, given: dict) -> dict:
-    """The answers to the category's questions, checked against their datatypes; answers to
-    questions the category does not ask are dropped (clients may send their own extras)."""
-    answers = {}
-    for question in category.attributes:
-        field = f"attribute[{question.code}]"
-        value = given.get(question.code)
-        if value in (None, "", []):
-            if question.required:
-                raise InvalidInput(
-                    _("请回答“%(question)s”") % {"question": question.description}, field
-                )
-            continue
-        answers[question.code] = _answer(question, value, field)
-    return answers
-
-
-def _answer(question, value, field: str):
-    keys = [str(v.get("key")) for v in question.values if isinstance(v, dict)]
-    kind = question.datatype
-    if kind == AttributeType.MULTI:
-        chosen = [str(v) for v in (value if isinstance(value, list) else [value])]
-        if not chosen or any(v not in keys for v in chosen):
-            raise InvalidInput(_("“%(q)s”的选项无效") % {"q": question.description}, field)
-        return chosen
-    if isinstance(value, list | dict):
-        raise InvalidInput(_("“%(q)s”只能有一个值") % {"q": question.description}, field)
-    text = str(value).strip()
-    if kind == AttributeType.SINGLE:
-        if text not in keys:
-            raise InvalidInput(_("“%(q)s”的选项无效") % {"q": question.description}, field)
-        return text
-    if kind == AttributeType.NUMBER:
-        try:
-            number = float(text)
-        except ValueError:
-            number = float("nan")
-        if number != number or number in (float("inf"), float("-inf")):
-            raise InvalidInput(_("“%(q)s”必须是数字") % {"q": question.description}, field)
-        return number
-    if kind == AttributeType.DATETIME:
-        from django.utils.dateparse import parse_datetime
-
-        from shanzhi.core.dates import DEADLINE, DateOutOfRange, check_moment
-
-        try:
-            moment = parse_datetime(text)
-        except ValueError:  # well formed but impossible (an offset of 24 hours or more)
-            moment = None
-        if moment is None:
-            raise InvalidInput(
-                _("“%(q)s”必须是日期时间，如 2026-11-22T08:30:00+08:00")
-                % {"q": question.description},
-                field,
-            )
-        try:
-            check_moment(moment, field, DEADLINE)  # 2000-01-01 … a year ahead (ADR 0011)
-        except DateOutOfRange as error:
-            raise InvalidInput(error.message, field) from None
-        return moment.isoformat()
-    limit = 4000 if kind == AttributeType.TEXT else 200
-    if len(text) > limit:
-        raise InvalidInput(
-            _("“%(q)s”不能超过 %(n)s 字") % {"q": question.description, "n": limit}, field
-        )
-    return text
-
-
-active_categories = Memo(_load_categories, seconds=30)
-
-
-def _load_triage_units() -> dict[str, tuple[int, str]]:
-    """region code → (unit id, kind) of the 综合指挥室 or 社会治理中心 there."""
-    found: dict[str, tuple[int, str]] = {}
-    for pk, region, kind in Unit.objects.filter(
-        kind__in=(UnitKind.COMMAND_ROOM, UnitKind.CENTRE), is_active=True
-    ).values_list("pk", "region_id", "kind"):
-        if region not in found or kind == UnitKind.COMMAND_ROOM:
-            found[region] = (pk, kind)
-    return found
-
-
-triage_units = Memo(_load_triage_units, seconds=30)
 
 
 @dataclass
@@ -498,7 +283,7 @@ def appeal_register(
                     media_url=cleaned["media_url"],
                     created_at=now,
                 )
-                _store(checked, order=order, appeal=appeal, actor_user=user, stored=stored)
+                store_uploads(checked, order=order, appeal=appeal, actor_user=user, stored=stored)
                 audit_record(
                     actor=user or "public",
                     action=Action.REGISTER,
@@ -540,11 +325,9 @@ def appeal_register(
                 )
                 notify_all(messages)  # one INSERT for the outbox rows among them
                 if direct_answer:
-                    from shanzhi.workorders.services.handling import workorder_answer_directly
-
                     workorder_answer_directly(actor=actor, order_id=order.pk, answer=direct_answer)
         except IntegrityError as error:
-            _discard(stored)
+            discard_stored(stored)
             # Two retries with the same key raced; the other one won.
             existing = key and Appeal.objects.filter(submitted_by=user, idempotency_key=key).first()
             if existing:
@@ -553,17 +336,7 @@ def appeal_register(
                 continue
             raise
         except BaseException:
-            _discard(stored)  # the rows are rolled back; the files must go too
+            discard_stored(stored)  # the rows are rolled back; the files must go too
             raise
         return Registered(appeal, created=True)
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _discard(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.warning("could not remove %s after a failed registration", name)

@@ -3,7 +3,7 @@ context its guards read. The registry of its actions is `workorders/actions.py`.
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from shanzhi.core.cases import CaseKind, Context
 from shanzhi.workorders.choices import (
@@ -46,7 +46,7 @@ class WorkOrderContext(Context):
 WORKORDER = CaseKind(
     name="workorder",
     model=WorkOrder,
-    noun=gettext_lazy("工单"),
+    noun=pgettext_lazy("the noun in messages about a case", "工单"),
     states=State,
     actions=Action,
     related=("category", "lead_unit__region", "dispatch_unit__region"),

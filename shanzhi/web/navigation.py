@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.command.choices import VIEW_ROLES as COMMAND_ROLES
-from shanzhi.org.choices import REGISTER_ROLES, SCOPED_ROLES, Role
+from shanzhi.org.choices import COMMAND_ROLES, REGISTER_ROLES, SCOPED_ROLES, Role
 
 
 @dataclass(frozen=True)

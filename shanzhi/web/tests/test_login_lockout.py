@@ -133,3 +133,26 @@ def test_an_overlong_username_is_a_wrong_login_not_a_500(length):
     # The same client still signs in to a real account.
     login(client, "commander", DEMO_PASSWORD)
     assert signed_in(client)
+
+
+def test_passwords_are_hashed_with_argon2_and_old_pbkdf2_hashes_upgrade_at_login(settings):
+    """The real hashers, not the tests' fast one: a login costs one Argon2 check (about 0.1 s,
+    where PBKDF2 took several times that), and an account whose hash predates the change still
+    signs in and is rehashed."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from shanzhi import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+    assert production.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    user = get_user_model().objects.get(username="leader")
+    user.password = make_password(DEMO_PASSWORD, hasher="pbkdf2_sha256")
+    user.save(update_fields=["password"])
+
+    client = Client()
+    assert login(client, "leader", DEMO_PASSWORD).status_code == 302
+    assert signed_in(client)
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$")
+    assert login(Client(), "leader", DEMO_PASSWORD).status_code == 302

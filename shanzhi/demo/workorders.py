@@ -6,6 +6,7 @@ import random
 from shapely.geometry import shape
 
 from shanzhi.demo import data
+from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.models import Grid, Region
 from shanzhi.workorders import services
@@ -80,7 +81,7 @@ def build_dispatch_rules() -> int:
                 lead_kind=kind,
                 lead_level=where,
                 order=order,
-                note=f"{category.name} → 属地{kind}",
+                note=f"{category.name} → 属地{UnitKind(kind).label}",
             )
             count += 1
     return count

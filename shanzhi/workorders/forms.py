@@ -410,7 +410,10 @@ class DispatchForm(ActionForm):
         suggested = [
             (
                 p.unit.pk,
-                _("%(unit)s（规则建议：%(note)s）") % {"unit": p.unit.name, "note": p.rule.note},
+                # The rule as the dispatcher reads it: its category and the unit it resolved to
+                # for this order (a 属地 rule names a kind of unit, not a unit).
+                _("%(unit)s（规则建议：%(category)s → %(unit)s）")
+                % {"unit": p.unit.name, "category": p.rule.category.name},
             )
             for p in self.proposals
         ]

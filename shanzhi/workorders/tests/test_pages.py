@@ -8,6 +8,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.html import escape
 
 from shanzhi.core.models import AuditEvent
 from shanzhi.territory.models import Grid
@@ -173,6 +174,9 @@ def test_the_whole_loop_through_the_pages(client, client_as):
     dispatcher = client_as("dispatcher")
     inbox = dispatcher.get("/workorders/?box=pending_dispatch").content.decode()
     assert f'href="/workorders/{order.pk}/">{order.code}</a>' in inbox
+    assert (
+        f'<a href="/workorders/{order.pk}/">{escape(order.title)}</a>' in inbox
+    )  # title links too
 
     page = dispatcher.get(f"/workorders/{order.pk}/").content.decode()
     zhujian = Unit.objects.get(name=ZHUJIAN)
@@ -567,3 +571,25 @@ def test_the_public_pages_speak_english_when_chosen(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/appeal/"})
     html = client.get("/appeal/").content.decode()
     assert 'lang="en"' in html and "Submit" in html and "Use my location" in html
+
+
+def test_a_territorial_rule_is_suggested_by_unit_name_not_by_internal_keys(user_named):
+    """A 属地 rule names a kind of unit; the dispatcher reads the unit it resolved to."""
+    from shanzhi.workorders.forms import DispatchForm
+    from shanzhi.workorders.models import WorkOrder
+
+    order = (
+        WorkOrder.objects.filter(category__path__contains="/01", area_code__startswith="330502001")
+        .select_related("category")
+        .first()
+    )
+    form = DispatchForm(order=order, user=user_named("dispatcher"), action="dispatch")
+    (group, suggested), *_ = form.fields["lead_unit"].choices[1:]
+    labels = [label for _pk, label in suggested]
+    assert str(group) == "规则建议"
+    assert labels and all("platform_" not in label for label in labels)
+    territorial = [i for i, p in enumerate(form.proposals) if p.rule.lead_unit_id is None]
+    assert territorial, "the demo has 属地 rules for category 01"
+    proposal = form.proposals[territorial[0]]
+    unit, category = proposal.unit.name, proposal.rule.category.name
+    assert labels[territorial[0]] == f"{unit}（规则建议：{category} → {unit}）"

@@ -27,6 +27,14 @@ def check_lon_lat(lon, lat) -> tuple[float, float]:
     return lon, lat
 
 
+def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance between two WGS84 points (haversine, mean Earth radius)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
 def _check_ring(ring, where: str) -> None:
     if not isinstance(ring, list) or len(ring) < 4:
         raise GeometryError(_("%(where)s：环至少需要 4 个坐标点") % {"where": where})

@@ -14,13 +14,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shanzhi.core.dates import PAST, DateOutOfRange, check_moment
 from shanzhi.core.errors import Forbidden, InvalidInput, Unprocessable
 from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
 from shanzhi.org.access import Actor
 from shanzhi.org.services import PHONE_RE
 from shanzhi.territory import locate
-from shanzhi.territory.geo import GeometryError, check_lon_lat
+from shanzhi.territory.choices import ancestor_codes, territory_prefix
+from shanzhi.territory.geo import GeometryError, check_lon_lat, distance_km
 from shanzhi.territory.models import Region
 from shanzhi.workorders.access import may_claim_channel, may_set_urgency
 from shanzhi.workorders.choices import (
@@ -84,6 +86,46 @@ class AppealInput:
     media_url: str = ""  # a link to a picture or video hosted by the client (Open311)
 
 
+# How far from a region's centre a pin may lie when no grid covers it: a village is a few
+# kilometres across, a township tens, a county about a hundred.
+REGION_RADIUS_KM = {"village": 8, "township": 25, "county": 60, "city": 150, "province": 600}
+
+
+def check_point_in_region(lon: float, lat: float, grid_code: str, region: Region) -> None:
+    """A pin and a chosen region must agree: the grid under the pin lies in the region, or, where
+    no grid covers the pin, the pin is within the region's reach of its centre (a pin in
+    Beijing is not an address in a Huzhou community)."""
+    if grid_code:
+        if not grid_code.startswith(territory_prefix(region.code)):
+            place = Region.objects.filter(code=grid_code[:12]).values_list("name", flat=True)
+            raise InvalidInput(
+                _("标出的位置在%(place)s，不在所选的%(region)s，请核对地图上的位置或所选区域")
+                % {"place": place.first() or grid_code[:12], "region": region.name},
+                "lon",
+            )
+        return
+    centre = next(
+        (
+            r
+            for r in [
+                region,
+                *Region.objects.filter(code__in=ancestor_codes(region.code)).order_by("-code"),
+            ]
+            if r.lon is not None and r.lat is not None
+        ),
+        None,
+    )
+    if centre is None:
+        return
+    km = distance_km(lon, lat, centre.lon, centre.lat)
+    if km > REGION_RADIUS_KM.get(centre.level, 60):
+        raise InvalidInput(
+            _("标出的位置离%(region)s约 %(km)s 公里，不在该区域内，请核对地图上的位置或所选区域")
+            % {"region": region.name, "km": f"{km:,.0f}"},
+            "lon",
+        )
+
+
 def _clean(data: AppealInput) -> dict:
     """Check every field; the first problem is raised naming its field."""
     if data.channel not in Channel.values:
@@ -137,6 +179,13 @@ def _clean(data: AppealInput) -> dict:
         if not amount.is_finite() or not 0 <= amount < Decimal("1e12"):
             raise InvalidInput(_("涉及金额不合理"), "amount_involved")
 
+    occurred_at = data.occurred_at
+    if occurred_at is not None:
+        try:
+            check_moment(occurred_at, "occurred_at", PAST)
+        except DateOutOfRange as error:
+            raise InvalidInput(error.message, "occurred_at") from None
+
     grid_code = region_code = ""
     lon = lat = None
     if data.lon is not None or data.lat is not None:
@@ -149,16 +198,18 @@ def _clean(data: AppealInput) -> dict:
         place = locate.locate(lon, lat)
         if place is not None:
             grid_code, region_code = place.grid.code, place.grid.code[:12]
+    chosen = None
+    if data.region_code:
+        chosen = Region.objects.filter(code=data.region_code).first()
+        if chosen is None:
+            raise InvalidInput(_("区划代码 %(code)s 不存在") % {"code": data.region_code}, "region")
+        if chosen.level not in ("township", "village", "county"):
+            raise InvalidInput(_("请选择县区、乡镇街道或村社区"), "region")
+    if chosen is not None and lon is not None:
+        check_point_in_region(lon, lat, grid_code, chosen)
     if not grid_code:
-        if data.region_code:
-            region = Region.objects.filter(code=data.region_code).first()
-            if region is None:
-                raise InvalidInput(
-                    _("区划代码 %(code)s 不存在") % {"code": data.region_code}, "region"
-                )
-            if region.level not in ("township", "village", "county"):
-                raise InvalidInput(_("请选择县区、乡镇街道或村社区"), "region")
-            region_code = region.code
+        if chosen is not None:
+            region_code = chosen.code
         elif lon is not None:
             raise InvalidInput(_("该位置不在本平台的网格范围内，请选择所在乡镇街道或村社区"), "lon")
         else:

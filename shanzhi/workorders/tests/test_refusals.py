@@ -271,3 +271,72 @@ def test_a_dispatch_naming_a_rule_that_does_not_exist_is_refused(client_as, orde
         assert status in (400, 422), (rule, answer)
         assert answer["errors"][0]["field"] == "rule"
     assert (snapshot(order_id), table_counts()) == (before, counts)
+
+
+def _grid_of(prefix: str) -> str:
+    from shanzhi.territory.models import Grid
+
+    return (
+        Grid.objects.filter(code__startswith=prefix)
+        .order_by("code")
+        .values_list("code", flat=True)[0]
+    )
+
+
+def test_a_pin_and_a_chosen_region_must_agree(client_as, table_counts):
+    """A pin in Beijing is no address in a Huzhou community; a pin in 织里镇 is not in 月河街道's
+    community; a pin in the chosen community's own grid is fine."""
+    operator, counts = client_as("operator"), table_counts()
+    got, body = post(
+        operator,
+        "/api/v1/appeals",
+        appeal_body(lon=116.39, lat=39.9, region="330502001001"),
+    )
+    assert got == 400
+    assert body["errors"][0]["field"] == "lon"
+    assert "标出的位置离" in body["detail"] and "公里，不在该区域内" in body["detail"]
+
+    got, body = post(
+        operator,
+        "/api/v1/appeals",
+        appeal_body(grid=_grid_of("330502101"), region="330502001001"),
+    )
+    assert got == 400
+    assert body["errors"][0]["field"] == "lon"
+    assert "不在所选的" in body["detail"]
+    assert table_counts() == counts
+
+    created = register(operator, region="330502001002")  # the pin is in 330502001002001
+    order = WorkOrder.objects.get(pk=created["work_order_id"])
+    assert (order.grid_id, order.area_code) == ("330502001002001", "330502001002001")
+
+
+def test_an_occurred_time_in_the_future_is_refused_by_the_service_too(user_named, table_counts):
+    """Pages and the API refuse it at the edge; channels that call the service directly (the
+    hotline hand-over, the alarm gateway) meet the same rule."""
+    import datetime
+
+    from django.utils import timezone
+
+    from shanzhi.core.errors import InvalidInput
+    from shanzhi.workorders.services import AppealInput, appeal_register
+    from shanzhi.workorders.tests.helpers import ROAD_DAMAGE, point_in
+
+    lon, lat = point_in()
+    counts = table_counts()
+    with pytest.raises(InvalidInput) as refused:
+        appeal_register(
+            actor=user_named("operator"),
+            data=AppealInput(
+                channel="hotline",
+                nature="complaint",
+                category_code=ROAD_DAMAGE,
+                content="路灯不亮",
+                lon=lon,
+                lat=lat,
+                appellant_phone="13812345678",
+                occurred_at=timezone.now() + datetime.timedelta(days=1),
+            ),
+        )
+    assert refused.value.field == "occurred_at"
+    assert table_counts() == counts

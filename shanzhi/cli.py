@@ -14,6 +14,7 @@ shanzhi manage ...                             any Django management command
 """
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
@@ -74,12 +75,20 @@ def cmd_up(args) -> int:
     calendar_seed_from_package(actor="up")  # adds only dates the table does not have yet
     if not args.no_demo and builder.is_empty():
         print("首次启动：正在建立演示数据（湖州市）… building the demo municipality …")
-        result = builder.build(seed=2026)
-        builder.remember_password(result.password)
-        history = builder.DEMO_HISTORY if args.history is None else args.history
-        if history:
-            print(f"… 近一年的 {history} 件历史工单 {history} past work orders …")
-            builder.add_history(orders=history)
+        # The demo's own appeals notify as real ones do; hundreds of such lines would bury the
+        # address and the password.
+        notify_log = logging.getLogger("shanzhi.notify")
+        level = notify_log.level
+        notify_log.setLevel(logging.WARNING)
+        try:
+            result = builder.build(seed=2026)
+            builder.remember_password(result.password)
+            history = builder.DEMO_HISTORY if args.history is None else args.history
+            if history:
+                print(f"… 近一年的 {history} 件历史工单 {history} past work orders …")
+                builder.add_history(orders=history)
+        finally:
+            notify_log.setLevel(level)
     from django.core.management.base import OutputWrapper
 
     env = dict(os.environ)
@@ -87,10 +96,7 @@ def cmd_up(args) -> int:
         env["SHANZHI_ALLOWED_HOSTS"] = "*"
         print("提示：已监听非本机地址，允许任意 Host；生产环境请设置 SHANZHI_ALLOWED_HOSTS。")
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
-    print(f"\n善治已启动 Shanzhi is running: http://{shown_host}:{args.port}/")
-    if not args.no_demo:
-        print_accounts(OutputWrapper(sys.stdout), builder.remembered_password())
-    print("按 Ctrl+C 停止 · press Ctrl+C to stop\n", flush=True)
+    url = f"http://{shown_host}:{args.port}/"
 
     web = subprocess.Popen(
         [
@@ -120,6 +126,15 @@ def cmd_up(args) -> int:
             if child.poll() is None:
                 child.terminate()
 
+    # The box comes last, once the server answers, so that the start-up lines of the server and
+    # the worker do not push the address and the password out of sight.
+    _wait_for_port(shown_host, args.port, web)
+    time.sleep(1)  # the server's and the worker's start-up lines come first
+    print()
+    if not args.no_demo:
+        print_accounts(OutputWrapper(sys.stdout), None)
+    print(_banner(url, None if args.no_demo else builder.remembered_password()), flush=True)
+
     signal.signal(signal.SIGTERM, stop)
     try:
         while all(child.poll() is None for child in children):
@@ -134,6 +149,27 @@ def cmd_up(args) -> int:
             child.kill()
     failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
     return 1 if failed else 0
+
+
+def _wait_for_port(host: str, port: int, server: subprocess.Popen, seconds: float = 60) -> None:
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+
+
+def _banner(url: str, password: str | None) -> str:
+    lines = [f"善治已启动 Shanzhi is running:  {url}"]
+    if password:
+        lines.append(f"演示账号密码 Demo password:   {password}")
+    lines.append("按 Ctrl+C 停止 · press Ctrl+C to stop")
+    rule = "=" * 64
+    return "\n".join([rule, *(f"  {line}" for line in lines), rule])
 
 
 def cmd_worker(args) -> int:

@@ -324,7 +324,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "shanzhi.core.logging.StderrHandler", "formatter": "plain"}},
+    "filters": {
+        "routine": {
+            "()": "shanzhi.core.logging.RoutineFilter",
+            "verbose": os.environ.get("SHANZHI_LOG_LEVEL", "INFO").upper() == "DEBUG",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "shanzhi.core.logging.StderrHandler",
+            "formatter": "plain",
+            "filters": ["routine"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("SHANZHI_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -16,3 +16,22 @@ class StderrHandler(logging.StreamHandler):
     @stream.setter
     def stream(self, _value):
         pass
+
+
+class RoutineFilter(logging.Filter):
+    """Keeps the console readable for whoever runs `shanzhi up`: the task worker's INFO lines
+    (a periodic job every few seconds) are dropped unless the log level is DEBUG, and a refused
+    request (4xx) is one line without its traceback; errors and 5xx keep everything."""
+
+    def __init__(self, verbose: bool = False):
+        super().__init__()
+        self.verbose = verbose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.verbose or record.levelno >= logging.ERROR:
+            return True
+        if record.name.startswith("django_tasks") and record.levelno < logging.WARNING:
+            return False
+        if record.name == "django.request" and getattr(record, "status_code", 500) < 500:
+            record.exc_info = record.exc_text = None
+        return True

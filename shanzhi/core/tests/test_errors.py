@@ -167,3 +167,35 @@ def test_a_calendar_day_of_unknown_kind_is_refused_as_invalid_input(table_counts
     assert caught.value.message == "未知的日期类型"
     assert table_counts() == before
     assert not CalendarDay.objects.filter(date=datetime.date(2027, 1, 1)).exists()
+
+
+def test_the_console_drops_routine_task_lines_and_the_traceback_of_a_refusal():
+    """`shanzhi up`'s console (settings.LOGGING): the worker's routine INFO lines are dropped, a
+    4xx is one line without its traceback, a 5xx keeps everything; DEBUG shows it all."""
+    import logging
+    import sys
+
+    from shanzhi.core.logging import RoutineFilter
+
+    try:
+        raise PermissionError("denied")
+    except PermissionError:
+        exc_info = sys.exc_info()
+
+    def record(name, level, status=None, with_exc=False):
+        made = logging.LogRecord(
+            name, level, __file__, 1, "msg", (), exc_info if with_exc else None
+        )
+        if status is not None:
+            made.status_code = status
+        return made
+
+    quiet = RoutineFilter()
+    assert not quiet.filter(record("django_tasks", logging.INFO))
+    assert not quiet.filter(record("django_tasks_db", logging.INFO))
+    assert quiet.filter(record("django_tasks", logging.ERROR, with_exc=True))
+    refused = record("django.request", logging.WARNING, status=403, with_exc=True)
+    assert quiet.filter(refused) and refused.exc_info is None
+    failed = record("django.request", logging.ERROR, status=500, with_exc=True)
+    assert quiet.filter(failed) and failed.exc_info is exc_info
+    assert RoutineFilter(verbose=True).filter(record("django_tasks", logging.INFO))

@@ -53,11 +53,17 @@ def test_static_assets_are_served_by_the_application(client):
         "/static/vendor/bootstrap/css/bootstrap.min.css",
         "/static/territory/map.js",
         "/static/web/app.css",
+        "/static/web/favicon.svg",
     ]:
         response = client.get(path)
         assert response.status_code == 200, path
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert len(body) > 100
+
+
+def test_every_page_names_the_favicon(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert '<link rel="icon" href="/static/web/favicon.svg" type="image/svg+xml">' in page
 
 
 def test_healthz_reports_the_database(client):

@@ -18,6 +18,11 @@ class StderrHandler(logging.StreamHandler):
         pass
 
 
+# Loggers whose INFO lines are routine: the task worker's every job, and django-axes's
+# "Deleted 0 failed login attempts" at every login.
+ROUTINE = ("django_tasks", "axes")
+
+
 class RoutineFilter(logging.Filter):
     """Keeps the console readable for whoever runs `shanzhi up`: the task worker's INFO lines
     (a periodic job every few seconds) are dropped unless the log level is DEBUG, and a refused
@@ -30,7 +35,7 @@ class RoutineFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if self.verbose or record.levelno >= logging.ERROR:
             return True
-        if record.name.startswith("django_tasks") and record.levelno < logging.WARNING:
+        if record.name.startswith(ROUTINE) and record.levelno < logging.WARNING:
             return False
         if record.name == "django.request" and getattr(record, "status_code", 500) < 500:
             record.exc_info = record.exc_text = None

@@ -351,6 +351,23 @@ def categories_tree() -> list[Category]:
     return category_tree.get()
 
 
+def own_appeal_phone_tail(user, code: str) -> str:
+    """The phone tail of an appeal this signed-in person filed themselves ("" otherwise): their
+    own appeals open on the tracking page without typing it."""
+    if not getattr(user, "is_authenticated", False) or not code:
+        return ""
+    phone = (
+        Appeal.objects.filter(tracking_code=code, submitted_by=user)
+        .values_list("appellant_phone", flat=True)
+        .first()
+    )
+    return (phone or "")[-4:]
+
+
+def workorder_state(order_id: int) -> str:
+    return WorkOrder.objects.filter(pk=order_id).values_list("state", flat=True).first() or ""
+
+
 def appeal_for_tracking(code: str, phone_tail: str) -> Appeal:
     """The appeal a tracking code names, if the phone's last four digits match (appeals left
     without a phone are found by the code alone). Wrong and unknown give the same 404."""

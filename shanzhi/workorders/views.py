@@ -14,7 +14,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -105,7 +104,8 @@ def _remember_registered(request, appeal, *, kind: str) -> None:
         "phone_tail": appeal.appellant_phone[-4:] if appeal.appellant_phone else "",
         "order_id": appeal.work_order_id,
         "order_code": appeal.work_order.code,
-        "state": appeal.work_order.state,
+        # read again: a direct answer (就地化解) has moved the order on since registration
+        "state": selectors.workorder_state(appeal.work_order_id),
     }
 
 
@@ -114,10 +114,8 @@ def _registered(request, kind: str) -> dict | None:
     if not isinstance(done, dict) or done.get("kind") != kind:
         return None
     done = dict(done)
-    query = {"phone_tail": done["phone_tail"]} if done.get("phone_tail") else {}
-    done["track_url"] = reverse("track-detail", args=[done["tracking_code"]]) + (
-        "?" + urlencode(query) if query else ""
-    )
+    _remember_tail(request, done["tracking_code"], done.get("phone_tail") or "")
+    done["track_url"] = reverse("track-detail", args=[done["tracking_code"]])
     return done
 
 
@@ -203,17 +201,52 @@ def appeal_done(request):
 # -- 2. tracking and rating -----------------------------------------------------------------------
 
 
-@require_GET
+# The phone tails this visitor has proved, by tracking code: the tracking page's address never
+# carries them (they would sit in browser histories, proxies' logs and Referer headers).
+TRACKED_KEY = "workorders.tracked"
+TRACKED_KEPT = 20
+
+
+def _remember_tail(request, code: str, tail: str) -> None:
+    tails = dict(request.session.get(TRACKED_KEY) or {})
+    tails.pop(code, None)
+    tails[code] = tail
+    request.session[TRACKED_KEY] = dict(list(tails.items())[-TRACKED_KEPT:])
+
+
+def _forget_tail(request, code: str) -> None:
+    tails = dict(request.session.get(TRACKED_KEY) or {})
+    if tails.pop(code, None) is not None:
+        request.session[TRACKED_KEY] = tails
+
+
+def _proven_tail(request, code: str) -> str:
+    """The tail this visitor proved for the code, or, for a signed-in resident, their own
+    appeal's; "" otherwise (which opens only appeals left without a phone)."""
+    normal = services.tracking_code_normal(code)
+    tails = request.session.get(TRACKED_KEY) or {}
+    if normal in tails:
+        return tails[normal]
+    return selectors.own_appeal_phone_tail(request.user, normal)
+
+
+def _track_url(code: str) -> str:
+    return reverse("track-detail", args=[code])
+
+
+@require_http_methods(["GET", "POST"])
 def track(request):
-    """/track/: the tracking code and the phone's last four digits lead to the appeal's page."""
-    if not request.GET:
+    """/track/: the tracking code and the phone's last four digits (posted, never in the
+    address) lead to the appeal's page. A query string of old links is still read."""
+    data = request.POST if request.method == "POST" else request.GET
+    if not data:
         return render(request, "workorders/track.html", {"form": forms.TrackForm()})
-    form = forms.TrackForm(request.GET)
+    form = forms.TrackForm(data)
     if not form.is_valid():
         return render(request, "workorders/track.html", {"form": form}, status=400)
-    url = reverse("track-detail", args=[form.cleaned_data["code"]])
-    tail = form.cleaned_data["phone_tail"]
-    return redirect(url + ("?" + urlencode({"phone_tail": tail}) if tail else ""))
+    code = form.cleaned_data["code"]
+    _remember_tail(request, code, form.cleaned_data["phone_tail"])
+    return redirect(_track_url(code))
 
 
 def _tracked(request, code: str, phone_tail: str):
@@ -243,7 +276,7 @@ def _public_events(order) -> list[dict]:
     ]
 
 
-def _track_page(request, appeal, phone_tail: str, *, rate_form=None, status: int = 200):
+def _track_page(request, appeal, *, rate_form=None, status: int = 200):
     order = appeal.work_order
     can_rate = order.state == State.PENDING_RATING and not appeal.rating
     return render(
@@ -259,7 +292,6 @@ def _track_page(request, appeal, phone_tail: str, *, rate_form=None, status: int
             "reply_result": ReplyResult(order.reply_result).label if order.reply_result else "",
             "rating_label": Rating(appeal.rating).label if appeal.rating else "",
             "rate_form": (rate_form or forms.RatingForm()) if can_rate else None,
-            "phone_tail": phone_tail,
             "category_path": forms.category_paths().get(appeal.category.code, appeal.category.name),
         },
         status=status,
@@ -268,22 +300,31 @@ def _track_page(request, appeal, phone_tail: str, *, rate_form=None, status: int
 
 @require_GET
 def track_detail(request, code: str):
-    phone_tail = request.GET.get("phone_tail", "")
+    """/track/<code>/: the appeal, for a visitor who proved the phone tail on /track/ (kept in the
+    session) or the signed-in resident who filed it. An old link's ?phone_tail= is checked once,
+    then the visitor is sent to the address without it."""
+    given = request.GET.get("phone_tail")
+    phone_tail = given if given is not None else _proven_tail(request, code)
     appeal, refused = _tracked(request, code, phone_tail)
     if refused:
+        _forget_tail(request, services.tracking_code_normal(code))
         return refused
-    return _track_page(request, appeal, phone_tail)
+    if given is not None:
+        _remember_tail(request, appeal.tracking_code, given)
+        return redirect(_track_url(appeal.tracking_code))
+    return _track_page(request, appeal)
 
 
 @require_POST
 def track_rate(request, code: str):
-    phone_tail = request.POST.get("phone_tail", "")
+    given = request.POST.get("phone_tail")
+    phone_tail = given if given is not None else _proven_tail(request, code)
     appeal, refused = _tracked(request, code, phone_tail)
     if refused:
         return refused
     form = forms.RatingForm(request.POST)
     if not form.is_valid():
-        return _track_page(request, appeal, phone_tail, rate_form=form, status=400)
+        return _track_page(request, appeal, rate_form=form, status=400)
     try:
         services.appeal_rate(
             actor=None,
@@ -297,10 +338,10 @@ def track_rate(request, code: str):
         _put_error(form, error)
         appeal.refresh_from_db()
         appeal.work_order.refresh_from_db()
-        return _track_page(request, appeal, phone_tail, rate_form=form, status=error.status)
+        return _track_page(request, appeal, rate_form=form, status=error.status)
     messages.success(request, _("感谢您的评价！"))
-    url = reverse("track-detail", args=[appeal.tracking_code])
-    return redirect(url + ("?" + urlencode({"phone_tail": phone_tail}) if phone_tail else ""))
+    _remember_tail(request, appeal.tracking_code, phone_tail)
+    return redirect(_track_url(appeal.tracking_code))
 
 
 # -- 3. the staff list ----------------------------------------------------------------------------

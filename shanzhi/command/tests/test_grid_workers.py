@@ -46,9 +46,13 @@ def test_a_grid_worker_settles_on_the_spot_visits_and_is_assessed(client_as):
         True,
         "当场协调，双方清理了杂物。",
     )
+    done = worker.get("/workorders/report/done/").content.decode()
+    assert f"工单 {settled.code} 已当场化解（直办），等待群众评价。" in done
     assert report(worker, grid).status_code == 302
     handed_on = WorkOrder.objects.latest("pk")
     assert (handed_on.state, handed_on.answered_directly) == ("pending_dispatch", False)
+    done = worker.get("/workorders/report/done/").content.decode()
+    assert f"工单 {handed_on.code} 已进入分拨，等待分拨员派单。" in done
     # A household of the grid is visited; another grid's household is refused.
     household = Household.objects.filter(grid=grid).first()
     url = f"/territory/grids/{grid.code}/households/{household.pk}/visit/"

@@ -193,6 +193,7 @@ def test_the_console_drops_routine_task_lines_and_the_traceback_of_a_refusal():
     quiet = RoutineFilter()
     assert not quiet.filter(record("django_tasks", logging.INFO))
     assert not quiet.filter(record("django_tasks_db", logging.INFO))
+    assert not quiet.filter(record("axes.handlers.database", logging.INFO))
     assert quiet.filter(record("django_tasks", logging.ERROR, with_exc=True))
     refused = record("django.request", logging.WARNING, status=403, with_exc=True)
     assert quiet.filter(refused) and refused.exc_info is None

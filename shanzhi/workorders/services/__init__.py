@@ -24,7 +24,7 @@ from shanzhi.workorders.services.handling import (
     workorder_suspend,
 )
 from shanzhi.workorders.services.intake import AppealInput, Registered, Upload, appeal_register
-from shanzhi.workorders.services.tracking import appeal_track
+from shanzhi.workorders.services.tracking import appeal_track, tracking_code_normal
 
 __all__ = [
     "AppealInput",
@@ -34,6 +34,7 @@ __all__ = [
     "appeal_rate",
     "appeal_register",
     "appeal_track",
+    "tracking_code_normal",
     "deadlines_sweep",
     "expecting_version",
     "workorder_answer_directly",

@@ -40,9 +40,8 @@ def workorder_home(user) -> dict:
     appeals = []
     mine = selectors.appeals_submitted_by(user, limit=MY_APPEALS_SHOWN)
     for appeal in mine:
+        # their own appeal opens without the phone tail (views.track_detail)
         url = reverse("track-detail", args=[appeal.tracking_code])
-        if appeal.appellant_phone:
-            url += "?" + urlencode({"phone_tail": appeal.appellant_phone[-4:]})
         state = appeal.work_order.state
         appeals.append(
             {

@@ -107,7 +107,7 @@ def test_a_resident_files_an_appeal_with_a_photo_and_a_point(client_as):
     code = re.search(r'data-testid="tracking-code">(\w+)<', html).group(1)
     appeal = Appeal.objects.select_related("work_order").get(tracking_code=code)
     order = appeal.work_order
-    assert f'href="/track/{code}/?phone_tail=5678"' in html
+    assert f'href="/track/{code}/"' in html and "5678" not in html  # no tail in any address
     assert appeal.channel == "web" and appeal.submitted_by.username == "resident"
     assert (order.grid_id, order.state, order.channel) == (GRID, "pending_dispatch", "web")
     attachment = Attachment.objects.get(appeal=appeal)
@@ -117,7 +117,13 @@ def test_a_resident_files_an_appeal_with_a_photo_and_a_point(client_as):
         len(tiny_png()),
     )
     home = resident.get("/").content.decode()
-    assert "我的诉求" in home and f'href="/track/{code}/?phone_tail=5678"' in home
+    assert "我的诉求" in home and f'href="/track/{code}/"' in home
+    # The resident opens their own appeal without typing the tail; a stranger cannot.
+    elsewhere = client_as("resident")  # signed in on another device: nothing in its session
+    assert "人行道塌陷" in elsewhere.get(f"/track/{code}/").content.decode()
+    from django.test import Client
+
+    assert Client().get(f"/track/{code}/").status_code == 404
 
 
 def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_stored(client, table_counts):
@@ -202,17 +208,16 @@ def test_the_whole_loop_through_the_pages(client, client_as):
     order.refresh_from_db()
     assert order.state == "pending_rating"
 
-    track = client.get(f"/track/?code={appeal.tracking_code.lower()}&phone_tail=5678")
-    assert track["Location"] == f"/track/{appeal.tracking_code}/?phone_tail=5678"
+    track = client.post("/track/", {"code": appeal.tracking_code.lower(), "phone_tail": "5678"})
+    assert track["Location"] == f"/track/{appeal.tracking_code}/"  # the tail stays in the session
     html = client.get(track["Location"]).content.decode()
     assert "已修复路面，并电话告知反映人。" in html and "已解决" in html
     assert 'data-testid="rate-form"' in html and 'value="satisfied"' in html
     assert f'派单</strong><span class="sz-pre d-block">{ZHUJIAN}<' in html
     response = client.post(
-        f"/track/{appeal.tracking_code}/rate/",
-        {"phone_tail": "5678", "rating": "satisfied", "comment": "修得很快"},
+        f"/track/{appeal.tracking_code}/rate/", {"rating": "satisfied", "comment": "修得很快"}
     )
-    assert response["Location"] == f"/track/{appeal.tracking_code}/?phone_tail=5678"
+    assert response["Location"] == f"/track/{appeal.tracking_code}/"
     html = client.get(response["Location"]).content.decode()
     assert "感谢您的评价！" in html and 'data-testid="rate-form"' not in html
     order.refresh_from_db()
@@ -399,7 +404,7 @@ def test_user_text_is_escaped_on_the_detail_and_tracking_pages(client, client_as
     appeal = file_appeal(client, title=script, content=f"路面塌陷{script}")
     for html in [
         client_as("dispatcher").get(f"/workorders/{appeal.work_order_id}/").content.decode(),
-        client.get(f"/track/{appeal.tracking_code}/?phone_tail=5678").content.decode(),
+        client.get(f"/track/{appeal.tracking_code}/?phone_tail=5678", follow=True).content.decode(),
     ]:
         assert script not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -593,3 +598,14 @@ def test_a_territorial_rule_is_suggested_by_unit_name_not_by_internal_keys(user_
     proposal = form.proposals[territorial[0]]
     unit, category = proposal.unit.name, proposal.rule.category.name
     assert labels[territorial[0]] == f"{unit}（规则建议：{category} → {unit}）"
+
+
+def test_an_old_link_with_the_phone_tail_is_checked_once_and_sent_to_the_clean_address(client):
+    appeal = file_appeal(client)
+    code = appeal.tracking_code
+    visitor = type(client)()
+    old = visitor.get(f"/track/{code}/?phone_tail=5678")
+    assert (old.status_code, old["Location"]) == (302, f"/track/{code}/")
+    assert visitor.get(old["Location"]).status_code == 200
+    # another browser has proved nothing
+    assert type(client)().get(f"/track/{code}/").status_code == 404

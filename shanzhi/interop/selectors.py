@@ -5,7 +5,7 @@ delivery log (at the end) is for administrators and district commanders, scoped 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -18,7 +18,12 @@ from shanzhi.org.models import Membership
 from shanzhi.territory.choices import territory_prefix
 from shanzhi.workorders.choices import FINISHED_STATES, PUBLIC_ACTIONS, Action, State
 from shanzhi.workorders.models import Appeal, Category, WorkOrder
-from shanzhi.workorders.selectors import is_public_step, orders_published, public_step_text
+from shanzhi.workorders.selectors import (
+    is_public_step,
+    orders_published,
+    public_step_text,
+    published_answers,
+)
 
 # Open311 knows two statuses. A request is "closed" once the order is finished: the public has
 # its answer (the answer was accepted and waits for the rating, or the order is archived) or it
@@ -147,29 +152,18 @@ def updates_query(start: datetime.datetime, end: datetime.datetime) -> QuerySet[
 
 def updates_describe(events: list[AuditEvent]) -> list[Update]:
     """The steps as an appellant reads them on the tracking page (selectors.public_timeline):
-    the step's name, the unit it went to, public progress notes, the rating, and the answer
-    only when it is the order's last answer and the answer was accepted. Steps of merged
-    orders and progress notes not marked public are left out."""
+    the step's name, the unit it went to, public progress notes, the rating, and each answer
+    that was given to the appellants (a direct answer, or a reply the dispatcher accepted).
+    Steps of merged orders and progress notes not marked public are left out."""
     ids = {int(e.object_id) for e in events}
     orders = _orders().filter(pk__in=ids).exclude(state=State.MERGED).in_bulk()
-    last_answers = dict(
-        AuditEvent.objects.filter(
-            object_type="workorder",
-            object_id__in=[str(i) for i in orders],
-            action__in=[Action.REPLY, Action.ANSWER_DIRECTLY],
-        )
-        .values_list("object_id")
-        .annotate(last=Max("pk"))
-    )
+    published = published_answers(orders)
     updates = []
     for event in events:
         order = orders.get(int(event.object_id))
         if order is None or not is_public_step(event):
             continue
-        last = event.action in (Action.REPLY, Action.ANSWER_DIRECTLY) and (
-            last_answers.get(event.object_id) == event.pk
-        )
-        text = public_step_text(event, order, last_answer=last)
+        text = public_step_text(event, order, published=event.pk in published)
         label = str(Action(event.action).label)
         state = (event.after or {}).get("state") or State.PENDING_DISPATCH
         updates.append(

@@ -510,7 +510,7 @@ def track(request, code: str, phone_tail: str = Query("", max_length=4)):
 class RatingIn(CleanSchema):
     phone_tail: str = Field("", max_length=4)
     rating: Rating
-    comment: str = Field("", max_length=1000)
+    comment: str = Field("", max_length=1000, description="不满意时必填：原因")
 
 
 @public_router.post(

@@ -316,7 +316,11 @@ class TrackForm(BootstrapMixin, forms.Form):
 class RatingForm(BootstrapMixin, forms.Form):
     rating = forms.ChoiceField(label=_("评价"), choices=Rating.choices, widget=forms.RadioSelect)
     comment = forms.CharField(
-        label=_("意见"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("意见"),
+        required=False,
+        max_length=1000,
+        help_text=_("选择“不满意”时请说明原因"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -527,7 +531,9 @@ class PhoneRatingForm(ActionForm):
     rating = forms.ChoiceField(
         label=_("回访结果"), choices=Rating.choices, widget=forms.RadioSelect
     )
-    comment = _textarea(_("回访记录"), required=False, max_length=1000)
+    comment = _textarea(
+        _("回访记录"), required=False, max_length=1000, help_text=_("不满意时必填：群众说明的原因")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -79,7 +79,7 @@ class AnswerIn(CleanSchema):
 class PhoneRatingIn(CleanSchema):
     appeal: str = Field(..., min_length=1, description="诉求查询码")
     rating: Rating
-    comment: str = Field("", max_length=1000)
+    comment: str = Field("", max_length=1000, description="不满意时必填：原因")
 
 
 class Empty(CleanSchema):

@@ -22,7 +22,6 @@ from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes
 from shanzhi.workorders.case import WORKORDER
 from shanzhi.workorders.choices import (
     ACTIVE_ASSIGNMENT,
-    ANSWERED_STATES,
     CLOCK_STATES,
     PUBLIC_ACTIONS,
     Action,
@@ -431,10 +430,11 @@ def is_public_step(event: AuditEvent) -> bool:
     )
 
 
-def public_step_text(event: AuditEvent, order: WorkOrder, *, last_answer: bool) -> str:
+def public_step_text(event: AuditEvent, order: WorkOrder, *, published: bool) -> str:
     """What an appellant may read of a step besides its name: the unit it went to, a public
-    note, the rating, and the answer only on the order's last answer once it was accepted (a
-    reply sent back for rework is never shown)."""
+    note, the rating, and an answer once it was given to them (`published`: a
+    direct answer, or a reply the dispatcher accepted; a reply sent back for rework is never
+    shown). Answers stay after a reopen, as the history before the new one."""
     from shanzhi.workorders.choices import Rating
 
     after = event.after or {}
@@ -443,27 +443,62 @@ def public_step_text(event: AuditEvent, order: WorkOrder, *, last_answer: bool) 
     if event.action == Action.NOTE:
         return after.get("text") or ""
     if event.action == Action.RATE and after.get("rating") in Rating.values:
+        # the label only: on a merged order other appellants read this timeline too
         return str(Rating(after["rating"]).label)
-    if last_answer and order.state in ANSWERED_STATES:
-        return order.reply_text
+    if published:
+        return after.get("text") or after.get("answer") or ""
     return ""
+
+
+ANSWER_STEPS = (Action.REPLY, Action.VERIFY, Action.ANSWER_DIRECTLY)
+
+
+def _published_in(events) -> set[int]:
+    """Of one order's events in order, the ids of the answers the appellant was given: each
+    direct answer, and each reply that a later verification accepted before the next reply."""
+    published, pending = set(), None
+    for event in events:
+        if event.action == Action.ANSWER_DIRECTLY:
+            published.add(event.pk)
+        elif event.action == Action.REPLY:
+            pending = event.pk
+        elif event.action == Action.VERIFY and pending is not None:
+            if (event.after or {}).get("accepted"):
+                published.add(pending)
+            pending = None
+    return published
+
+
+def published_answers(order_ids) -> set[int]:
+    """The audit-event ids of the answers given to appellants, for these orders (for the public
+    timelines of many orders at once: Open311's service request updates)."""
+    by_order: dict[str, list] = {}
+    for event in (
+        AuditEvent.objects.filter(
+            object_type="workorder",
+            object_id__in=[str(i) for i in order_ids],
+            action__in=ANSWER_STEPS,
+        )
+        .only("pk", "object_id", "action", "after")
+        .order_by("pk")
+    ):
+        by_order.setdefault(event.object_id, []).append(event)
+    return set().union(*(_published_in(events) for events in by_order.values()))
 
 
 def public_timeline(order: WorkOrder) -> list[PublicStep]:
     """The steps an appellant sees, with what they may read of each (public_step_text)."""
-    events = timeline(order, public_only=True)
-    last_answer = max(
-        (i for i, e in enumerate(events) if e.action in (Action.REPLY, Action.ANSWER_DIRECTLY)),
-        default=None,
-    )
+    events = timeline(order)  # all of them: a verification decides whether a reply was given
+    published = _published_in(events)
     return [
         PublicStep(
             event.created_at,
             event.action,
             str(Action(event.action).label),
-            public_step_text(event, order, last_answer=index == last_answer),
+            public_step_text(event, order, published=event.pk in published),
         )
-        for index, event in enumerate(events)
+        for event in events
+        if is_public_step(event)
     ]
 
 

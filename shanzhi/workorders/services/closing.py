@@ -119,6 +119,9 @@ def appeal_rate(
             raise InvalidInput(_("该工单没有这个查询码的诉求"), "appeal")
         if appeal.rating:
             raise Conflict(_("该诉求已经评价过了"))
+        if rating == Rating.DISSATISFIED and not comment:
+            # 重办 starts from it: the dispatcher needs to know what was not solved
+            raise InvalidInput(_("请说明不满意的原因"), "comment")
         now = timezone.now()
         appeal.rating, appeal.rating_comment = rating, comment
         appeal.rated_at, appeal.rated_via = now, via

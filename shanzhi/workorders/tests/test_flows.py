@@ -216,6 +216,16 @@ def test_a_dissatisfied_rating_goes_back_to_the_dispatcher(client_as, dispatched
     code = WorkOrder.objects.get(pk=dispatched).appeals.get().tracking_code
     public = client_as("resident")
     public.logout()
+    # 不满意 needs a reason: the dispatcher re-dispatches from it. Refused, nothing changed.
+    status, body = post(
+        public, f"/api/v1/track/{code}/rating", {"phone_tail": "5678", "rating": "dissatisfied"}
+    )
+    assert (status, body["errors"][0]["field"], body["detail"]) == (
+        400,
+        "comment",
+        "请说明不满意的原因",
+    )
+    assert WorkOrder.objects.get(pk=dispatched).state == "pending_rating"
     status, body = post(
         public,
         f"/api/v1/track/{code}/rating",
@@ -224,6 +234,24 @@ def test_a_dissatisfied_rating_goes_back_to_the_dispatcher(client_as, dispatched
     assert (status, body["state"]) == (200, "pending_dispatch")
     order = WorkOrder.objects.get(pk=dispatched)
     assert (order.reopen_count, order.lead_unit_id) == (1, None)
+    # The answer the resident was given stays in their timeline after the reopen.
+    tracked = public.get(f"/api/v1/track/{code}?phone_tail=5678").json()
+    assert [(e["action"], e["text"]) for e in tracked["timeline"]][-4:] == [
+        ("sign", ""),
+        ("reply", "已修复"),
+        ("verify", ""),
+        ("rate", "不满意"),
+    ]
+    # Handled again: the new answer follows the old one.
+    zhujian = Unit.objects.get(name="吴兴区住房和城乡建设局").pk
+    assert act(dispatcher, dispatched, "dispatch", {"lead_unit": zhujian})[0] == 200
+    assert act(department, dispatched, "sign")[0] == 200
+    reply = {"result": "solved", "text": "已重新铺设路面"}
+    assert act(department, dispatched, "reply", reply)[0] == 200
+    assert act(dispatcher, dispatched, "verify", {"accept": True})[0] == 200
+    page = public.get(f"/track/{code}/?phone_tail=5678", follow=True).content.decode()
+    history = page[page.index('data-testid="timeline"') :]
+    assert history.index("已修复") < history.index("已重新铺设路面")
     # The same appeal cannot be rated twice.
     assert (
         post(public, f"/api/v1/track/{code}/rating", {"phone_tail": "5678", "rating": "satisfied"})[

@@ -162,8 +162,10 @@ class AppealForm(BootstrapMixin, forms.Form):
         required=False,
         max_length=32,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
-        help_text=_("用于接收答复；查询进度时需要手机号后四位。"),
+        help_text=_("必填，选择“匿名反映”时可不填：用于接收答复；查询进度时需要手机号后四位。"),
     )
+    # Required unless anonymous: the service decides, the form marks it like a required field.
+    appellant_phone.marked_required = True
     anonymous = forms.BooleanField(
         label=_("匿名反映"), required=False, help_text=_("不留姓名；不留电话时无法收到答复短信。")
     )

@@ -363,6 +363,18 @@ def own_appeal_phone_tail(user, code: str) -> str:
     return (phone or "")[-4:]
 
 
+def last_phone_of(user) -> str:
+    """The phone this person left on their latest appeal ("" when none)."""
+    return (
+        Appeal.objects.filter(submitted_by=user)
+        .exclude(appellant_phone="")
+        .order_by("-pk")
+        .values_list("appellant_phone", flat=True)
+        .first()
+        or ""
+    )
+
+
 def workorder_state(order_id: int) -> str:
     return WorkOrder.objects.filter(pk=order_id).values_list("state", flat=True).first() or ""
 

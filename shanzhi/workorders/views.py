@@ -186,8 +186,19 @@ def appeal_new(request):
         else:
             status = 400
     else:
-        form = forms.AppealForm()
+        form = forms.AppealForm(initial=_resident_initial(request.user))
     return render(request, "workorders/appeal_new.html", _form_page_context(form), status=status)
+
+
+def _resident_initial(user) -> dict:
+    """A signed-in resident's name, and the phone of their last appeal (accounts keep no
+    phone), so that they need not type them again."""
+    if not user.is_authenticated:
+        return {}
+    return {
+        "appellant_name": user.get_full_name(),
+        "appellant_phone": selectors.last_phone_of(user),
+    }
 
 
 @require_GET

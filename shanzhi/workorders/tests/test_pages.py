@@ -124,6 +124,10 @@ def test_a_resident_files_an_appeal_with_a_photo_and_a_point(client_as):
     from django.test import Client
 
     assert Client().get(f"/track/{code}/").status_code == 404
+    # The next appeal starts with their name and the phone they left last time.
+    again = resident.get("/appeal/").content.decode()
+    assert 'name="appellant_name" value="王秀英"' in again
+    assert f'name="appellant_phone" value="{PHONE}"' in again
 
 
 def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_stored(client, table_counts):
@@ -609,3 +613,13 @@ def test_an_old_link_with_the_phone_tail_is_checked_once_and_sent_to_the_clean_a
     assert visitor.get(old["Location"]).status_code == 200
     # another browser has proved nothing
     assert type(client)().get(f"/track/{code}/").status_code == 404
+
+
+def test_the_public_form_marks_what_is_required(client):
+    form = client.get("/appeal/").content.decode()
+    phone_label = form[form.index('for="id_appellant_phone"') :][:200]
+    assert '<span class="text-danger" aria-hidden="true">*</span>' in phone_label
+    assert "选择“匿名反映”时可不填" in form
+    content_label = form[form.index('for="id_content"') :][:200]
+    assert '<span class="text-danger" aria-hidden="true">*</span>' in content_label
+    assert 'value="王秀英"' not in form  # nobody signed in: nothing prefilled

@@ -211,6 +211,8 @@ PERIODIC_JOBS = {
     ),
     # The jobs above leave a result row per run; finished ones are pruned every hour.
     "task_results_prune": ("shanzhi.core.tasks.prune_task_results", 3600),
+    # Photos kept for a refused appeal form go after a day if it is never sent again.
+    "held_uploads_prune": ("shanzhi.workorders.tasks.prune_held_uploads", 3600),
     # A signed checkpoint of the audit chain's head, when it moved (docs/audit.md).
     "audit_checkpoint": (
         "shanzhi.core.tasks.write_audit_checkpoint",

@@ -44,7 +44,12 @@ from shanzhi.workorders.choices import (
     Urgency,
 )
 from shanzhi.workorders.models import Attachment
-from shanzhi.workorders.services.uploads import MAX_FILES
+from shanzhi.workorders.services.uploads import (
+    MAX_FILES,
+    uploads_hold,
+    uploads_release,
+    uploads_reopen,
+)
 
 PAGE_SIZE = 50
 DONE_KEY = "workorders.registered"
@@ -68,6 +73,50 @@ def _order_or_404(user, order_id):
 
 def _uploads(files) -> list[services.Upload]:
     return [services.Upload(name=f.name, file=f, size=f.size) for f in files]
+
+
+# Photos kept from a refused try of a form, by the form's key: nothing the person chose is lost
+# when the form comes back with a message (services.uploads_hold).
+HELD_KEY = "workorders.held_photos"
+HELD_FORMS = 5
+
+
+def _form_key(request) -> str:
+    key = request.POST.get("key", "")
+    return key if 8 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum() else ""
+
+
+def _held(request) -> list[dict]:
+    return list((request.session.get(HELD_KEY) or {}).get(_form_key(request)) or [])
+
+
+def _photos(request, chosen) -> list[services.Upload]:
+    """This submission's photos: those kept from the form's earlier try, then those chosen now."""
+    return uploads_reopen(_held(request)) + _uploads(chosen)
+
+
+def _keep_photos(request, form) -> None:
+    """The form was refused: keep the acceptable photos chosen now with those kept before, and
+    tell the form which they are."""
+    key = _form_key(request)
+    if not key:
+        return
+    held = _held(request)
+    chosen = request.FILES.getlist("photos")[: max(MAX_FILES - len(held), 0)]
+    held += uploads_hold(_uploads(chosen))
+    holds = dict(request.session.get(HELD_KEY) or {})
+    holds.pop(key, None)
+    holds[key] = held
+    request.session[HELD_KEY] = dict(list(holds.items())[-HELD_FORMS:])
+    form.held_photos = [item["name"] for item in held]
+
+
+def _photos_registered(request) -> None:
+    holds = dict(request.session.get(HELD_KEY) or {})
+    held = holds.pop(_form_key(request), None)
+    if held is not None:
+        uploads_release(held)
+        request.session[HELD_KEY] = holds
 
 
 def _map_config(**extra) -> dict:
@@ -174,17 +223,21 @@ def appeal_new(request):
             try:
                 registered = services.appeal_register(
                     actor=request.user if request.user.is_authenticated else None,
-                    data=_appeal_input(data, channel=Channel.WEB, uploads=_uploads(data["photos"])),
+                    data=_appeal_input(
+                        data, channel=Channel.WEB, uploads=_photos(request, data["photos"])
+                    ),
                     idempotency_key=data.get("key") or "",
                 )
             except ServiceError as error:
                 _put_error(form, error)
                 status = error.status
             else:
+                _photos_registered(request)
                 _remember_registered(request, registered.appeal, kind="public")
                 return redirect("appeal-done")
         else:
             status = 400
+        _keep_photos(request, form)
     else:
         form = forms.AppealForm(initial=_resident_initial(request.user))
     return render(request, "workorders/appeal_new.html", _form_page_context(form), status=status)
@@ -507,7 +560,7 @@ def workorder_new(request):
                     data=_appeal_input(
                         data,
                         channel=data["channel"],
-                        uploads=_uploads(data["photos"]),
+                        uploads=_photos(request, data["photos"]),
                         occurred_at=data.get("occurred_at"),
                         people_involved=data.get("people_involved"),
                         amount_involved=data.get("amount_involved"),
@@ -523,11 +576,13 @@ def workorder_new(request):
                     _put_error(form, error)
                 status = error.status
             else:
+                _photos_registered(request)
                 registered.appeal.work_order.refresh_from_db()
                 _remember_registered(request, registered.appeal, kind="staff")
                 return redirect("workorder-new-done")
         else:
             status = 400
+        _keep_photos(request, form)
     else:
         form = forms.StaffAppealForm(user=request.user)
     context = _form_page_context(form, user=request.user)
@@ -566,7 +621,7 @@ def workorder_report(request):
                 registered = services.appeal_register(
                     actor=request.user,
                     data=_appeal_input(
-                        data, channel=Channel.GRID, uploads=_uploads(data["photos"])
+                        data, channel=Channel.GRID, uploads=_photos(request, data["photos"])
                     ),
                     idempotency_key=data.get("key") or "",
                     direct_answer=(data.get("settlement") or "").strip()
@@ -577,11 +632,13 @@ def workorder_report(request):
                 _put_error(form, error)
                 status = error.status
             else:
+                _photos_registered(request)
                 request.session[PHONE_KEY] = phone
                 _remember_registered(request, registered.appeal, kind="report")
                 return redirect("workorder-report-done")
         else:
             status = 400
+        _keep_photos(request, form)
     else:
         form = forms.GridReportForm(
             user=request.user, initial={"appellant_phone": request.session.get(PHONE_KEY, "")}

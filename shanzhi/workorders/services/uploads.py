@@ -115,3 +115,84 @@ def discard_stored(names: list[str]) -> None:
             default_storage.delete(name)
         except OSError:
             logger.warning("could not remove %s after a failed registration", name)
+
+
+# -- photos kept for a form that was refused ----------------------------------------------------
+
+# A refused submission keeps its acceptable files here, so that nobody has to choose them again
+# (a resident on a phone has often just taken the photo). The page remembers what it holds in the
+# session, by the form's key; a registration moves them into attachments and removes them; what
+# a visitor abandons is removed after a day by `held_uploads_prune`.
+HELD_DIR = "held"
+HELD_DAYS = 1
+
+
+def uploads_hold(uploads: list[Upload]) -> list[dict]:
+    """Store the acceptable files among these (right type, under the size limit) and describe
+    them; the others are left out (the form says why)."""
+    from django.core.files.storage import default_storage
+
+    held = []
+    for upload in uploads:
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            continue
+        upload.file.seek(0)
+        kind = sniff(upload.file.read(16))
+        upload.file.seek(0)
+        if kind is None:
+            continue
+        path = default_storage.save(
+            f"{HELD_DIR}/{secrets.token_hex(16)}.{kind[2]}", File(upload.file)
+        )
+        held.append({"name": upload.name[:200], "path": path, "size": upload.size})
+    return held
+
+
+def uploads_reopen(held: list[dict]) -> list[Upload]:
+    """The held files as uploads again (those still there)."""
+    from django.core.files.storage import default_storage
+
+    reopened = []
+    for item in held:
+        path = str(item.get("path") or "")
+        if not path.startswith(f"{HELD_DIR}/") or not default_storage.exists(path):
+            continue
+        reopened.append(
+            Upload(
+                name=str(item.get("name") or ""),
+                file=default_storage.open(path, "rb"),
+                size=int(item.get("size") or 0),
+            )
+        )
+    return reopened
+
+
+def uploads_release(held: list[dict]) -> None:
+    discard_stored(
+        [
+            str(item.get("path"))
+            for item in held
+            if str(item.get("path", "")).startswith(f"{HELD_DIR}/")
+        ]
+    )
+
+
+def held_uploads_prune(*, now=None) -> int:
+    """Remove held files older than HELD_DAYS (forms that were never sent again)."""
+    import datetime
+
+    from django.core.files.storage import default_storage
+
+    now = now or timezone.now()
+    try:
+        _dirs, names = default_storage.listdir(HELD_DIR)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    old = [
+        f"{HELD_DIR}/{name}"
+        for name in names
+        if now - default_storage.get_modified_time(f"{HELD_DIR}/{name}")
+        > datetime.timedelta(days=HELD_DAYS)
+    ]
+    discard_stored(old)
+    return len(old)

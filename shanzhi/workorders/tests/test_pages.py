@@ -623,3 +623,46 @@ def test_the_public_form_marks_what_is_required(client):
     content_label = form[form.index('for="id_content"') :][:200]
     assert '<span class="text-danger" aria-hidden="true">*</span>' in content_label
     assert 'value="王秀英"' not in form  # nobody signed in: nothing prefilled
+
+
+def test_a_refused_submission_keeps_the_photo(client, settings, table_counts):
+    """A resident's photo survives a refused form: shown as kept, sent with the next try
+    without choosing it again, and not left behind once registered."""
+    import datetime
+
+    from django.utils import timezone
+
+    from shanzhi.workorders.services.uploads import held_uploads_prune
+
+    before = counts(table_counts)
+    photo = SimpleUploadedFile("pothole.png", tiny_png(), content_type="image/png")
+    first = client.post(
+        "/appeal/", {**form_data(content=""), "key": "form-key-1", "photos": [photo]}
+    )
+    html = first.content.decode()
+    assert first.status_code == 400
+    assert 'data-testid="photos-kept"' in html and "pothole.png" in html
+    assert counts(table_counts) == before
+    held = settings.MEDIA_ROOT / "held"
+    assert len(list(held.iterdir())) == 1
+
+    second = client.post("/appeal/", {**form_data(), "key": "form-key-1"})
+    assert (second.status_code, second["Location"]) == (302, "/appeal/done/")
+    appeal = Appeal.objects.latest("pk")
+    attachment = Attachment.objects.get(appeal=appeal)
+    assert (attachment.original_name, attachment.size) == ("pothole.png", len(tiny_png()))
+    assert attachment.file.read() == tiny_png()
+    assert list(held.iterdir()) == []
+
+    # A form abandoned after a refusal: its photo goes after a day.
+    client.post(
+        "/appeal/",
+        {
+            **form_data(content=""),
+            "key": "form-key-2",
+            "photos": [SimpleUploadedFile("again.png", tiny_png(), content_type="image/png")],
+        },
+    )
+    assert held_uploads_prune() == 0
+    assert held_uploads_prune(now=timezone.now() + datetime.timedelta(days=2)) == 1
+    assert list(held.iterdir()) == []

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from shanzhi.api import api
-from shanzhi.interop import delivery_views
+from shanzhi.interop import delivery_views, hotline_views
 from shanzhi.territory import views as territory_views
 from shanzhi.web import views as web_views
 from shanzhi.web.forms import LoginForm
@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("open311/v2/", include("shanzhi.interop.urls")),
     path("deliveries/", delivery_views.delivery_list, name="delivery-list"),
+    path("hotline/", hotline_views.hotline_list, name="hotline-list"),
     re_path(
         r"^deliveries/(?P<delivery_id>[0-9]{1,18})/retry/$",
         delivery_views.delivery_retry,

@@ -302,3 +302,28 @@ def delivery_counts(rows: QuerySet[Delivery]) -> dict[str, int]:
     for row in rows.order_by().values("state").annotate(n=Count("pk")):
         counts[row["state"]] = row["n"]
     return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# 12345 hand-overs (热线来件): what the platforms pushed, for the dispatchers who triage it.
+# ---------------------------------------------------------------------------------------------
+
+
+def hotline_orders_visible_to(user) -> QuerySet:
+    """The hand-overs whose work orders this person may see (the work-order scope decides)."""
+    from shanzhi.interop.models import HotlineOrder
+    from shanzhi.workorders.selectors import workorders_visible_to
+
+    return HotlineOrder.objects.filter(
+        appeal__work_order__in=workorders_visible_to(user).values("pk")
+    ).select_related("platform", "appeal__work_order__category", "appeal__work_order__lead_unit")
+
+
+def hotline_last_callbacks(links) -> dict[int, Delivery]:
+    """The latest status callback of each of these hand-overs, by hand-over id."""
+    latest: dict[int, Delivery] = {}
+    for delivery in Delivery.objects.filter(
+        object_type="hotline_order", object_id__in=[str(link.pk) for link in links]
+    ).order_by("pk"):
+        latest[int(delivery.object_id)] = delivery
+    return latest

@@ -80,6 +80,10 @@ COMMAND_ROLES = frozenset(
     {Role.LEADER, Role.DISTRICT_COMMANDER, Role.TOWNSHIP_DISPATCHER, Role.ADMIN}
 )
 PUBLISH_ROLES = frozenset({Role.DISTRICT_COMMANDER, Role.ADMIN})
+# Follow the 12345 platforms' hand-overs (热线来件).
+HOTLINE_ROLES = frozenset(
+    {Role.OPERATOR, Role.TOWNSHIP_DISPATCHER, Role.DISTRICT_COMMANDER, Role.ADMIN}
+)
 
 
 class GridDuty(models.TextChoices):

@@ -5,7 +5,13 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.org.choices import COMMAND_ROLES, REGISTER_ROLES, SCOPED_ROLES, Role
+from shanzhi.org.choices import (
+    COMMAND_ROLES,
+    HOTLINE_ROLES,
+    REGISTER_ROLES,
+    SCOPED_ROLES,
+    Role,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,7 @@ NAV_ITEMS = [
     NavItem(_("网格地图"), "territory-map", SCOPED_ROLES),
     NavItem(_("指挥大屏"), "command-dashboard", COMMAND_ROLES),
     NavItem(_("考核排名"), "command-assessment", COMMAND_ROLES),
+    NavItem(_("热线来件"), "hotline-list", HOTLINE_ROLES),
     NavItem(_("消息投递"), "delivery-list", frozenset({Role.ADMIN, Role.DISTRICT_COMMANDER})),
     NavItem(_("我要反映"), "appeal-new"),
     NavItem(_("进度查询"), "track"),

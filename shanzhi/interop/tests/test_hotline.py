@@ -367,3 +367,25 @@ def test_two_pushes_of_one_order_at_once_make_one_work_order():
     assert WorkOrder.objects.count() == before + 1
     assert HotlineOrder.objects.count() == 1
     assert audit_chain_verify().ok
+
+
+def test_dispatchers_follow_the_hand_overs_on_their_own_page(hotline, client_as):
+    """热线来件: the platform's number and deadline beside the order, for the dispatcher of the
+    township; a unit without a triage role is refused; another township sees none of it."""
+    status, ack = push(hotline.token, order(deadline="2026-12-01T17:00:00+08:00"))
+    assert status == 201, ack
+    page = client_as("dispatcher").get("/hotline/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    link = HotlineOrder.objects.select_related("appeal__work_order").get()
+    work_order = link.appeal.work_order
+    assert "HZ12345-20261122-0001" in html and "湖州市12345政务服务热线" in html
+    assert f'<a href="/workorders/{work_order.pk}/">人行道塌陷</a>' in html
+    assert "已超平台时限" in html  # the platform's deadline has passed, the order is open
+    assert "热线来件" in client_as("dispatcher").get("/").content.decode()  # in the navigation
+    assert client_as("department").get("/hotline/").status_code == 403
+    assert "HZ12345-20261122-0001" not in client_as("outsider").get("/hotline/").content.decode()
+    finished = client_as("dispatcher").get("/hotline/?open_only=on").content.decode()
+    assert "HZ12345-20261122-0001" in finished  # still open
+    bad = client_as("dispatcher").get("/hotline/?platform=abc")
+    assert bad.status_code == 400

@@ -15,11 +15,14 @@ import json
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
+from django.utils import timezone
 
 from shanzhi.core.outbox import Outgoing, enqueue
+from shanzhi.interop.models import HotlineOrder, HotlinePlatform
 from shanzhi.org.models import Household
 from shanzhi.territory.models import Grid
 from shanzhi.workorders.models import Appeal, Attachment, WorkOrder
@@ -30,6 +33,7 @@ pytestmark = pytest.mark.django_db
 FOREIGN_TOWNSHIP = "330503101"  # 南浔区南浔镇
 FOREIGN_TITLE = "矩阵测试：南浔镇河埠头护栏断裂"
 FOREIGN_PHONE = "13700009999"
+FOREIGN_HOTLINE_NO = "NX-MATRIX-0001"
 PERSONAS = [
     None,  # anonymous
     "resident",
@@ -70,6 +74,7 @@ PAGE_LIST_ROUTES = {
     "command/export/kpis.xlsx",
     "command/export/orders.xlsx",
     "deliveries/",
+    "hotline/",
 }
 # Pages that are not about anyone's territory, and why.
 PAGE_OTHER_ROUTES = {
@@ -206,6 +211,18 @@ def foreign(settings, tmp_path):
     appeal = registered.appeal
     order = appeal.work_order
     assert order.area_code.startswith(FOREIGN_TOWNSHIP)
+    # …handed over by a 12345 platform, so that the hand-over page has something to leak
+    platform = HotlinePlatform.objects.create(
+        name="矩阵测试热线",
+        user=get_user_model().objects.create_user("matrix-hotline"),
+    )
+    HotlineOrder.objects.create(
+        platform=platform,
+        external_no=FOREIGN_HOTLINE_NO,
+        external_category="0101",
+        appeal=appeal,
+        received_at=timezone.now(),
+    )
     (delivery,) = enqueue(
         [
             Outgoing(
@@ -224,7 +241,14 @@ def foreign(settings, tmp_path):
         "grid": grid,
         "household": household,
         "delivery": delivery,
-        "markers": [order.code, FOREIGN_TITLE, FOREIGN_PHONE, household.address, "钱多多"],
+        "markers": [
+            order.code,
+            FOREIGN_TITLE,
+            FOREIGN_PHONE,
+            household.address,
+            "钱多多",
+            FOREIGN_HOTLINE_NO,
+        ],
     }
 
 
@@ -318,6 +342,7 @@ LIST_PAGES = [
     "/command/export/kpis.xlsx",
     "/command/export/orders.xlsx",
     "/deliveries/",
+    "/hotline/",
 ]
 LIST_API = [
     "/api/v1/workorders?limit=200",

@@ -82,6 +82,16 @@ def _decision(word: str, argument: str):
     return page
 
 
+def _reply_page(form, user, order) -> dict:
+    data = form.cleaned_data
+    return {
+        "result": data["result"],
+        "text": data["text"],
+        "uploads": [services.Upload(name=f.name, file=f, size=f.size) for f in data["photos"]],
+        "photos_public": data["photos_public"],
+    }
+
+
 def _rating_page(form, user, order) -> dict:
     data = form.cleaned_data
     appeal = order.appeals.filter(pk=data["appeal"]).first()
@@ -224,6 +234,7 @@ ACTIONS.add(
     guard_lead(State.HANDLING),
     service=services.workorder_reply,
     form=forms.ReplyForm,
+    page=_reply_page,
     schema=schemas.ReplyIn,
     summary="回复/办结 · Reply",
     done=gettext_lazy("已回复，等待核查"),

@@ -137,6 +137,13 @@ class AttachmentKind(models.TextChoices):
     DOCUMENT = "document", _("文档")
 
 
+class AttachmentStep(models.TextChoices):
+    """Which step brought a file: the appeal itself, or the lead unit's reply (办理后照片)."""
+
+    APPEAL = "appeal", _("诉求")
+    REPLY = "reply", _("回复")
+
+
 class RatingVia(models.TextChoices):
     APPELLANT = "appellant", _("诉求人自评")
     PHONE = "phone", _("电话回访")

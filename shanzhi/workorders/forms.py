@@ -508,6 +508,16 @@ class SuperviseForm(ActionForm):
 class ReplyForm(ActionForm):
     result = forms.ChoiceField(label=_("办理结果"))
     text = _textarea(_("答复内容"), rows=4)
+    photos = MultipleFileField(
+        label=_("办理后照片"),
+        help_text=_("处理后的现场照片或文书，核查时分拨员可见。"),
+        widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf"}),
+    )
+    photos_public = forms.BooleanField(
+        label=_("照片向群众公开"),
+        required=False,
+        help_text=_("勾选后，诉求人在进度查询页能看到这些照片；请勿上传含他人隐私的照片。"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from shanzhi.workorders.choices import (
     AssignmentRole,
     AssignmentState,
     AttachmentKind,
+    AttachmentStep,
     AttributeType,
     Channel,
     ExtensionState,
@@ -395,6 +396,12 @@ class Attachment(models.Model):
         Appeal, verbose_name=_("诉求"), null=True, blank=True, on_delete=models.CASCADE
     )
     kind = models.CharField(_("类型"), max_length=16, choices=AttachmentKind.choices)
+    step = models.CharField(
+        _("环节"), max_length=16, choices=AttachmentStep.choices, default=AttachmentStep.APPEAL
+    )
+    # A reply's file the lead unit chose to show the appellants on the tracking page (an
+    # appeal's own files are never shown there: they may show people and addresses).
+    public = models.BooleanField(_("向群众公开"), default=False)
     file = models.FileField(_("文件"), upload_to="attachments/%Y/%m/")
     content_type = models.CharField(max_length=64)
     size = models.PositiveIntegerField()

@@ -26,6 +26,7 @@ from shanzhi.workorders.choices import (
     PUBLIC_ACTIONS,
     Action,
     AssignmentRole,
+    AttachmentStep,
     State,
 )
 from shanzhi.workorders.models import Appeal, Assignment, Category, DispatchRule, WorkOrder
@@ -496,6 +497,26 @@ def published_answers(order_ids) -> set[int]:
     ):
         by_order.setdefault(event.object_id, []).append(event)
     return set().union(*(_published_in(events) for events in by_order.values()))
+
+
+def public_reply_files(order: WorkOrder) -> list:
+    """The files of replies the appellants were given (accepted at verification) that the lead
+    unit marked public: a rejected reply's files stay with the staff."""
+    events = timeline(order)
+    published = _published_in(events)
+    replies = [e for e in events if e.action == Action.REPLY]
+    if not any(e.pk in published for e in replies):
+        return []
+
+    def given(item) -> bool:
+        # a file belongs to the reply saved with it: the first reply recorded after it (audit
+        # times are kept to the millisecond, so the file's is compared at that precision)
+        at = item.created_at.replace(microsecond=item.created_at.microsecond // 1000 * 1000)
+        reply = next((e for e in replies if e.created_at >= at), None)
+        return reply is not None and reply.pk in published
+
+    files = order.attachments.filter(step=AttachmentStep.REPLY, public=True).order_by("pk")
+    return [item for item in files if given(item)]
 
 
 def public_timeline(order: WorkOrder) -> list[PublicStep]:

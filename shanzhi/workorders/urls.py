@@ -24,6 +24,7 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("track/<str:code>/", views.track_detail, name="track-detail"),
     path("track/<str:code>/rate/", views.track_rate, name="track-rate"),
+    path("track/<str:code>/files/<int:attachment_id>/", views.track_file, name="track-file"),
     # The staff console.
     path("workorders/", views.workorder_list, name="workorder-list"),
     path("workorders/new/", views.workorder_new, name="workorder-new"),

@@ -356,6 +356,7 @@ def _track_page(request, appeal, *, rate_form=None, status: int = 200):
             "reply_result": ReplyResult(order.reply_result).label if order.reply_result else "",
             "rating_label": Rating(appeal.rating).label if appeal.rating else "",
             "rate_form": (rate_form or forms.RatingForm()) if can_rate else None,
+            "reply_files": selectors.public_reply_files(order),
             "category_path": forms.category_paths().get(appeal.category.code, appeal.category.name),
         },
         status=status,
@@ -377,6 +378,27 @@ def track_detail(request, code: str):
         _remember_tail(request, appeal.tracking_code, given)
         return redirect(_track_url(appeal.tracking_code))
     return _track_page(request, appeal)
+
+
+@require_GET
+def track_file(request, code: str, attachment_id: int):
+    """/track/<code>/files/<id>/: a reply's file the lead unit made public, for the visitor who
+    proved the phone tail of an appeal of that order (or the resident who filed it)."""
+    normal = services.tracking_code_normal(code)
+    proven = normal in (request.session.get(TRACKED_KEY) or {}) or bool(
+        selectors.own_appeal_phone_tail(request.user, normal)
+    )
+    if not proven:
+        raise Http404  # no guess was made, so none is counted
+    appeal, refused = _tracked(request, code, _proven_tail(request, code))
+    if refused:
+        return refused
+    item = next(
+        (f for f in selectors.public_reply_files(appeal.work_order) if f.pk == attachment_id), None
+    )
+    if item is None:
+        raise Http404
+    return _file_response(item)
 
 
 @require_POST
@@ -765,7 +787,7 @@ def _detail_page(request, order, *, failed: tuple | None = None, status: int = 2
     ]
     extensions = list(order.extensions.select_related("unit").order_by("requested_at", "pk"))
     pending_extension = next((e for e in extensions if e.state == ExtensionState.PENDING), None)
-    attachments = list(order.attachments.order_by("pk"))
+    attachments = sorted(order.attachments.order_by("pk"), key=lambda a: a.step != "appeal")
     signing = order.state == State.PENDING_SIGN
     clock = order.state in (State.PENDING_SIGN, State.HANDLING, State.SUSPENDED)
     geometry = order.grid.geometry if order.grid_id else None
@@ -817,7 +839,7 @@ def workorder_act(request, order_id: int, action: str):
     if action not in ACTIONS:
         raise Http404
     form = ACTIONS[action].interface["form"](
-        request.POST, order=order, user=request.user, action=action
+        request.POST, request.FILES, order=order, user=request.user, action=action
     )
     if not form.is_valid():
         messages.error(request, _("请检查填写的内容。"))
@@ -862,6 +884,10 @@ def attachment(request, attachment_id: int):
     if item is None:
         raise Http404
     _order_or_404(request.user, item.work_order_id)
+    return _file_response(item)
+
+
+def _file_response(item):
     try:
         handle = item.file.open("rb")
     except (FileNotFoundError, OSError, ValueError):

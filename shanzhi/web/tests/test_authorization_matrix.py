@@ -60,6 +60,7 @@ PAGE_OBJECT_ROUTES = {
     # Public, but only with the right phone tail: a wrong one is the same 404 as a wrong code.
     ("track/<str:code>/", "GET"),
     ("track/<str:code>/rate/", "POST"),
+    ("track/<str:code>/files/<int:attachment_id>/", "GET"),
 }
 # Pages that list or export what is in the person's territory.
 PAGE_LIST_ROUTES = {
@@ -287,6 +288,11 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
         ),
         ("POST", f"/deliveries/{foreign['delivery'].pk}/retry/", {}),
         ("GET", f"/track/{foreign['appeal'].tracking_code}/?phone_tail={wrong_tail}", {}),
+        (
+            "GET",
+            f"/track/{foreign['appeal'].tracking_code}/files/{foreign['attachment'].pk}/",
+            {},
+        ),
         (
             "POST",
             f"/track/{foreign['appeal'].tracking_code}/rate/",

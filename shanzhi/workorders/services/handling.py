@@ -18,6 +18,7 @@ from shanzhi.workorders.choices import (
     Action,
     AssignmentRole,
     AssignmentState,
+    AttachmentStep,
     ExtensionState,
     ReplyResult,
     ReturnReason,
@@ -45,6 +46,12 @@ from shanzhi.workorders.services.steps import (
     iso,
     text_input,
     withdraw_assignments,
+)
+from shanzhi.workorders.services.uploads import (
+    Upload,
+    check_uploads,
+    discard_stored,
+    store_uploads,
 )
 
 MAX_EXTENSION_DAYS = 60
@@ -564,11 +571,31 @@ def workorder_supervise(*, actor, order_id, level: str, note: str) -> WorkOrder:
     return order
 
 
-def workorder_reply(*, actor, order_id, result: str, text: str) -> WorkOrder:
-    """回复/办结: the lead unit's answer, with the result; the dispatcher verifies it next."""
+def workorder_reply(
+    *,
+    actor,
+    order_id,
+    result: str,
+    text: str,
+    uploads: list[Upload] = (),
+    photos_public: bool = False,
+) -> WorkOrder:
+    """回复/办结: the lead unit's answer, with the result and files of what was done (办理后照片,
+    shown to the dispatcher who verifies and, when `photos_public`, on the tracking page); the
+    dispatcher verifies it next."""
     if result not in ReplyResult.values:
         raise InvalidInput(_("请选择办理结果"), "result")
     text = text_input(text, "text")
+    checked = check_uploads(list(uploads))
+    stored: list[str] = []
+    try:
+        return _reply(actor, order_id, result, text, checked, bool(photos_public), stored)
+    except BaseException:
+        discard_stored(stored)  # the rows are rolled back; the files must go too
+        raise
+
+
+def _reply(actor, order_id, result, text, checked, photos_public, stored) -> WorkOrder:
     with transaction.atomic():
         order = begin(order_id, actor, Action.REPLY).order
         now = timezone.now()
@@ -580,6 +607,15 @@ def workorder_reply(*, actor, order_id, result: str, text: str) -> WorkOrder:
             role=AssignmentRole.LEAD,
             state=AssignmentState.SIGNED,
         ).update(state=AssignmentState.REPLIED, replied_at=now, reply_text=text)
+        store_uploads(
+            checked,
+            order=order,
+            appeal=None,
+            actor_user=actor if getattr(actor, "is_authenticated", False) else None,
+            stored=stored,
+            step=AttachmentStep.REPLY,
+            public=photos_public,
+        )
         save(
             order,
             ["state", "replied_at", "reply_result", "reply_text"],
@@ -591,6 +627,7 @@ def workorder_reply(*, actor, order_id, result: str, text: str) -> WorkOrder:
                 "result": result,
                 "text": text,
                 "on_time": bool(order.handle_deadline and now <= order.handle_deadline),
+                **({"files": len(checked), "files_public": photos_public} if checked else {}),
             },
             at=now,
         )

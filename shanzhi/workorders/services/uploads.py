@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import InvalidInput, PayloadTooLarge
-from shanzhi.workorders.choices import AttachmentKind
+from shanzhi.workorders.choices import AttachmentKind, AttachmentStep
 from shanzhi.workorders.models import Attachment
 
 MAX_FILES = 9
@@ -83,8 +83,17 @@ def check_uploads(uploads: list[Upload]) -> list[tuple[Upload, tuple[str, str, s
     return checked
 
 
-def store_uploads(checked, *, order, appeal, actor_user, stored: list[str]) -> None:
-    """Save the files; their names go into `stored` so a failed registration can remove them."""
+def store_uploads(
+    checked,
+    *,
+    order,
+    appeal,
+    actor_user,
+    stored: list[str],
+    step: str = AttachmentStep.APPEAL,
+    public: bool = False,
+) -> None:
+    """Save the files; their names go into `stored` so a failed change can remove them."""
     for upload, (content_type, kind, ext) in checked:
         digest = hashlib.sha256()
         upload.file.seek(0)
@@ -95,6 +104,8 @@ def store_uploads(checked, *, order, appeal, actor_user, stored: list[str]) -> N
             work_order=order,
             appeal=appeal,
             kind=kind,
+            step=step,
+            public=public,
             content_type=content_type,
             size=upload.size,
             sha256=digest.hexdigest(),

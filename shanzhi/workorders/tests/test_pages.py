@@ -666,3 +666,85 @@ def test_a_refused_submission_keeps_the_photo(client, settings, table_counts):
     assert held_uploads_prune() == 0
     assert held_uploads_prune(now=timezone.now() + datetime.timedelta(days=2)) == 1
     assert list(held.iterdir()) == []
+
+
+def test_the_lead_unit_replies_with_after_photos_shown_where_they_may_be(client, client_as):
+    """办理后照片: the dispatcher sees them when verifying; the resident sees the public ones once
+    the reply is accepted, never one of a reply sent back for rework, never a private one."""
+    from shanzhi.org.models import Unit
+
+    appeal = file_appeal(client)  # `client` proved the tail by filing
+    order = appeal.work_order
+    dispatcher, department = client_as("dispatcher"), client_as("department")
+    zhujian = Unit.objects.get(name=ZHUJIAN)
+    assert act(dispatcher, order, "dispatch", {"lead_unit": zhujian.pk}).status_code == 302
+    assert act(department, order, "sign").status_code == 302
+
+    def photo(name):
+        return SimpleUploadedFile(name, tiny_png(), content_type="image/png")
+
+    reply = {"result": "solved", "text": "已修复路面"}
+    assert (
+        act(
+            department,
+            order,
+            "reply",
+            {**reply, "photos": [photo("first.png")], "photos_public": "on"},
+        ).status_code
+        == 302
+    )
+    first = Attachment.objects.get(work_order=order, original_name="first.png")
+    assert (first.step, first.public, first.uploaded_by.username) == ("reply", True, "department")
+    detail = dispatcher.get(f"/workorders/{order.pk}/").content.decode()
+    assert 'data-step="reply"' in detail and f"/workorders/attachments/{first.pk}/" in detail
+    # Sent back: the first reply's photo never reaches the resident.
+    assert (
+        act(dispatcher, order, "verify", {"decision": "reopen", "note": "未修复完"}).status_code
+        == 302
+    )
+    assert (
+        act(
+            department,
+            order,
+            "reply",
+            {
+                **reply,
+                "photos": [
+                    photo("second.png"),
+                ],
+                "photos_public": "on",
+            },
+        ).status_code
+        == 302
+    )
+    private = {**reply, "photos": [photo("private.png")]}
+    assert act(department, order, "reply", private).status_code == 409  # waiting for verification
+    assert act(dispatcher, order, "verify", {"decision": "accept"}).status_code == 302
+    second = Attachment.objects.get(work_order=order, original_name="second.png")
+
+    page = client.get(f"/track/{appeal.tracking_code}/").content.decode()
+    assert f"/track/{appeal.tracking_code}/files/{second.pk}/" in page
+    assert f"/files/{first.pk}/" not in page
+    served = client.get(f"/track/{appeal.tracking_code}/files/{second.pk}/")
+    assert served.status_code == 200 and b"".join(served.streaming_content) == tiny_png()
+    assert client.get(f"/track/{appeal.tracking_code}/files/{first.pk}/").status_code == 404
+    stranger = type(client)()
+    assert stranger.get(f"/track/{appeal.tracking_code}/files/{second.pk}/").status_code == 404
+
+
+def test_a_reply_with_a_file_of_the_wrong_type_is_refused_and_changes_nothing(client, client_as):
+    from shanzhi.org.models import Unit
+
+    order = file_appeal(client).work_order
+    dispatcher, department = client_as("dispatcher"), client_as("department")
+    act(dispatcher, order, "dispatch", {"lead_unit": Unit.objects.get(name=ZHUJIAN).pk})
+    act(department, order, "sign")
+    fake = SimpleUploadedFile("after.jpg", b"MZ\x90\x00" + b"\x00" * 60, content_type="image/jpeg")
+    refused = act(
+        department, order, "reply", {"result": "solved", "text": "好了", "photos": [fake]}
+    )
+    assert refused.status_code == 400
+    assert "文件 after.jpg 的类型不受支持" in refused.content.decode()
+    order.refresh_from_db()
+    assert order.state == "handling"
+    assert not Attachment.objects.filter(work_order=order, step="reply").exists()

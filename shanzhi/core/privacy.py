@@ -4,6 +4,21 @@ entitled viewer on a detail page, and such views are logged by the caller."""
 import re
 
 
+def phone_key(phone: str | None) -> str:
+    """A phone number as the digits people dial, for finding a caller however the number was
+    written: spaces, dashes and a +86 / 0086 / 86 prefix before a mobile number are dropped
+    (+86 138 1234 5678 and 138-1234-5678 are both 13812345678; 0572-1234567 is 05721234567)."""
+    digits = re.sub(r"\D", "", phone or "")
+    for prefix in ("0086", "86"):
+        if (
+            digits.startswith(prefix)
+            and len(digits) == len(prefix) + 11
+            and digits[len(prefix)] == "1"
+        ):
+            return digits[len(prefix) :]
+    return digits[:20]
+
+
 def mask_phone(phone: str | None) -> str:
     """13812345678 → 138****5678; short or odd numbers keep only their last two characters."""
     if not phone:

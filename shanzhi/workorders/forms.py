@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.core.dates import BoundedDateField, BoundedDateTimeField
+from shanzhi.core.privacy import phone_key
 from shanzhi.core.scoping import prefix_q
 from shanzhi.core.text import CleanTextFormMixin
 from shanzhi.core.widgets import QuickSelect
@@ -335,6 +336,13 @@ def _blank(label, choices) -> list:
 
 class FilterForm(BootstrapMixin, forms.Form):
     text = forms.CharField(label=_("关键词"), required=False, max_length=100)
+    phone = forms.CharField(
+        label=_("来电号码"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
+        help_text=_("完整号码，查找此人反映过的工单"),
+    )
     state = forms.ChoiceField(label=_("状态"), required=False, widget=QuickSelect)
     category = forms.ChoiceField(label=_("事项分类"), required=False, widget=QuickSelect)
     region = forms.ChoiceField(label=_("区域"), required=False, widget=QuickSelect)
@@ -362,6 +370,14 @@ class FilterForm(BootstrapMixin, forms.Form):
         self.fields["supervision"].choices = _blank(
             everything, [c for c in Supervision.choices if c[0]]
         )
+        if user is None or not selectors.may_search_phones(user):
+            del self.fields["phone"]
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone") or ""
+        if phone and len(phone_key(phone)) < 7:
+            raise forms.ValidationError(_("请输入完整的电话号码"))
+        return phone
 
     def filters(self) -> selectors.Filters:
         data = self.cleaned_data
@@ -376,6 +392,7 @@ class FilterForm(BootstrapMixin, forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             text=data.get("text") or "",
+            phone=data.get("phone") or "",
         )
 
 

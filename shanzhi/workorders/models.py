@@ -291,6 +291,11 @@ class Appeal(models.Model):
     )
     appellant_name = models.CharField(_("诉求人"), max_length=50, blank=True)
     appellant_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    # The phone as digits (core.privacy.phone_key), indexed: an operator finds a caller's appeals
+    # by the full number, which the screens only show masked.
+    phone_key = models.CharField(
+        _("电话检索键"), max_length=20, blank=True, default="", db_default="", db_index=True
+    )
     anonymous = models.BooleanField(_("匿名"), default=False)
     confidential = models.BooleanField(_("诉求保密"), default=False)
     publishable = models.BooleanField(_("同意公开"), default=False)

@@ -14,9 +14,16 @@ from shanzhi.core.errors import NotFound
 from shanzhi.core.ids import parse_id
 from shanzhi.core.memo import Memo
 from shanzhi.core.models import AuditEvent
+from shanzhi.core.privacy import phone_key
 from shanzhi.core.scoping import in_scope, prefix_q
 from shanzhi.org.access import Actor
-from shanzhi.org.choices import DISPATCH_ROLES, HANDLER_ROLES, TERRITORIAL_ROLES, UnitKind
+from shanzhi.org.choices import (
+    DISPATCH_ROLES,
+    HANDLER_ROLES,
+    PHONE_ROLES,
+    TERRITORIAL_ROLES,
+    UnitKind,
+)
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, ancestor_codes, territory_prefix
 from shanzhi.workorders.case import WORKORDER
@@ -208,6 +215,7 @@ class Filters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     text: str = ""
+    phone: str = ""  # a caller's full number (only people who phone appellants may search by it)
 
 
 def apply_filters(orders: QuerySet[WorkOrder], filters: Filters) -> QuerySet[WorkOrder]:
@@ -230,6 +238,12 @@ def apply_filters(orders: QuerySet[WorkOrder], filters: Filters) -> QuerySet[Wor
             filters.date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
         )
         orders = orders.filter(registered_at__lt=end)
+    if filters.phone:
+        orders = orders.filter(
+            Exists(
+                Appeal.objects.filter(work_order=OuterRef("pk"), phone_key=phone_key(filters.phone))
+            )
+        )
     text = filters.text.strip()
     if text:
         orders = orders.filter(
@@ -425,6 +439,29 @@ def appeals_submitted_by(user, *, limit: int = 20) -> list[Appeal]:
         Appeal.objects.filter(submitted_by=user, channel__in=["web", "wechat"])
         .select_related("work_order")
         .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+CALLER_HISTORY = 10
+
+
+def may_search_phones(user) -> bool:
+    """Who finds appeals by a caller's full number: those who phone appellants (话务员,
+    分拨员, 指挥长), whose work is to answer the same caller again."""
+    return Actor.of(user).has_role(PHONE_ROLES)
+
+
+def caller_history(user, phone: str) -> list[Appeal]:
+    """以往来电: the latest appeals this person may see that were left with this number."""
+    key = phone_key(phone)
+    if len(key) < 7 or not may_search_phones(user):
+        return []
+    return list(
+        Appeal.objects.filter(
+            phone_key=key, work_order__in=workorders_visible_to(user).values("pk")
+        )
+        .select_related("work_order", "category")
+        .order_by("-created_at", "-pk")[:CALLER_HISTORY]
     )
 
 

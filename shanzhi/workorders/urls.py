@@ -31,6 +31,7 @@ urlpatterns = [
     path("workorders/new/done/", views.workorder_new_done, name="workorder-new-done"),
     path("workorders/report/", views.workorder_report, name="workorder-report"),
     path("workorders/report/done/", views.workorder_report_done, name="workorder-report-done"),
+    path("workorders/callers/", views.callers, name="workorder-callers"),
     path("workorders/<id:order_id>/", views.workorder_detail, name="workorder-detail"),
     path("workorders/<id:order_id>/act/<str:action>/", views.workorder_act, name="workorder-act"),
     path("workorders/attachments/<id:attachment_id>/", views.attachment, name="attachment"),

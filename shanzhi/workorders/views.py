@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shanzhi.core import throttle
 from shanzhi.core.errors import Forbidden, NotFound, ServiceError
 from shanzhi.core.pagination import CappedPaginator
+from shanzhi.core.privacy import phone_key
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import PHONE_ROLES
 from shanzhi.territory.choices import RegionLevel
@@ -526,7 +527,12 @@ def workorder_list(request):
     orders = selectors.inbox(request.user, box)
     status = 200
     if form.is_valid():
-        orders = selectors.apply_filters(orders, form.filters())
+        filters = form.filters()
+        orders = selectors.apply_filters(orders, filters)
+        if filters.phone:
+            services.appellant_phone_searched(
+                actor=request.user, phone=filters.phone, found=orders.count()
+            )
     else:
         status = 400
     orders = (
@@ -610,6 +616,29 @@ def workorder_new(request):
     context = _form_page_context(form, user=request.user)
     context["may_answer"] = actor.has_role(PHONE_ROLES)
     return render(request, "workorders/staff_new.html", context, status=status)
+
+
+@login_required
+@require_GET
+def callers(request):
+    """/workorders/callers/?phone=…: 以往来电, the caller's earlier appeals as a fragment of the
+    registration page (fetched when the operator has typed the number)."""
+    if not selectors.may_search_phones(request.user):
+        raise PermissionDenied
+    phone = request.GET.get("phone", "")[:32]
+    found = selectors.caller_history(request.user, phone)
+    if len(phone_key(phone)) >= 7:
+        services.appellant_phone_searched(actor=request.user, phone=phone, found=len(found))
+    rows = [
+        {
+            "appeal": appeal,
+            "order": appeal.work_order,
+            "state_label": State(appeal.work_order.state).label,
+            "url": reverse("workorder-detail", args=[appeal.work_order_id]),
+        }
+        for appeal in found
+    ]
+    return render(request, "workorders/_callers.html", {"rows": rows, "phone": phone})
 
 
 @login_required

@@ -413,7 +413,7 @@ def generate(world: World, chunk: Chunk) -> Rows:
                     str(appeal_id), TRACKING_PREFIX + yymmdd + _encode7(appeal_id), holder,
                     F if merged_into else T, channel, nature, digits[leaf.pk], urgency, title,
                     content, ts(reg - 300) if channel in ("grid", "sensor") else NULL, address,
-                    lon, lat, area.code, NULL, NULL, name, phone,
+                    lon, lat, area.code, NULL, NULL, name, phone, phone,
                     T if anonymous else F, T if confidential else F, T if publishable else F,
                     submitted, "", "", "{}", "", a_rating, a_comment,
                     ts(a_rated) if a_rated else NULL, a_via, ts(reg),

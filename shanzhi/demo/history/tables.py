@@ -77,6 +77,7 @@ APPEAL_COLUMNS = [
     "amount_involved",
     "appellant_name",
     "appellant_phone",
+    "phone_key",
     "anonymous",
     "confidential",
     "publishable",

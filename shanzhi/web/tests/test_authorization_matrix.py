@@ -65,6 +65,7 @@ PAGE_OBJECT_ROUTES = {
 # Pages that list or export what is in the person's territory.
 PAGE_LIST_ROUTES = {
     "workorders/",
+    "workorders/callers/",
     "territory/",
     "command/",
     "command/map.json",
@@ -338,6 +339,9 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
 LIST_PAGES = [
     "/workorders/?box=all",
     "/workorders/?text=河埠头护栏",
+    # the foreign appellant's number as a caller would give it (the form echoes what was typed)
+    "/workorders/?phone=%2B86%20137%200000%209999",
+    "/workorders/callers/?phone=%2B86%20137%200000%209999",
     "/territory/",
     "/command/",
     "/command/map.json",
@@ -384,7 +388,8 @@ def test_no_list_or_export_shows_a_foreign_territory(client_as, foreign, persona
     # Every list route of the tables is read below.
     assert {re.sub(r"\?.*", "", u).lstrip("/") for u in LIST_PAGES} == PAGE_LIST_ROUTES
     assert {re.sub(r"\?.*", "", u) for u in LIST_API} == API_LIST_OPERATIONS
-    for url in LIST_PAGES + [f"{u}?region={FOREIGN_TOWNSHIP}000" for u in LIST_PAGES[2:]]:
+    regions = [f"{u}{'&' if '?' in u else '?'}region={FOREIGN_TOWNSHIP}000" for u in LIST_PAGES[2:]]
+    for url in LIST_PAGES + regions:
         response = client.get(url)
         if persona is None:
             assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -3,6 +3,7 @@
 from shanzhi.workorders.services.base import allowed_actions, expecting_version
 from shanzhi.workorders.services.closing import (
     appeal_rate,
+    appellant_phone_searched,
     workorder_appellants_viewed,
     workorder_verify,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "Upload",
     "allowed_actions",
     "appeal_rate",
+    "appellant_phone_searched",
     "appeal_register",
     "appeal_track",
     "tracking_code_normal",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from shanzhi.core import events
 from shanzhi.core.errors import Conflict, InvalidInput
+from shanzhi.core.privacy import mask_phone, phone_key
 from shanzhi.core.services import audit_record
 from shanzhi.org.access import Actor
 from shanzhi.workorders.choices import (
@@ -200,4 +201,16 @@ def workorder_appellants_viewed(*, actor, order: WorkOrder) -> None:
         object_type="workorder",
         object_id=order.pk,
         after={"appeals": list(order.appeals.values_list("tracking_code", flat=True))},
+    )
+
+
+def appellant_phone_searched(*, actor, phone: str, found: int) -> None:
+    """Record that someone looked for a caller by their full number (PIPL: a search by personal
+    data is logged like a view of it). The number is kept masked."""
+    audit_record(
+        actor=actor,
+        action="appellant.search",
+        object_type="phone",
+        object_id=mask_phone(phone_key(phone)),
+        after={"found": found},
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from shanzhi.core.dates import PAST, DateOutOfRange, check_moment
 from shanzhi.core.errors import Forbidden, InvalidInput, Unprocessable
 from shanzhi.core.notify import Message, notify_all
+from shanzhi.core.privacy import phone_key
 from shanzhi.core.services import audit_record
 from shanzhi.org.access import Actor
 from shanzhi.org.services import PHONE_RE
@@ -324,6 +325,7 @@ def appeal_register(
                     amount_involved=cleaned["amount"],
                     appellant_name=cleaned["name"],
                     appellant_phone=cleaned["phone"],
+                    phone_key=phone_key(cleaned["phone"]),
                     anonymous=data.anonymous,
                     confidential=data.confidential,
                     publishable=data.publishable,

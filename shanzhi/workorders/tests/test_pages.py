@@ -2,6 +2,7 @@
 staff console's inboxes, registration, the grid worker's report, the detail page and its
 actions. Every refusal is checked to have changed nothing."""
 
+import json
 import re
 import struct
 import zlib
@@ -748,3 +749,35 @@ def test_a_reply_with_a_file_of_the_wrong_type_is_refused_and_changes_nothing(cl
     order.refresh_from_db()
     assert order.state == "handling"
     assert not Attachment.objects.filter(work_order=order, step="reply").exists()
+
+
+def test_an_operator_finds_a_callers_orders_by_the_full_number(client, client_as):
+    """Phones are masked on screen; the operator types the full number, however written, and
+    finds the caller's orders; the search is logged with the number masked; people who do not
+    phone appellants have no such search."""
+    from shanzhi.core.models import AuditEvent
+
+    appeal = file_appeal(client)
+    order = appeal.work_order
+    operator = client_as("operator")
+    found = operator.get("/workorders/", {"phone": "+86 138-1234-5678"}).content.decode()
+    assert f'href="/workorders/{order.pk}/">{order.code}</a>' in found
+    other = operator.get("/workorders/", {"phone": "13900000000"}).content.decode()
+    assert f'href="/workorders/{order.pk}/">' not in other
+    search = AuditEvent.objects.filter(action="appellant.search").order_by("pk")
+    assert [(e.actor.username, e.object_id) for e in search][:1] == [("operator", "138****5678")]
+    assert "13812345678" not in json.dumps([e.after for e in search])
+    assert operator.get("/workorders/", {"phone": "123"}).status_code == 400
+
+    department = client_as("department").get("/workorders/").content.decode()
+    assert 'name="phone"' not in department
+
+    history = operator.get("/workorders/callers/", {"phone": "138 1234 5678"}).content.decode()
+    assert 'data-testid="caller-history"' in history and escape(appeal.title) in history
+    assert client_as("department").get("/workorders/callers/?phone=13812345678").status_code == 403
+    assert (
+        "此号码没有反映过诉求"
+        in operator.get("/workorders/callers/?phone=13900000000").content.decode()
+    )
+    form = operator.get("/workorders/new/").content.decode()
+    assert 'id="sz-callers"' in form and "workorders/callers.js" in form

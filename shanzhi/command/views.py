@@ -23,6 +23,7 @@ from shanzhi.core.pagination import CappedPaginator
 from shanzhi.core.privacy import mask_phone
 from shanzhi.core.text import cell
 from shanzhi.interop.selectors import open_alarm_events
+from shanzhi.territory.choices import territory_prefix
 from shanzhi.workorders.choices import Channel, Nature, State
 from shanzhi.workorders.models import Appeal, Category
 
@@ -225,7 +226,7 @@ def kpi_table(request):
                 "links": _links(
                     selectors.Scope(
                         region=None,
-                        prefix=selectors.territory_prefix(row["code"]),
+                        prefix=territory_prefix(row["code"]),
                         params={**scope.params, "region": row["code"]},
                     ),
                     period,

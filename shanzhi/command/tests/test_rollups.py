@@ -19,13 +19,12 @@ from shanzhi.command.rebuild import ROLLUPS
 from shanzhi.command.selectors import (
     Period,
     Scope,
-    _grid_overdue_of_orders,
-    _live_counts_of_orders,
     figures,
     grid_overdue,
     live_counts,
     orders_behind,
 )
+from shanzhi.command.selectors.workload import grid_overdue_of_orders, live_counts_of_orders
 from shanzhi.command.services import rollups_fold, rollups_lag, rollups_rebuild
 from shanzhi.org.models import Unit
 from shanzhi.workorders import services
@@ -75,8 +74,8 @@ def assert_workload_counts_match_orders(user_ids):
         assert all(re.fullmatch(r"(,\d+)+,|", units) for units in (co, other)), (co, other)
     for prefix in ("", "330502", "330502001"):
         scope = Scope(region=None, prefix=prefix)
-        assert live_counts(scope) == _live_counts_of_orders(scope), prefix
-        assert grid_overdue(scope) == _grid_overdue_of_orders(scope), prefix
+        assert live_counts(scope) == live_counts_of_orders(scope), prefix
+        assert grid_overdue(scope) == grid_overdue_of_orders(scope), prefix
 
 
 class RollupMachine(WorkOrderMachine):

@@ -1,0 +1,339 @@
+"""The figures and what is made of them: measures summed from the rollups for a scope and a
+period (`figures`), the KPIs (`kpis_of`), the scores and ranks of the handling units
+(`unit_table`), the drill-down by sub-region (`region_table`), and the work orders behind a
+figure (`orders_behind`). Whole months come from the monthly rollups, the days at the edges of a
+period from DayFigures, so a year costs at most twelve month rows per cell however many orders
+it held."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
+
+from shanzhi.command.choices import KPIS, MEASURES, Measure
+from shanzhi.command.models import AreaMonth, DayFigures, KpiRule, MonthFigures, UnitMonth
+from shanzhi.command.selectors.scope import (
+    Period,
+    Scope,
+    code_range,
+    local_range,
+    next_level_length,
+    orders_in,
+    split_period,
+)
+from shanzhi.core.errors import InvalidInput
+from shanzhi.core.models import AuditEvent
+from shanzhi.org.choices import UnitKind
+from shanzhi.org.models import Unit
+from shanzhi.territory.models import Region
+from shanzhi.workorders.choices import SATISFIED_RATINGS, State
+from shanzhi.workorders.models import WorkOrder
+
+
+def _figure_filter(scope: Scope) -> Q:
+    q = code_range("area_code", scope.prefix)
+    if scope.unit:
+        q &= Q(unit_id=scope.unit.pk)
+    if scope.category_ids is not None:
+        q &= Q(category_id__in=scope.category_ids)
+    if scope.channel:
+        q &= Q(channel=scope.channel)
+    return q
+
+
+def _sums(queryset, group: list[str] | None = None):
+    sums = {m: Sum(m) for m in MEASURES}
+    if group:
+        return queryset.values(*group).annotate(**sums).order_by()
+    return [queryset.aggregate(**sums)]
+
+
+def _month_table(scope: Scope, group: list[str] | None):
+    """The smallest monthly rollup that answers the question, and its filter: a unit's figures
+    (UnitMonth), a territory's (AreaMonth), anything else from the full cube (MonthFigures)."""
+    plain = scope.category_ids is None and not scope.channel
+    if plain and not scope.prefix and (group == ["unit_id"] or (not group and scope.unit)):
+        return UnitMonth, Q(unit_id=scope.unit.pk) if scope.unit else Q()
+    if plain and not scope.unit and group in (None, ["sub"]):
+        return AreaMonth, code_range("area_code", scope.prefix)
+    return MonthFigures, _figure_filter(scope)
+
+
+def figures(scope: Scope, period: Period, *, group: list[str] | None = None, base=None):
+    """Summed measures for the period, optionally grouped by columns of the rollups (or by an
+    annotation such as a code prefix given through `base`). Returns {group key: {measure: n}}
+    (key () without group)."""
+    months, edges = split_period(period)
+    parts = []
+    if months:
+        model, q = _month_table(scope, group)
+        parts.append(model.objects.filter(q, day__in=months))
+    for start, end in edges:
+        parts.append(DayFigures.objects.filter(_figure_filter(scope), day__range=(start, end)))
+    result: dict = {}
+    for part in parts:
+        if base:
+            part = base(part)
+        for row in _sums(part, group):
+            key = tuple(row[g] for g in group) if group else ()
+            target = result.setdefault(key, dict.fromkeys(MEASURES, 0))
+            for m in MEASURES:
+                target[m] += row[m] or 0
+    if not group and () not in result:
+        result[()] = dict.fromkeys(MEASURES, 0)
+    return result
+
+
+@dataclass
+class KpiValue:
+    key: str
+    label: str
+    numerator: int
+    denominator: int
+    numerator_measure: str
+    denominator_measure: str
+    higher_is_better: bool
+    previous: float | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def trend(self) -> str:
+        if self.rate is None or self.previous is None or abs(self.rate - self.previous) < 1e-9:
+            return ""
+        return "up" if self.rate > self.previous else "down"
+
+    @property
+    def trend_good(self) -> bool:
+        return (self.trend == "up") == self.higher_is_better
+
+
+def kpis_of(values: dict, previous: dict | None = None) -> list[KpiValue]:
+    result = []
+    for kpi in KPIS:
+        item = KpiValue(
+            key=kpi.key.value,
+            label=str(kpi.label),
+            numerator=values[kpi.numerator],
+            denominator=values[kpi.denominator],
+            numerator_measure=kpi.numerator,
+            denominator_measure=kpi.denominator,
+            higher_is_better=kpi.higher_is_better,
+        )
+        if previous is not None and previous[kpi.denominator]:
+            item.previous = previous[kpi.numerator] / previous[kpi.denominator]
+        result.append(item)
+    return result
+
+
+def average_handling_hours(values: dict) -> float | None:
+    if not values[Measure.REPLIED]:
+        return None
+    return values[Measure.HANDLING_MINUTES] / values[Measure.REPLIED] / 60
+
+
+# --- scores -----------------------------------------------------------------------------
+
+
+def kpi_rules() -> list[KpiRule]:
+    return list(KpiRule.objects.all())
+
+
+def score(values: dict, rules: list[KpiRule]) -> tuple[float | None, dict]:
+    """Overall score (0–100 when the weights add up to 100) and the score of each KPI. A KPI
+    without data (denominator 0) is left out and the others are scaled to the full weight."""
+    by_key = {kpi.key.value: kpi for kpi in KPIS}
+    parts, weight_used, weight_all = {}, Decimal(0), Decimal(0)
+    for rule in rules:
+        kpi = by_key[rule.kpi]
+        weight_all += rule.weight
+        denominator = values[kpi.denominator]
+        if not denominator:
+            continue
+        rate = Decimal(values[kpi.numerator]) / Decimal(denominator)
+        zero, full = rule.zero_at, rule.full_at
+        if full == zero:
+            fraction = Decimal(1) if (rate >= full) == kpi.higher_is_better else Decimal(0)
+        else:
+            fraction = min(max((rate - zero) / (full - zero), Decimal(0)), Decimal(1))
+        parts[rule.kpi] = float(rule.weight * fraction)
+        weight_used += rule.weight
+    if not weight_used:
+        return None, parts
+    return float(sum(Decimal(str(v)) for v in parts.values()) * weight_all / weight_used), parts
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    values: dict
+    score: float | None
+    parts: dict
+    rank: int | None = None
+    previous_rank: int | None = None
+
+    @property
+    def kpis(self) -> list[KpiValue]:
+        return kpis_of(self.values)
+
+
+def handling_units(scope: Scope):
+    """Units that handle work orders in the territory (not the centres and command rooms)."""
+    units = Unit.objects.select_related("region").exclude(
+        kind__in=[UnitKind.CENTRE, UnitKind.COMMAND_ROOM]
+    )
+    if scope.prefix:
+        units = units.filter(code_range("region_id", scope.prefix))
+    if scope.unit:
+        units = units.filter(pk=scope.unit.pk)
+    return units.order_by("region_id", "kind", "name")
+
+
+def unit_table(scope: Scope, period: Period, *, with_previous: bool = False) -> list[UnitRow]:
+    """Every handling unit of the territory with its figures, score and rank (highest score
+    first; units without any scored KPI last, unranked)."""
+    rules = kpi_rules()
+    unit_scope = Scope(
+        region=scope.region,
+        category_ids=scope.category_ids,
+        channel=scope.channel,
+        prefix="",  # a unit's figures count wherever its orders were, e.g. a district department
+    )
+    by_unit = figures(unit_scope, period, group=["unit_id"])
+    empty = dict.fromkeys(MEASURES, 0)
+    rows = []
+    for unit in handling_units(scope):
+        values = by_unit.get((unit.pk,), empty)
+        total, parts = score(values, rules)
+        rows.append(UnitRow(unit=unit, values=values, score=total, parts=parts))
+    _rank(rows)
+    if with_previous:
+        previous = {row.unit.pk: row.rank for row in unit_table(scope, period.previous())}
+        for row in rows:
+            row.previous_rank = previous.get(row.unit.pk)
+    return rows
+
+
+def _rank(rows: list[UnitRow]) -> None:
+    rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.unit.region_id, r.unit.name))
+    rank, last = 0, None
+    for position, row in enumerate(rows, start=1):
+        if row.score is None:
+            continue
+        if row.score != last:
+            rank, last = position, row.score
+        row.rank = rank
+
+
+def red_black(ranked: list, size: int = 5) -> tuple[list, list]:
+    """红黑榜: the best and the worst `size` of ranked rows (best first, worst first), never
+    overlapping: with fewer than twice `size` rows each list takes half."""
+    size = min(size, len(ranked) // 2)
+    if not size:
+        return [], []
+    return ranked[:size], list(reversed(ranked[-size:]))
+
+
+def region_table(scope: Scope, period: Period) -> list[dict]:
+    """The figures of each sub-region one level down (drill-down)."""
+    length = next_level_length(scope.prefix)
+    if length is None or length > 12:
+        return []
+    grouped = figures(
+        scope,
+        period,
+        group=["sub"],
+        base=lambda qs: qs.annotate(sub=Substr("area_code", 1, length)),
+    )
+    codes = {key[0].ljust(12, "0"): key[0] for key in grouped}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    rows = []
+    for code, prefix in sorted(codes.items()):
+        values = grouped[(prefix,)]
+        rows.append(
+            {"code": code, "name": names.get(code, code), "values": values, "kpis": kpis_of(values)}
+        )
+    return rows
+
+
+def orders_behind(scope: Scope, period: Period, measure: str):
+    """The work orders counted by a measure, read from the work orders themselves (the same
+    rules as command/facts.py; a test holds the two to the same numbers)."""
+    if measure not in MEASURES:
+        raise InvalidInput(_("未知的统计项"), "measure")
+    orders = WorkOrder.objects.filter(orders_in(scope))
+    if scope.category_ids is not None:
+        orders = orders.filter(category_id__in=scope.category_ids)
+    if scope.channel:
+        orders = orders.filter(channel=scope.channel)
+    unit = scope.unit.pk if scope.unit else None
+    M = Measure
+    if measure in (M.REGISTERED, M.DIRECT):
+        orders = orders.filter(local_range("registered_at", period))
+        if unit:
+            orders = orders.filter(dispatch_unit_id=unit)
+        if measure == M.DIRECT:
+            orders = orders.filter(answered_directly=True).exclude(state=State.MERGED)
+        return orders
+    orders = orders.exclude(state=State.MERGED)
+    if measure in (M.DISPATCHED, M.SIGNED_IN_TIME, M.RETURNED):
+        lead = Q(assignments__role="lead") & local_range("assignments__assigned_at", period)
+        if unit:
+            lead &= Q(assignments__unit_id=unit)
+        if measure == M.SIGNED_IN_TIME:
+            lead &= Q(assignments__signed_in_time=True)
+        if measure == M.RETURNED:
+            lead &= Q(assignments__state="returned")
+        return orders.filter(lead).distinct()
+    if unit and measure not in (M.RATED, M.SATISFIED, M.DISSATISFIED):
+        orders = orders.filter(lead_unit_id=unit)
+    if measure in (M.DUE, M.DUE_REPLIED, M.ON_TIME, M.OVERDUE):
+        orders = orders.filter(local_range("handle_deadline", period), lead_unit__isnull=False)
+        if measure == M.DUE_REPLIED:
+            orders = orders.filter(replied_at__isnull=False)
+        if measure == M.ON_TIME:
+            orders = orders.filter(replied_at__lte=F("handle_deadline"))
+        if measure == M.OVERDUE:
+            orders = orders.filter(is_overdue=True)
+        return orders
+    if measure in (M.REPLIED, M.REPLIED_RATED, M.REOPENED, M.HANDLING_MINUTES):
+        orders = orders.filter(local_range("replied_at", period), lead_unit__isnull=False)
+        if measure == M.REPLIED_RATED:
+            orders = orders.filter(appeals__is_primary=True, appeals__rating__gt="")
+        if measure == M.REOPENED:
+            orders = orders.filter(reopen_count__gt=0)
+        return orders
+    if measure == M.RED_CARDS:
+        return orders.filter(local_range("registered_at", period), supervision="red")
+    # Ratings of the first appeal, counted for the lead unit (or the dispatcher before one).
+    if unit:
+        orders = orders.filter(
+            Q(lead_unit_id=unit) | Q(lead_unit__isnull=True, dispatch_unit_id=unit)
+        )
+    rated = Q(appeals__is_primary=True) & local_range("appeals__rated_at", period)
+    if measure == M.SATISFIED:
+        rated &= Q(appeals__rating__in=SATISFIED_RATINGS)
+    elif measure == M.DISSATISFIED:
+        rated &= Q(appeals__rating="dissatisfied")
+    else:
+        rated &= Q(appeals__rating__gt="")
+    return orders.filter(rated)
+
+
+def assessment_drift(month: Period) -> list[dict]:
+    """Changes to a published month's figures recorded by the fold since publication."""
+    events = AuditEvent.objects.filter(
+        object_type="assessment", object_id=month.label, action="assessment.figures_changed"
+    ).order_by("pk")
+    names = {}
+    result = []
+    for event in events:
+        unit_ids = (event.after or {}).get("units", [])
+        missing = [u for u in unit_ids if u not in names]
+        names.update(dict(Unit.objects.filter(pk__in=missing).values_list("pk", "name")))
+        result.append({"at": event.created_at, "units": [names.get(u, u) for u in unit_ids]})
+    return result

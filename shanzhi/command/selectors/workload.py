@@ -1,0 +1,234 @@
+"""The workload now: open and overdue counts read from the workload table (OpenWork) with the
+changes not yet folded, for the dashboard and the map (and, through the counter registered in
+CommandConfig.ready(), for the inboxes of workorders); and the grid workers' assessment, read
+from their records."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Q, Sum
+
+from shanzhi.command.facts import workload_for
+from shanzhi.command.models import OPEN_WORK_KEY, OpenWork, OrderFacts, RollupCursor
+from shanzhi.command.selectors.scope import Period, Scope, code_range, local_range, orders_in
+from shanzhi.core.models import AuditEvent
+from shanzhi.org.models import GridAssignment, HouseholdVisit
+from shanzhi.workorders.choices import OPEN_STATES, SATISFIED_RATINGS, Channel, State
+from shanzhi.workorders.models import Appeal, WorkOrder
+
+UNFOLDED_LIMIT = 2000  # beyond this many changes not yet folded, count the work orders instead
+
+
+@dataclass
+class Workload:
+    """The workload as of this moment. `cells`: the OpenWork rows a filter selected, summed over
+    the fields asked for. `changes`: the orders changed since the last fold, each as its full
+    OpenWork key with orders -1 (the cell it was folded into) or +1 (the one it is in now), not
+    filtered: the caller adds those that meet its own condition."""
+
+    cells: list[dict]
+    changes: list[dict]
+
+
+def _cursor() -> int:
+    return RollupCursor.objects.filter(pk=1).values_list("last_event_id", flat=True).first() or 0
+
+
+def open_work(q: Q, fields: tuple[str, ...], **annotations) -> Workload | None:
+    """The workload cells that `q` (a filter on OpenWork) selects, summed in the database over
+    `fields` (and any `annotations` of the rows), with the changes since the last fold. None
+    when the fold is too far behind (its worker stopped): the caller then counts the work
+    orders themselves.
+
+    Consistent without a transaction: the fold moves its cursor in the same transaction as the
+    cells, so if the cursor is the same before and after the reads, no fold came in between."""
+    names = (*fields, *annotations)
+    for _attempt in range(3):
+        before = _cursor()
+        cells = list(
+            OpenWork.objects.filter(q)
+            .annotate(**annotations)
+            .values(*names)
+            .annotate(orders=Sum("orders"))
+            .order_by()
+        )
+        changed = list(
+            AuditEvent.objects.filter(pk__gt=before, object_type="workorder").values_list(
+                "object_id", flat=True
+            )[: UNFOLDED_LIMIT + 1]
+        )
+        if len(changed) > UNFOLDED_LIMIT:
+            return None
+        ids = {int(i) for i in changed if i.isdigit()}
+        folded = {
+            order_id: facts.get("w")
+            for order_id, facts in OrderFacts.objects.filter(order_id__in=ids).values_list(
+                "order_id", "facts"
+            )
+        }
+        live = workload_for(ids) if ids else {}
+        if _cursor() == before:
+            break
+    else:
+        return None
+    changes = []
+    for order_id in sorted(ids):
+        old, new = folded.get(order_id), live.get(order_id)
+        if old != new:
+            if old:
+                changes.append({**dict(zip(OPEN_WORK_KEY, old, strict=True)), "orders": -1})
+            if new:
+                changes.append({**dict(zip(OPEN_WORK_KEY, new, strict=True)), "orders": 1})
+    return Workload(cells, changes)
+
+
+# 在办 on the dashboard: open, or replied and waiting for the dispatcher's check.
+WORKLOAD_STATES = sorted(OPEN_STATES | {State.PENDING_VERIFY})
+# The states in which an order can be overdue (its clock was started by a dispatch).
+OVERDUE_STATES = sorted(OPEN_STATES - {State.PENDING_DISPATCH})
+
+
+def live_counts(scope: Scope) -> dict:
+    """Open and overdue work orders now, from the workload table (open orders are today's
+    workload, not the history); from the work orders themselves if the fold is behind."""
+    work = open_work(
+        code_range("area_code", scope.prefix) & Q(state__in=WORKLOAD_STATES),
+        ("is_warned", "is_overdue", "is_red"),
+    )
+    if work is None:
+        return live_counts_of_orders(scope)
+    counts = {"open": 0, "overdue": 0, "warned": 0, "red": 0}
+    changes = [
+        c
+        for c in work.changes
+        if c["state"] in WORKLOAD_STATES and c["area_code"].startswith(scope.prefix)
+    ]
+    for cell in work.cells + changes:
+        counts["open"] += cell["orders"]
+        counts["overdue"] += cell["orders"] if cell["is_overdue"] else 0
+        counts["warned"] += cell["orders"] if cell["is_warned"] and not cell["is_overdue"] else 0
+        counts["red"] += cell["orders"] if cell["is_red"] else 0
+    return counts
+
+
+def live_counts_of_orders(scope: Scope) -> dict:
+    open_orders = WorkOrder.objects.filter(orders_in(scope), state__in=WORKLOAD_STATES)
+    return open_orders.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(is_overdue=True)),
+        warned=Count("pk", filter=Q(is_warned=True, is_overdue=False)),
+        red=Count("pk", filter=Q(supervision="red")),
+    )
+
+
+def grid_overdue(scope: Scope) -> dict[str, int]:
+    """Open overdue orders per grid code of the territory, from the workload table."""
+    work = open_work(
+        code_range("area_code", scope.prefix) & Q(is_overdue=True, state__in=OVERDUE_STATES),
+        ("area_code",),
+    )
+    if work is None:
+        return grid_overdue_of_orders(scope)
+    changes = [
+        c
+        for c in work.changes
+        if c["is_overdue"]
+        and c["state"] in OVERDUE_STATES
+        and c["area_code"].startswith(scope.prefix)
+    ]
+    overdue = defaultdict(int)
+    for cell in work.cells + changes:
+        if len(cell["area_code"]) == 15:  # a grid's code
+            overdue[cell["area_code"]] += cell["orders"]
+    return {code: n for code, n in overdue.items() if n}
+
+
+def grid_overdue_of_orders(scope: Scope) -> dict[str, int]:
+    return dict(
+        WorkOrder.objects.filter(
+            orders_in(scope), state__in=OVERDUE_STATES, is_overdue=True, grid__isnull=False
+        )
+        .values("grid_id")
+        .annotate(n=Count("pk"))
+        .values_list("grid_id", "n")
+    )
+
+
+def grid_worker_table(scope: Scope, period: Period) -> list[dict]:
+    """网格员考核 for the period: per grid worker of the territory, the events they reported,
+    the matters they settled on the spot (就地化解), the households they visited, the timeliness
+    of their matters ((settled + replied on time) ÷ (settled + due), on the orders they reported)
+    and the satisfaction of those orders' appellants. Read from the records themselves: a grid
+    worker's month is a few hundred rows."""
+    assignments = GridAssignment.objects.filter(code_range("grid_id", scope.prefix))
+    grids: dict[int, list[str]] = {}
+    for user_id, grid_id in assignments.values_list("user_id", "grid_id"):
+        grids.setdefault(user_id, []).append(grid_id)
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=grids)}
+    reports = Appeal.objects.filter(
+        channel=Channel.GRID, is_primary=True, submitted_by_id__in=list(grids)
+    )
+    counted = {
+        row["submitted_by_id"]: row
+        for row in reports.filter(local_range("created_at", period))
+        .values("submitted_by_id")
+        .annotate(
+            reported=Count("pk"),
+            settled=Count("pk", filter=Q(work_order__answered_directly=True)),
+        )
+        .order_by()
+    }
+    due = {
+        row["submitted_by_id"]: row
+        for row in reports.filter(local_range("work_order__handle_deadline", period))
+        .exclude(work_order__state=State.MERGED)
+        .values("submitted_by_id")
+        .annotate(
+            due=Count("pk"),
+            on_time=Count(
+                "pk", filter=Q(work_order__replied_at__lte=F("work_order__handle_deadline"))
+            ),
+        )
+        .order_by()
+    }
+    rated = {
+        row["submitted_by_id"]: row
+        for row in reports.filter(local_range("rated_at", period))
+        .values("submitted_by_id")
+        .annotate(
+            rated=Count("pk"),
+            satisfied=Count("pk", filter=Q(rating__in=SATISFIED_RATINGS)),
+        )
+        .order_by()
+    }
+    visits = dict(
+        HouseholdVisit.objects.filter(visitor_id__in=list(grids))
+        .filter(local_range("visited_at", period))
+        .values("visitor_id")
+        .annotate(n=Count("pk"))
+        .values_list("visitor_id", "n")
+    )
+    rows = []
+    for user_id, codes in grids.items():
+        user = users[user_id]
+        c, d, r = counted.get(user_id, {}), due.get(user_id, {}), rated.get(user_id, {})
+        settled = c.get("settled", 0)
+        timely_n = settled + d.get("on_time", 0)
+        timely_d = settled + d.get("due", 0)
+        rows.append(
+            {
+                "user": user,
+                "name": user.get_full_name() or user.get_username(),
+                "grids": sorted(codes),
+                "reported": c.get("reported", 0),
+                "settled": settled,
+                "visits": visits.get(user_id, 0),
+                "timely": (timely_n, timely_d),
+                "timely_rate": timely_n / timely_d if timely_d else None,
+                "satisfied": (r.get("satisfied", 0), r.get("rated", 0)),
+                "satisfied_rate": r["satisfied"] / r["rated"] if r.get("rated") else None,
+            }
+        )
+    rows.sort(key=lambda row: (-row["reported"] - row["visits"], row["name"]))
+    return rows

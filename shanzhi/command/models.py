@@ -246,12 +246,21 @@ class OpenWork(models.Model):
         return f"{self.area_code} {self.state} {self.orders}"
 
 
-class OrderFacts(models.Model):
-    """What one work order currently contributes to the rollups, so that a change can be folded
-    in as the difference between its new and its old contribution."""
+class CaseFacts(models.Model):
+    """What one case currently contributes to the rollups (command/cases/__init__.py), so that a
+    change can be folded in as the difference between its new and its old contribution. Each
+    case type keeps its own table, keyed by the case's id."""
+
+    facts = models.JSONField()
+
+    class Meta:
+        abstract = True
+
+
+class OrderFacts(CaseFacts):
+    """The facts of each work order."""
 
     order_id = models.BigIntegerField(primary_key=True)
-    facts = models.JSONField()
 
     class Meta:
         verbose_name = _("工单贡献")

@@ -1,10 +1,11 @@
 """Recomputing the rollups from scratch, fast enough for ten million work orders.
 
-The facts of every order (command/facts.py, the same function the fold uses) are streamed into
-a temporary table, one row per fact, with COPY on PostgreSQL and executemany on SQLite; the
-database then sums them into the rollup tables with GROUP BY, and the month, township and grid
-tables are summed from those. Per-cell upserts, which the fold uses for a handful of orders at a
-time, would take hours here."""
+The facts of every case of every registered case type (command/cases/, the same functions the
+fold uses) are streamed into a temporary table, one row per fact, with COPY on PostgreSQL and
+executemany on SQLite; the database then sums them into the rollup tables with the statements
+derived from the rollup definitions (command/rollups.py), each table from the smallest one
+already built that can answer it. Per-cell upserts, which the fold uses for a handful of cases
+at a time, would take hours here."""
 
 import io
 import json
@@ -12,39 +13,12 @@ from collections import Counter
 
 from django.db import connection
 
-from shanzhi.command.choices import MEASURES, Measure
-from shanzhi.command.facts import facts_for
-from shanzhi.command.models import (
-    FIGURES_KEY,
-    AreaMonth,
-    CategoryMonth,
-    DayFigures,
-    GridMonth,
-    MonthFigures,
-    OpenWork,
-    OrderFacts,
-    TownshipDay,
-    UnitMonth,
-)
+from shanzhi.command import cases, rollups
+from shanzhi.command.models import OpenWork
 
 BATCH = 5000
-ROLLUPS = (
-    DayFigures,
-    MonthFigures,
-    UnitMonth,
-    AreaMonth,
-    CategoryMonth,
-    TownshipDay,
-    GridMonth,
-    OpenWork,
-)
-STAGING = "command_rebuild_facts"
-
-
-def _month(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"CAST(date_trunc('month', {column}) AS date)"
-    return f"strftime('%Y-%m-01', {column})"
+# Every table the rebuild empties and fills: the rollups of measures and the workload.
+ROLLUPS = (*(r.model for r in rollups.ROLLUPS), OpenWork)
 
 
 def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
@@ -66,91 +40,67 @@ def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
         )
 
 
-def load(order_batches, *, progress=None) -> int:
-    """Fill the (empty) rollup tables and OrderFacts from the orders of `order_batches`, an
-    iterable of id lists. Call inside a transaction with the rollup cursor locked."""
-    facts_table = OrderFacts._meta.db_table
-    done = 0
-    workload = Counter()  # unfinished orders only: a few thousand keys, kept in memory
+def _tables() -> list[str]:
+    facts = [c.facts_model._meta.db_table for c in cases.case_types()]
+    return [m._meta.db_table for m in ROLLUPS] + facts
+
+
+def empty() -> None:
+    """Empty every rollup table and every case type's facts."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {STAGING} (day date, area varchar(12), grid varchar(15), "
-            "unit integer, category integer, channel varchar(16), nature varchar(16), "
-            "measure varchar(24), value bigint)"
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(_tables())}")
+        else:
+            for table in _tables():
+                cursor.execute(f"DELETE FROM {table}")
+
+
+def _batches(model):
+    """The primary keys of a case type's table, in ascending batches."""
+    last = 0
+    while True:
+        ids = list(
+            model.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH]
         )
-        for ids in order_batches:
-            staged, stored = [], []
-            for order_id, facts in facts_for(id_range=(ids[0], ids[-1])).items():
-                area, grid, category, channel, nature = facts["cell"]
-                for measure, day, unit, value in facts["m"]:
-                    staged.append(
-                        (day, area, grid, unit, category, channel, nature, measure, value)
-                    )
-                stored.append((order_id, json.dumps(facts, separators=(",", ":"))))
-                if "w" in facts:
-                    workload[tuple(facts["w"])] += 1
-            _copy(
-                cursor,
-                STAGING,
-                [
-                    "day",
-                    "area",
-                    "grid",
-                    "unit",
-                    "category",
-                    "channel",
-                    "nature",
-                    "measure",
-                    "value",
-                ],
-                staged,
-            )
-            _copy(cursor, facts_table, ["order_id", "facts"], stored)
-            done += len(ids)
-            if progress:
-                progress(done)
-        _sum_into_tables(cursor)
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def load(*, progress=None) -> int:
+    """Fill the (empty) rollup tables and facts tables from the cases of every registered case
+    type; returns how many cases. Call inside a transaction with the rollup cursor locked."""
+    done = 0
+    workload = Counter()  # unfinished cases only: a few thousand keys, kept in memory
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {rollups.STAGING}")
+        columns = ", ".join(f"{name} {kind}" for name, kind in rollups.STAGING_TYPES.items())
+        cursor.execute(f"CREATE TEMPORARY TABLE {rollups.STAGING} ({columns})")
+        for case_type in cases.case_types():
+            stored_table = case_type.facts_model._meta.db_table
+            stored_columns = [case_type.facts_model._meta.pk.column, "facts"]
+            for ids in _batches(case_type.model):
+                staged, stored = [], []
+                for case_id, facts in case_type.facts_for(id_range=(ids[0], ids[-1])).items():
+                    staged += rollups.staged(facts)
+                    stored.append((case_id, json.dumps(facts, separators=(",", ":"))))
+                    if "w" in facts:
+                        workload[tuple(facts["w"])] += 1
+                _copy(cursor, rollups.STAGING, list(rollups.STAGING_TYPES), staged)
+                _copy(cursor, stored_table, stored_columns, stored)
+                done += len(ids)
+                if progress:
+                    progress(done)
+        for statement in rollups.rebuild_statements():
+            cursor.execute(statement)
         _copy(
             cursor,
             OpenWork._meta.db_table,
             [*OpenWork.KEY, "orders"],
             [(*key, n) for key, n in workload.items()],
         )
-        cursor.execute(f"DROP TABLE {STAGING}")
-        for model in (*ROLLUPS, OrderFacts):  # planner statistics (both databases)
-            cursor.execute(f"ANALYZE {model._meta.db_table}")
+        cursor.execute(f"DROP TABLE {rollups.STAGING}")
+        for table in _tables():  # planner statistics (both databases)
+            cursor.execute(f"ANALYZE {table}")
     return done
-
-
-def _sum_into_tables(cursor) -> None:
-    """Day figures from the staged facts; every other rollup from those or from the facts."""
-    key = ", ".join(FIGURES_KEY)
-    measures = ", ".join(MEASURES)
-    sums = ", ".join(f"SUM({m})" for m in MEASURES)
-    per_measure = ", ".join(
-        f"SUM(CASE WHEN measure = '{m}' THEN value ELSE 0 END)" for m in MEASURES
-    )
-    day, month = DayFigures._meta.db_table, MonthFigures._meta.db_table
-    registered = f"measure = '{Measure.REGISTERED}'"
-    statements = [
-        f"INSERT INTO {day} ({key}, {measures}) SELECT day, area, unit, category, channel, "
-        f"{per_measure} FROM {STAGING} GROUP BY day, area, unit, category, channel",
-        f"INSERT INTO {month} ({key}, {measures}) SELECT {_month('day')}, area_code, unit_id, "
-        f"category_id, channel, {sums} FROM {day} GROUP BY 1, 2, 3, 4, 5",
-        f"INSERT INTO {UnitMonth._meta.db_table} (day, unit_id, {measures}) "
-        f"SELECT day, unit_id, {sums} FROM {month} GROUP BY 1, 2",
-        f"INSERT INTO {AreaMonth._meta.db_table} (day, area_code, {measures}) "
-        f"SELECT day, area_code, {sums} FROM {month} GROUP BY 1, 2",
-        f"INSERT INTO {CategoryMonth._meta.db_table} (day, area_code, category_id, registered) "
-        f"SELECT day, area_code, category_id, SUM(registered) FROM {month} "
-        "GROUP BY 1, 2, 3 HAVING SUM(registered) <> 0",
-        f"INSERT INTO {TownshipDay._meta.db_table} (day, township_code, channel, nature, "
-        f"registered) SELECT day, substr(area, 1, 9) || '000', channel, nature, SUM(value) "
-        f"FROM {STAGING} WHERE {registered} GROUP BY 1, 2, 3, 4",
-        f"INSERT INTO {GridMonth._meta.db_table} (day, grid_code, registered) "
-        f"SELECT {_month('day')}, grid, SUM(value) FROM {STAGING} "
-        f"WHERE {registered} AND grid <> '' GROUP BY 1, 2",
-    ]
-    for statement in statements:
-        cursor.execute(statement)

@@ -16,22 +16,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanzhi.command.choices import DEFAULT_KPI_RULES, Measure
-from shanzhi.command.facts import facts_for
-from shanzhi.command.models import (
-    AreaMonth,
-    Assessment,
-    CategoryMonth,
-    DayFigures,
-    GridMonth,
-    KpiRule,
-    MonthFigures,
-    OpenWork,
-    OrderFacts,
-    RollupCursor,
-    TownshipDay,
-    UnitMonth,
-)
+from shanzhi.command import cases, rebuild, rollups
+from shanzhi.command.cases import CaseType
+from shanzhi.command.choices import DEFAULT_KPI_RULES
+from shanzhi.command.models import Assessment, KpiRule, OpenWork, RollupCursor, UnitMonth
 from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.models import AuditChainHead, AuditEvent
 from shanzhi.core.services import audit_record
@@ -41,25 +29,10 @@ BATCH = 2000
 
 
 def _cells(facts: dict | None):
-    """The rollup cells one order's facts add to: (model, key) → {measure: value}."""
-    cells: dict = defaultdict(lambda: defaultdict(int))
-    if not facts:
-        return cells
-    area, grid, category, channel, nature = facts["cell"]
-    township = area[:9] + "000"
-    if "w" in facts:
+    """The cells one case's facts add to: the rollups of measures, and the workload."""
+    cells = rollups.cells_of(facts)
+    if facts and "w" in facts:
         cells[OpenWork, tuple(facts["w"])]["orders"] += 1
-    for measure, day, unit, value in facts["m"]:
-        month = day[:8] + "01"
-        cells[DayFigures, (day, area, unit, category, channel)][measure] += value
-        cells[MonthFigures, (month, area, unit, category, channel)][measure] += value
-        cells[UnitMonth, (month, unit)][measure] += value
-        cells[AreaMonth, (month, area)][measure] += value
-        if measure == Measure.REGISTERED:
-            cells[CategoryMonth, (month, area, category)]["registered"] += value
-            cells[TownshipDay, (day, township, channel, nature)]["registered"] += value
-            if grid:
-                cells[GridMonth, (month, grid)]["registered"] += value
     return cells
 
 
@@ -106,29 +79,25 @@ def _upsert(total) -> None:
         OpenWork.objects.filter(orders=0).delete()
 
 
-def _refresh(order_ids, *, published_months: set[str]) -> None:
-    """Fold the current state of these orders into the rollups. Call with the cursor locked."""
-    new = facts_for(order_ids)
-    old = dict(OrderFacts.objects.filter(order_id__in=order_ids).values_list("order_id", "facts"))
-    total: dict = defaultdict(lambda: defaultdict(int))
-    changed = []
-    for order_id in order_ids:
-        if new.get(order_id) != old.get(order_id):
-            _add_difference(total, old.get(order_id), new.get(order_id))
-            changed.append(order_id)
-    if not changed:
-        return
-    _upsert(total)
-    OrderFacts.objects.bulk_create(
-        [OrderFacts(order_id=i, facts=new[i]) for i in changed if i in new],
+def _refresh(case_type: CaseType, ids: list[int], total) -> None:
+    """Add to `total` the difference between the current facts of these cases and those folded
+    before, and store the current ones. Call with the cursor locked."""
+    new = case_type.facts_for(ids)
+    stored = case_type.facts_model.objects
+    old = dict(stored.filter(pk__in=ids).values_list("pk", "facts"))
+    changed = [i for i in ids if new.get(i) != old.get(i)]
+    for case_id in changed:
+        _add_difference(total, old.get(case_id), new.get(case_id))
+    key = case_type.facts_model._meta.pk.name
+    stored.bulk_create(
+        [case_type.facts_model(pk=i, facts=new[i]) for i in changed if i in new],
         update_conflicts=True,
-        unique_fields=["order_id"],
+        unique_fields=[key],
         update_fields=["facts"],
     )
     gone = [i for i in changed if i not in new]
     if gone:
-        OrderFacts.objects.filter(order_id__in=gone).delete()
-    _record_drift(total, published_months)
+        stored.filter(pk__in=gone).delete()
 
 
 def _record_drift(total, published_months: set[str]) -> None:
@@ -179,11 +148,16 @@ def rollups_fold(*, limit: int = 20_000) -> int:
             )
             if not events:
                 return consumed
-            order_ids = sorted(
-                {int(oid) for _, kind, oid in events if kind == "workorder" and oid.isdigit()}
-            )
-            if order_ids:
-                _refresh(order_ids, published_months=_published_months())
+            changed = defaultdict(set)  # case kind → ids of its cases that changed
+            for _pk, kind, object_id in events:
+                if object_id.isdigit() and cases.case_type(kind):
+                    changed[kind].add(int(object_id))
+            total: dict = defaultdict(lambda: defaultdict(int))
+            for kind, ids in changed.items():
+                _refresh(cases.case_type(kind), sorted(ids), total)
+            if total:
+                _upsert(total)
+                _record_drift(total, _published_months())
             cursor.last_event_id = events[-1][0]
             cursor.folded_at = timezone.now()
             cursor.save(update_fields=["last_event_id", "folded_at"])
@@ -192,39 +166,17 @@ def rollups_fold(*, limit: int = 20_000) -> int:
 
 
 def rollups_rebuild(*, progress=None) -> int:
-    """Recompute every rollup from the work orders (command/rebuild.py); returns the number of
-    orders. One transaction: the fold waits, then folds again whatever changed meanwhile (it
-    starts from the audit event that was last when this began)."""
-    from shanzhi.command import rebuild
-    from shanzhi.workorders.models import WorkOrder
-
-    def batches():
-        last = 0
-        while True:
-            ids = list(
-                WorkOrder.objects.filter(pk__gt=last)
-                .order_by("pk")
-                .values_list("pk", flat=True)[: rebuild.BATCH]
-            )
-            if not ids:
-                return
-            yield ids
-            last = ids[-1]
-
+    """Recompute every rollup from the cases of every registered case type (command/rebuild.py);
+    returns the number of cases. One transaction: the fold waits, then folds again whatever
+    changed meanwhile (it starts from the audit event that was last when this began)."""
     with transaction.atomic():
         cursor = _locked_cursor(wait=True)
         head = AuditChainHead.objects.filter(pk=1).values_list("last_event_id", flat=True)
         cursor.last_event_id = head.first() or 0
         cursor.folded_at = timezone.now()
         cursor.save(update_fields=["last_event_id", "folded_at"])
-        tables = [m._meta.db_table for m in (*rebuild.ROLLUPS, OrderFacts)]
-        with connection.cursor() as sql:
-            if connection.vendor == "postgresql":
-                sql.execute(f"TRUNCATE {', '.join(tables)}")
-            else:
-                for table in tables:
-                    sql.execute(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
-        return rebuild.load(batches(), progress=progress)
+        rebuild.empty()
+        return rebuild.load(progress=progress)
 
 
 def rollups_lag() -> int:

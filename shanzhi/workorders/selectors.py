@@ -7,7 +7,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.command.facts import units_in
+from shanzhi.command.cases.workorders import units_in
 from shanzhi.command.models import OPEN_WORK_KEY
 from shanzhi.command.selectors import code_range, open_work
 from shanzhi.core.errors import NotFound

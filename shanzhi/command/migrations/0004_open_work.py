@@ -19,7 +19,7 @@ def fill_open_work(apps, schema_editor):
     )
     if not ids:
         return
-    from shanzhi.command.facts import workload_for
+    from shanzhi.command.cases.workorders import workload_for
 
     # A worker folding meanwhile waits (the migration is one transaction on PostgreSQL).
     apps.get_model("command", "RollupCursor").objects.select_for_update().filter(pk=1).first()

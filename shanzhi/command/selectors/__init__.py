@@ -10,6 +10,7 @@
 
 The names the views, the API and the services use are importable from here."""
 
+from shanzhi.command.periods import Period, month_period, today
 from shanzhi.command.selectors.dashboard import (
     Dashboard,
     categories_in,
@@ -37,16 +38,13 @@ from shanzhi.command.selectors.kpis import (
     unit_table,
 )
 from shanzhi.command.selectors.scope import (
-    Period,
     Scope,
     code_range,
     may_publish,
-    month_period,
     orders_in,
     parse_period,
     parse_scope,
     require_viewer,
-    today,
 )
 from shanzhi.command.selectors.workload import (
     Workload,

@@ -12,18 +12,9 @@ from django.utils.translation import gettext as _
 
 from shanzhi.command.choices import PeriodKind
 from shanzhi.command.models import CategoryMonth, DayFigures, GridMonth, TownshipDay
+from shanzhi.command.periods import Period, local_range, month_period, split_period, today
 from shanzhi.command.selectors.kpis import KpiValue, figures, kpis_of
-from shanzhi.command.selectors.scope import (
-    Period,
-    Scope,
-    code_range,
-    local_range,
-    month_period,
-    next_level_length,
-    orders_in,
-    split_period,
-    today,
-)
+from shanzhi.command.selectors.scope import Scope, code_range, next_level_length, orders_in
 from shanzhi.command.selectors.workload import grid_overdue, live_counts
 from shanzhi.territory.choices import territory_prefix
 from shanzhi.territory.models import Region

@@ -8,27 +8,20 @@ it held."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
+from shanzhi.command.cases.workorders import WORK_ORDERS
 from shanzhi.command.choices import KPIS, MEASURES, Measure
 from shanzhi.command.models import AreaMonth, DayFigures, KpiRule, MonthFigures, UnitMonth
-from shanzhi.command.selectors.scope import (
-    Period,
-    Scope,
-    code_range,
-    local_range,
-    next_level_length,
-    orders_in,
-    split_period,
-)
+from shanzhi.command.periods import Period, split_period
+from shanzhi.command.selectors.scope import Scope, code_range, next_level_length, orders_in
 from shanzhi.core.errors import InvalidInput
 from shanzhi.core.models import AuditEvent
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.models import Region
-from shanzhi.workorders.choices import SATISFIED_RATINGS, State
 from shanzhi.workorders.models import WorkOrder
 
 
@@ -261,67 +254,17 @@ def region_table(scope: Scope, period: Period) -> list[dict]:
 
 
 def orders_behind(scope: Scope, period: Period, measure: str):
-    """The work orders counted by a measure, read from the work orders themselves (the same
-    rules as command/facts.py; a test holds the two to the same numbers)."""
-    if measure not in MEASURES:
+    """The work orders counted by a measure, read from the work orders themselves by the query
+    forms of the work orders' rules (command/cases/workorders.py; a test holds them to the
+    figures)."""
+    if measure not in WORK_ORDERS.measures:
         raise InvalidInput(_("未知的统计项"), "measure")
     orders = WorkOrder.objects.filter(orders_in(scope))
     if scope.category_ids is not None:
         orders = orders.filter(category_id__in=scope.category_ids)
     if scope.channel:
         orders = orders.filter(channel=scope.channel)
-    unit = scope.unit.pk if scope.unit else None
-    M = Measure
-    if measure in (M.REGISTERED, M.DIRECT):
-        orders = orders.filter(local_range("registered_at", period))
-        if unit:
-            orders = orders.filter(dispatch_unit_id=unit)
-        if measure == M.DIRECT:
-            orders = orders.filter(answered_directly=True).exclude(state=State.MERGED)
-        return orders
-    orders = orders.exclude(state=State.MERGED)
-    if measure in (M.DISPATCHED, M.SIGNED_IN_TIME, M.RETURNED):
-        lead = Q(assignments__role="lead") & local_range("assignments__assigned_at", period)
-        if unit:
-            lead &= Q(assignments__unit_id=unit)
-        if measure == M.SIGNED_IN_TIME:
-            lead &= Q(assignments__signed_in_time=True)
-        if measure == M.RETURNED:
-            lead &= Q(assignments__state="returned")
-        return orders.filter(lead).distinct()
-    if unit and measure not in (M.RATED, M.SATISFIED, M.DISSATISFIED):
-        orders = orders.filter(lead_unit_id=unit)
-    if measure in (M.DUE, M.DUE_REPLIED, M.ON_TIME, M.OVERDUE):
-        orders = orders.filter(local_range("handle_deadline", period), lead_unit__isnull=False)
-        if measure == M.DUE_REPLIED:
-            orders = orders.filter(replied_at__isnull=False)
-        if measure == M.ON_TIME:
-            orders = orders.filter(replied_at__lte=F("handle_deadline"))
-        if measure == M.OVERDUE:
-            orders = orders.filter(is_overdue=True)
-        return orders
-    if measure in (M.REPLIED, M.REPLIED_RATED, M.REOPENED, M.HANDLING_MINUTES):
-        orders = orders.filter(local_range("replied_at", period), lead_unit__isnull=False)
-        if measure == M.REPLIED_RATED:
-            orders = orders.filter(appeals__is_primary=True, appeals__rating__gt="")
-        if measure == M.REOPENED:
-            orders = orders.filter(reopen_count__gt=0)
-        return orders
-    if measure == M.RED_CARDS:
-        return orders.filter(local_range("registered_at", period), supervision="red")
-    # Ratings of the first appeal, counted for the lead unit (or the dispatcher before one).
-    if unit:
-        orders = orders.filter(
-            Q(lead_unit_id=unit) | Q(lead_unit__isnull=True, dispatch_unit_id=unit)
-        )
-    rated = Q(appeals__is_primary=True) & local_range("appeals__rated_at", period)
-    if measure == M.SATISFIED:
-        rated &= Q(appeals__rating__in=SATISFIED_RATINGS)
-    elif measure == M.DISSATISFIED:
-        rated &= Q(appeals__rating="dissatisfied")
-    else:
-        rated &= Q(appeals__rating__gt="")
-    return orders.filter(rated)
+    return WORK_ORDERS.behind(orders, measure, period, scope.unit.pk if scope.unit else None)
 
 
 def assessment_drift(month: Period) -> list[dict]:

@@ -3,15 +3,14 @@
 checked once against what the viewer may see. Every other read of the command centre takes a
 `Scope` and a `Period` from here."""
 
-import calendar
 import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.command.choices import PUBLISH_ROLES, VIEW_ROLES, PeriodKind
+from shanzhi.command.periods import Period, month_period, quarter, today
 from shanzhi.core.dates import DateOutOfRange, check_day
 from shanzhi.core.errors import Forbidden, InvalidInput, NotFound
 from shanzhi.core.scoping import in_scope
@@ -37,64 +36,6 @@ def require_viewer(user) -> None:
 
 def may_publish(user) -> bool:
     return user.is_superuser or bool(roles_of(user) & PUBLISH_ROLES)
-
-
-@dataclass(frozen=True)
-class Period:
-    kind: str
-    start: datetime.date
-    end: datetime.date  # inclusive
-
-    @property
-    def label(self) -> str:
-        if self.kind == PeriodKind.DAY:
-            return f"{self.start:%Y-%m-%d}"
-        if self.kind == PeriodKind.MONTH:
-            return f"{self.start:%Y-%m}"
-        if self.kind == PeriodKind.QUARTER:
-            return f"{self.start.year}Q{(self.start.month - 1) // 3 + 1}"
-        if self.kind == PeriodKind.YEAR:
-            return str(self.start.year)
-        return f"{self.start:%Y-%m-%d} ~ {self.end:%Y-%m-%d}"
-
-    def previous(self) -> "Period":
-        """The period of the same kind just before (the trend arrows compare with it)."""
-        if self.kind == PeriodKind.MONTH:
-            start = (self.start - datetime.timedelta(days=1)).replace(day=1)
-            return month_period(start)
-        if self.kind == PeriodKind.QUARTER:
-            return _quarter((self.start - datetime.timedelta(days=1)).replace(day=1))
-        if self.kind == PeriodKind.YEAR:
-            return Period(
-                self.kind,
-                self.start.replace(year=self.start.year - 1),
-                self.start.replace(year=self.start.year - 1, month=12, day=31),
-            )
-        length = (self.end - self.start).days + 1
-        end = self.start - datetime.timedelta(days=1)
-        return Period(self.kind, end - datetime.timedelta(days=length - 1), end)
-
-    def as_params(self) -> dict:
-        return {"period": "custom", "from": self.start.isoformat(), "to": self.end.isoformat()}
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
-def month_period(day: datetime.date) -> Period:
-    last = calendar.monthrange(day.year, day.month)[1]
-    return Period(PeriodKind.MONTH, day.replace(day=1), day.replace(day=last))
-
-
-def _quarter(day: datetime.date) -> Period:
-    first = datetime.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-    last_month = first.month + 2
-    return Period(
-        PeriodKind.QUARTER,
-        first,
-        datetime.date(day.year, last_month, calendar.monthrange(day.year, last_month)[1]),
-    )
 
 
 def _date(value: str, name: str) -> datetime.date:
@@ -138,7 +79,7 @@ def parse_period(params) -> Period:
     if kind == PeriodKind.MONTH:
         return month_period(day)
     if kind == PeriodKind.QUARTER:
-        return _quarter(day)
+        return quarter(day)
     return Period(kind, day.replace(month=1, day=1), day.replace(month=12, day=31))
 
 
@@ -232,33 +173,6 @@ def orders_in(scope: Scope) -> Q:
     through a more selective index (open states, the registration time) instead of walking the
     territory's whole history by area code (SQLite does not use an index for this LIKE)."""
     return Q(area_code__startswith=scope.prefix) if scope.prefix else Q()
-
-
-def local_range(field_name: str, period: Period) -> Q:
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(period.start, datetime.time(0), tzinfo=tz)
-    end = datetime.datetime.combine(
-        period.end + datetime.timedelta(days=1), datetime.time(0), tzinfo=tz
-    )
-    return Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
-
-
-def split_period(
-    period: Period,
-) -> tuple[list[datetime.date], list[tuple[datetime.date, datetime.date]]]:
-    """Whole months inside the period (their first days) and the leftover day ranges."""
-    months, edges = [], []
-    day = period.start
-    while day <= period.end:
-        last = month_period(day).end
-        if day.day == 1 and last <= period.end:
-            months.append(day)
-            day = last + datetime.timedelta(days=1)
-        else:
-            stop = min(last, period.end)
-            edges.append((day, stop))
-            day = stop + datetime.timedelta(days=1)
-    return months, edges
 
 
 def next_level_length(prefix: str) -> int | None:

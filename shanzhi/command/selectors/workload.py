@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, Sum
 
-from shanzhi.command.facts import workload_for
-from shanzhi.command.models import OPEN_WORK_KEY, OpenWork, OrderFacts, RollupCursor
-from shanzhi.command.selectors.scope import Period, Scope, code_range, local_range, orders_in
+from shanzhi.command.cases.workorders import WORK_ORDERS
+from shanzhi.command.models import OPEN_WORK_KEY, OpenWork, RollupCursor
+from shanzhi.command.periods import Period, local_range
+from shanzhi.command.selectors.scope import Scope, code_range, orders_in
 from shanzhi.core.models import AuditEvent
 from shanzhi.org.models import GridAssignment, HouseholdVisit
 from shanzhi.workorders.choices import OPEN_STATES, SATISFIED_RATINGS, Channel, State
@@ -54,7 +55,7 @@ def open_work(q: Q, fields: tuple[str, ...], **annotations) -> Workload | None:
             .order_by()
         )
         changed = list(
-            AuditEvent.objects.filter(pk__gt=before, object_type="workorder").values_list(
+            AuditEvent.objects.filter(pk__gt=before, object_type=WORK_ORDERS.kind).values_list(
                 "object_id", flat=True
             )[: UNFOLDED_LIMIT + 1]
         )
@@ -63,11 +64,11 @@ def open_work(q: Q, fields: tuple[str, ...], **annotations) -> Workload | None:
         ids = {int(i) for i in changed if i.isdigit()}
         folded = {
             order_id: facts.get("w")
-            for order_id, facts in OrderFacts.objects.filter(order_id__in=ids).values_list(
-                "order_id", "facts"
+            for order_id, facts in WORK_ORDERS.facts_model.objects.filter(pk__in=ids).values_list(
+                "pk", "facts"
             )
         }
-        live = workload_for(ids) if ids else {}
+        live = WORK_ORDERS.workload_for(ids) if ids else {}
         if _cursor() == before:
             break
     else:

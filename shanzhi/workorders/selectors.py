@@ -3,13 +3,11 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.command.cases.workorders import units_in
-from shanzhi.command.models import OPEN_WORK_KEY
-from shanzhi.command.selectors import code_range, open_work
+from shanzhi.core import inbox_counts as inbox_counters
 from shanzhi.core.errors import NotFound
 from shanzhi.core.ids import parse_id
 from shanzhi.core.memo import Memo
@@ -72,131 +70,177 @@ def workorder_get_for(user, order_id) -> WorkOrder:
     return order
 
 
-INBOXES = {
-    "pending_dispatch": _("待派单"),
-    "pending_sign": _("待签收"),
-    "handling": _("办理中"),
-    "due_soon": _("即将超期"),
-    "overdue": _("已超期"),
-    "pending_verify": _("待核查"),
-    "pending_rating": _("待回访"),
-    "all": _("全部"),
+# How a person can stand to a work order. An inbox holds the orders to which the person stands
+# in one of its relations, on the conditions of the box (INBOX_RULES); administrators stand in
+# every relation to every order.
+DISPATCHES = "dispatches"  # their unit dispatches it
+LEADS = "leads"  # their unit is its lead unit
+CO_HANDLES = "co_handles"  # their unit co-handles it (an active co-assignment)
+ASSIGNED = "assigned"  # their unit was assigned it at some time (lead or co, returned or not)
+TERRITORY = "territory"  # it lies in their territory
+RELATIONS = (DISPATCHES, LEADS, CO_HANDLES, ASSIGNED, TERRITORY)
+# workorders_visible_to, as relations: the person may see the order at all.
+VISIBLE = (TERRITORY, ASSIGNED, DISPATCHES)
+
+
+def _meets(condition: Q, values: dict) -> bool:
+    """Whether `values` meet a condition of exact lookups (an inbox's flags), in Python."""
+    results = [
+        _meets(child, values) if isinstance(child, Q) else values[child[0]] == child[1]
+        for child in condition.children
+    ]
+    met = all(results) if condition.connector == Q.AND else any(results)
+    return not met if condition.negated else met
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """One inbox: the orders in one of `states` (any state when empty) whose deadline flags
+    meet `flags` (exact lookups on is_warned, is_overdue, is_sign_overdue) and to which the
+    person stands in one of `relations`. inbox() reads it as a query on the work orders,
+    inbox_boxes() as a test on values (the command centre's workload cells)."""
+
+    label: str
+    states: frozenset = frozenset()
+    relations: tuple = VISIBLE
+    flags: Q = Q()
+
+    def holds(self, state: str, flags: dict, relations: set[str]) -> bool:
+        return (
+            (not self.states or state in self.states)
+            and any(r in relations for r in self.relations)
+            and _meets(self.flags, flags)
+        )
+
+
+INBOX_RULES = {
+    "pending_dispatch": Inbox(_("待派单"), frozenset({State.PENDING_DISPATCH}), (DISPATCHES,)),
+    "pending_sign": Inbox(_("待签收"), frozenset({State.PENDING_SIGN}), (LEADS, CO_HANDLES)),
+    "handling": Inbox(
+        _("办理中"), frozenset({State.HANDLING, State.SUSPENDED}), (LEADS, CO_HANDLES)
+    ),
+    "due_soon": Inbox(
+        _("即将超期"), CLOCK_STATES, (DISPATCHES, LEADS), Q(is_warned=True, is_overdue=False)
+    ),
+    "overdue": Inbox(
+        _("已超期"), CLOCK_STATES, (DISPATCHES, LEADS), Q(is_overdue=True) | Q(is_sign_overdue=True)
+    ),
+    "pending_verify": Inbox(_("待核查"), frozenset({State.PENDING_VERIFY}), (DISPATCHES,)),
+    "pending_rating": Inbox(_("待回访"), frozenset({State.PENDING_RATING})),
+    "all": Inbox(_("全部")),
 }
+INBOXES = {name: rule.label for name, rule in INBOX_RULES.items()}
+COUNTED_BOXES = [box for box in INBOXES if box != "all"]
+INBOX_FLAGS = ("is_warned", "is_overdue", "is_sign_overdue")
+
+
+def _relation_q(actor: Actor, relation: str) -> Q:
+    """A relation as a condition on the work orders."""
+    handler_units = actor.units_with(HANDLER_ROLES)
+    if relation == DISPATCHES:
+        return Q(dispatch_unit_id__in=actor.units_with(DISPATCH_ROLES))
+    if relation == LEADS:
+        return Q(lead_unit_id__in=handler_units)
+    if relation == TERRITORY:
+        return prefix_q("area_code", actor.prefixes_with(TERRITORIAL_ROLES))
+    assignments = Assignment.objects.filter(work_order=OuterRef("pk"), unit_id__in=handler_units)
+    if relation == CO_HANDLES:
+        assignments = assignments.filter(role=AssignmentRole.CO, state__in=ACTIVE_ASSIGNMENT)
+    return Q(Exists(assignments))
 
 
 def inbox(user, box: str) -> QuerySet[WorkOrder]:
-    """The work orders waiting for this person's unit in one inbox (_boxes_of below says the
-    same of a workload cell, for the counts)."""
-    actor = Actor.of(user)
-    mine_dispatch = Q(dispatch_unit_id__in=actor.units_with(DISPATCH_ROLES))
-    handler_units = actor.units_with(HANDLER_ROLES)
-    mine_lead = Q(lead_unit_id__in=handler_units)
-    co = Exists(
-        Assignment.objects.filter(
-            work_order=OuterRef("pk"),
-            unit_id__in=handler_units,
-            role=AssignmentRole.CO,
-            state__in=ACTIVE_ASSIGNMENT,
-        )
-    )
-    mine_handling = mine_lead | co
-    if actor.is_admin:  # every unit's
-        mine_dispatch = mine_lead = mine_handling = Q()
-    mine = mine_dispatch | mine_lead
-    filters = {
-        "pending_dispatch": Q(state=State.PENDING_DISPATCH) & mine_dispatch,
-        "pending_sign": Q(state=State.PENDING_SIGN) & mine_handling,
-        "handling": Q(state__in=[State.HANDLING, State.SUSPENDED]) & mine_handling,
-        "due_soon": Q(state__in=CLOCK_STATES, is_warned=True, is_overdue=False) & mine,
-        "overdue": Q(state__in=CLOCK_STATES)
-        & (Q(is_overdue=True) | Q(is_sign_overdue=True))
-        & mine,
-        "pending_verify": Q(state=State.PENDING_VERIFY) & mine_dispatch,
-        "pending_rating": Q(state=State.PENDING_RATING),
-        "all": Q(),
-    }
-    if box not in filters:
+    """The work orders waiting for this person's unit in one inbox (INBOX_RULES)."""
+    rule = INBOX_RULES.get(box)
+    if rule is None:
         raise NotFound(_("没有这个收件箱"))
-    if box in ("pending_rating", "all"):
-        return workorders_visible_to(user).filter(filters[box])
-    # The other boxes name the person's own units (dispatching, leading or co-handling), which
+    if len(rule.states) == 1:
+        condition = Q(state=next(iter(rule.states))) & rule.flags
+    else:
+        condition = (Q(state__in=sorted(rule.states)) if rule.states else Q()) & rule.flags
+    if rule.relations == VISIBLE:
+        return workorders_visible_to(user).filter(condition)
+    actor = Actor.of(user)
+    if actor.is_admin:  # every unit's
+        return WorkOrder.objects.filter(condition)
+    # These boxes name the person's own units (dispatching, leading or co-handling), which
     # implies visibility: without the visibility OR the database goes straight to the unit and
     # state indexes instead of checking every order in that state across the city.
-    return WorkOrder.objects.filter(filters[box])
+    mine = Q()
+    for relation in rule.relations:
+        mine |= _relation_q(actor, relation)
+    return WorkOrder.objects.filter(condition & mine)
 
 
-COUNTED_BOXES = [box for box in INBOXES if box != "all"]
+@dataclass(frozen=True)
+class InboxViewer:
+    """A person as the inboxes see them."""
+
+    is_admin: bool
+    dispatch_units: frozenset[int]
+    handler_units: frozenset[int]
+    territory: tuple[str, ...]  # code prefixes; "" is everywhere
 
 
-def _boxes_of(cell: dict, actor: Actor, dispatch: set[int], handler: set[int]) -> list[str]:
-    """The inboxes of this person that hold the orders of a workload cell: the conditions of
-    inbox() above, on the cell's fields ("territorial": in the person's territory)."""
-    mine_dispatch = actor.is_admin or cell["dispatch_unit_id"] in dispatch
-    mine_lead = actor.is_admin or cell["lead_unit_id"] in handler
-    state = cell["state"]
-    if state == State.PENDING_DISPATCH:
-        return ["pending_dispatch"] if mine_dispatch else []
-    if state == State.PENDING_VERIFY:
-        return ["pending_verify"] if mine_dispatch else []
-    if state == State.PENDING_RATING:  # every order the person may see (workorders_visible_to)
-        visible = (
-            cell["territorial"]
-            or mine_dispatch
-            or mine_lead  # every unit ever assigned the order sees it: the lead, and
-            or bool(cell["other_units"] and units_in(cell["other_units"]) & handler)
-        )
-        return ["pending_rating"] if visible else []
-    boxes = []
-    mine_handling = mine_lead or bool(cell["co_units"] and units_in(cell["co_units"]) & handler)
-    if mine_handling:
-        boxes.append("pending_sign" if state == State.PENDING_SIGN else "handling")
-    if state in CLOCK_STATES and (mine_dispatch or mine_lead):
-        if cell["is_warned"] and not cell["is_overdue"]:
-            boxes.append("due_soon")
-        if cell["is_overdue"] or cell["is_sign_overdue"]:
-            boxes.append("overdue")
-    return boxes
+def inbox_viewer(user) -> InboxViewer:
+    actor = Actor.of(user)
+    return InboxViewer(
+        is_admin=actor.is_admin,
+        dispatch_units=frozenset(actor.units_with(DISPATCH_ROLES)),
+        handler_units=frozenset(actor.units_with(HANDLER_ROLES)),
+        territory=actor.prefixes_with(TERRITORIAL_ROLES),
+    )
 
 
-# What the inboxes ask of a workload cell: all of its key but the area (summed away, except for
-# whether it is in the person's territory) and the red card.
-INBOX_FIELDS = tuple(f for f in OPEN_WORK_KEY if f not in ("area_code", "is_red"))
+def relations_to(
+    viewer: InboxViewer,
+    *,
+    area_code: str,
+    dispatch_unit_id: int,
+    lead_unit_id: int,
+    co_units,
+    assigned_units,
+) -> set[str]:
+    """The person's relations to an order, from its values (the same as _relation_q)."""
+    if viewer.is_admin:
+        return set(RELATIONS)
+    handler = viewer.handler_units
+    found = set()
+    if dispatch_unit_id in viewer.dispatch_units:
+        found.add(DISPATCHES)
+    if lead_unit_id in handler:
+        found.add(LEADS)
+    if handler.intersection(co_units):
+        found.add(CO_HANDLES)
+    if handler.intersection(assigned_units):
+        found.add(ASSIGNED)
+    if in_scope(area_code, viewer.territory):
+        found.add(TERRITORY)
+    return found
+
+
+def inbox_boxes(state: str, flags: dict, relations: set[str]) -> list[str]:
+    """The counted inboxes that hold an order in `state` with these deadline `flags`, for a
+    person who stands to it in `relations`: the conditions of inbox(), on values."""
+    return [box for box in COUNTED_BOXES if INBOX_RULES[box].holds(state, flags, relations)]
+
+
+def inbox_states(relation: str) -> frozenset | None:
+    """The states in which a relation can put an order into a counted inbox (None: any)."""
+    rules = [INBOX_RULES[box] for box in COUNTED_BOXES if relation in INBOX_RULES[box].relations]
+    if any(not rule.states for rule in rules):
+        return None
+    return frozenset().union(*(rule.states for rule in rules))
 
 
 def inbox_counts(user) -> dict[str, int]:
-    """How many orders each inbox holds, from the workload table the command centre keeps (a
-    few rows for a unit, however long the history); counted on the work orders themselves when
-    the fold is behind."""
-    actor = Actor.of(user)
+    """How many orders each inbox holds: from the counter the command centre registers for work
+    orders (its workload table: a few rows for a unit, however long the history), else counted
+    on the work orders themselves."""
     if not getattr(user, "is_authenticated", False):
         return dict.fromkeys(COUNTED_BOXES, 0)
-    dispatch, handler = actor.units_with(DISPATCH_ROLES), actor.units_with(HANDLER_ROLES)
-    prefixes = actor.prefixes_with(TERRITORIAL_ROLES)
-    everywhere = "" in prefixes
-    territory = Q() if everywhere else Q(pk__in=[])
-    for prefix in [] if everywhere else prefixes:  # code ranges: indexed whatever the collation
-        territory |= code_range("area_code", prefix)
-    relevant = Q(dispatch_unit_id__in=dispatch) | Q(lead_unit_id__in=handler)
-    relevant |= Q(state=State.PENDING_RATING) & territory
-    for unit in handler:  # (the co-unit condition names the partial index of co-handled cells)
-        relevant |= ~Q(co_units="") & Q(co_units__contains=f",{unit},")
-        relevant |= Q(state=State.PENDING_RATING, other_units__contains=f",{unit},") & ~Q(
-            other_units=""
-        )
-    if not prefixes or everywhere:
-        territorial = Value(everywhere)
-    else:
-        territorial = Case(When(territory, then=Value(True)), default=Value(False))
-    work = open_work(Q() if actor.is_admin else relevant, INBOX_FIELDS, territorial=territorial)
-    if work is None:
-        return inbox_counts_of_orders(user)
-    for change in work.changes:
-        change["territorial"] = in_scope(change["area_code"], prefixes)
-    counts = dict.fromkeys(COUNTED_BOXES, 0)
-    for cell in work.cells + work.changes:
-        for box in _boxes_of(cell, actor, dispatch, handler):
-            counts[box] += cell["orders"]
-    return counts
+    counts = inbox_counters.counted("workorder", user)
+    return counts if counts is not None else inbox_counts_of_orders(user)
 
 
 def inbox_counts_of_orders(user) -> dict[str, int]:

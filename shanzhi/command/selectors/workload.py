@@ -4,12 +4,13 @@ CommandConfig.ready(), for the inboxes of workorders); and the grid workers' ass
 from their records."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Case, Count, F, Q, Sum, Value, When
 
-from shanzhi.command.cases.workorders import WORK_ORDERS
+from shanzhi.command.cases.workorders import WORK_ORDERS, units_in
 from shanzhi.command.models import OPEN_WORK_KEY, OpenWork, RollupCursor
 from shanzhi.command.periods import Period, local_range
 from shanzhi.command.selectors.scope import Scope, code_range, orders_in
@@ -17,6 +18,21 @@ from shanzhi.core.models import AuditEvent
 from shanzhi.org.models import GridAssignment, HouseholdVisit
 from shanzhi.workorders.choices import OPEN_STATES, SATISFIED_RATINGS, Channel, State
 from shanzhi.workorders.models import Appeal, WorkOrder
+from shanzhi.workorders.selectors import (
+    ASSIGNED,
+    CO_HANDLES,
+    COUNTED_BOXES,
+    DISPATCHES,
+    INBOX_FLAGS,
+    LEADS,
+    RELATIONS,
+    TERRITORY,
+    InboxViewer,
+    inbox_boxes,
+    inbox_states,
+    inbox_viewer,
+    relations_to,
+)
 
 UNFOLDED_LIMIT = 2000  # beyond this many changes not yet folded, count the work orders instead
 
@@ -36,24 +52,16 @@ def _cursor() -> int:
     return RollupCursor.objects.filter(pk=1).values_list("last_event_id", flat=True).first() or 0
 
 
-def open_work(q: Q, fields: tuple[str, ...], **annotations) -> Workload | None:
-    """The workload cells that `q` (a filter on OpenWork) selects, summed in the database over
-    `fields` (and any `annotations` of the rows), with the changes since the last fold. None
-    when the fold is too far behind (its worker stopped): the caller then counts the work
-    orders themselves.
+def open_work(read_cells: Callable[[], list[dict]]) -> Workload | None:
+    """The workload cells that `read_cells()` reads (summed in the database over what its
+    caller asks about), with the changes since the last fold. None when the fold is too far
+    behind (its worker stopped): the caller then counts the work orders themselves.
 
     Consistent without a transaction: the fold moves its cursor in the same transaction as the
     cells, so if the cursor is the same before and after the reads, no fold came in between."""
-    names = (*fields, *annotations)
     for _attempt in range(3):
         before = _cursor()
-        cells = list(
-            OpenWork.objects.filter(q)
-            .annotate(**annotations)
-            .values(*names)
-            .annotate(orders=Sum("orders"))
-            .order_by()
-        )
+        cells = read_cells()
         changed = list(
             AuditEvent.objects.filter(pk__gt=before, object_type=WORK_ORDERS.kind).values_list(
                 "object_id", flat=True
@@ -84,6 +92,18 @@ def open_work(q: Q, fields: tuple[str, ...], **annotations) -> Workload | None:
     return Workload(cells, changes)
 
 
+def _sums(q: Q, fields: tuple[str, ...], **annotations) -> list[dict]:
+    """The orders of the workload cells that `q` selects, summed over `fields` and any
+    `annotations` of the cells."""
+    return list(
+        OpenWork.objects.filter(q)
+        .annotate(**annotations)
+        .values(*fields, *annotations)
+        .annotate(orders=Sum("orders"))
+        .order_by()
+    )
+
+
 # 在办 on the dashboard: open, or replied and waiting for the dispatcher's check.
 WORKLOAD_STATES = sorted(OPEN_STATES | {State.PENDING_VERIFY})
 # The states in which an order can be overdue (its clock was started by a dispatch).
@@ -94,8 +114,10 @@ def live_counts(scope: Scope) -> dict:
     """Open and overdue work orders now, from the workload table (open orders are today's
     workload, not the history); from the work orders themselves if the fold is behind."""
     work = open_work(
-        code_range("area_code", scope.prefix) & Q(state__in=WORKLOAD_STATES),
-        ("is_warned", "is_overdue", "is_red"),
+        lambda: _sums(
+            code_range("area_code", scope.prefix) & Q(state__in=WORKLOAD_STATES),
+            ("is_warned", "is_overdue", "is_red"),
+        )
     )
     if work is None:
         return live_counts_of_orders(scope)
@@ -126,8 +148,10 @@ def live_counts_of_orders(scope: Scope) -> dict:
 def grid_overdue(scope: Scope) -> dict[str, int]:
     """Open overdue orders per grid code of the territory, from the workload table."""
     work = open_work(
-        code_range("area_code", scope.prefix) & Q(is_overdue=True, state__in=OVERDUE_STATES),
-        ("area_code",),
+        lambda: _sums(
+            code_range("area_code", scope.prefix) & Q(is_overdue=True, state__in=OVERDUE_STATES),
+            ("area_code",),
+        )
     )
     if work is None:
         return grid_overdue_of_orders(scope)
@@ -154,6 +178,91 @@ def grid_overdue_of_orders(scope: Scope) -> dict[str, int]:
         .annotate(n=Count("pk"))
         .values_list("grid_id", "n")
     )
+
+
+# --- the inboxes of workorders -------------------------------------------------------------
+
+
+def _yes(condition: Q):
+    return Case(When(condition, then=Value(True)), default=Value(False))
+
+
+def _in_states(*relations: str) -> Q:
+    """The states in which these relations can put an order into an inbox, as a condition."""
+    found = [inbox_states(relation) for relation in relations]
+    if None in found:
+        return Q()
+    states = sorted(frozenset().union(*found))
+    return Q(state=states[0]) if len(states) == 1 else Q(state__in=states)
+
+
+def _inbox_cells(viewer: InboxViewer) -> list[dict]:
+    """The workload cells that can hold orders of this person's inboxes, summed over the state,
+    the deadline flags and the person's relations to them (one boolean each). Each relation
+    reads an index: the dispatching unit, the lead unit, the co-units, and, only in the states
+    where the inboxes ask about them (待回访), the territory and the units once assigned."""
+    if viewer.is_admin:
+        return _sums(Q(), ("state", *INBOX_FLAGS))
+    everywhere = "" in viewer.territory
+    territory = Q() if everywhere else Q(pk__in=[])
+    for prefix in [] if everywhere else viewer.territory:  # code ranges: indexed, any collation
+        territory |= code_range("area_code", prefix)
+    handler = sorted(viewer.handler_units)
+    co, other = Q(pk__in=[]), Q(pk__in=[])
+    for unit in handler:  # (the conditions name the partial indexes of cells with unit sets)
+        co |= ~Q(co_units="") & Q(co_units__contains=f",{unit},")
+        other |= ~Q(other_units="") & Q(other_units__contains=f",{unit},")
+    dispatches = Q(dispatch_unit_id__in=viewer.dispatch_units)
+    leads = Q(lead_unit_id__in=handler)
+    relevant = dispatches | leads | co | _in_states(TERRITORY, ASSIGNED) & (territory | other)
+    everyone = not viewer.territory or everywhere
+    territorial = Value(everywhere) if everyone else _yes(territory)
+    return _sums(
+        relevant,
+        ("state", *INBOX_FLAGS),
+        dispatches=_yes(dispatches),
+        leads=_yes(leads),
+        co_handles=_yes(co),
+        other_assigned=_yes(other),
+        territorial=territorial,
+    )
+
+
+def _cell_relations(cell: dict) -> set[str]:
+    found = {r for r in (DISPATCHES, LEADS, CO_HANDLES) if cell[r]}
+    if cell[LEADS] or cell["other_assigned"]:
+        found.add(ASSIGNED)
+    if cell["territorial"]:
+        found.add(TERRITORY)
+    return found
+
+
+def workorder_inbox_counts(user) -> dict[str, int] | None:
+    """How many orders each inbox of workorders holds for this person, from the workload table
+    (a few rows for a unit, however long the history) and the changes not yet folded; None when
+    the fold is too far behind. The counter CommandConfig.ready() registers for work orders in
+    core.inbox_counts; the conditions are the inboxes' own (workorders.selectors.INBOX_RULES)."""
+    viewer = inbox_viewer(user)
+    work = open_work(lambda: _inbox_cells(viewer))
+    if work is None:
+        return None
+    counts = dict.fromkeys(COUNTED_BOXES, 0)
+    for cell in work.cells:
+        relations = set(RELATIONS) if viewer.is_admin else _cell_relations(cell)
+        for box in inbox_boxes(cell["state"], cell, relations):
+            counts[box] += cell["orders"]
+    for change in work.changes:
+        relations = relations_to(
+            viewer,
+            area_code=change["area_code"],
+            dispatch_unit_id=change["dispatch_unit_id"],
+            lead_unit_id=change["lead_unit_id"],
+            co_units=units_in(change["co_units"]),
+            assigned_units=units_in(change["other_units"]) | {change["lead_unit_id"]},
+        )
+        for box in inbox_boxes(change["state"], change, relations):
+            counts[box] += change["orders"]
+    return counts
 
 
 def grid_worker_table(scope: Scope, period: Period) -> list[dict]:

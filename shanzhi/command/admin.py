@@ -3,7 +3,14 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 
 from shanzhi.command.choices import KPI_BY_KEY
-from shanzhi.command.models import Assessment, KpiRule, OrderFacts, RollupCursor
+from shanzhi.command.models import (
+    Assessment,
+    KpiRule,
+    OrderFacts,
+    RollupCursor,
+    UnitSet,
+    UnitSetMember,
+)
 from shanzhi.command.rebuild import ROLLUPS
 from shanzhi.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
 
@@ -46,5 +53,5 @@ class AssessmentAdmin(ReadOnlyAdmin):
 
 
 # The rollups are derived data (rebuild_rollups recomputes them): shown for support only.
-for model in (*ROLLUPS, OrderFacts, RollupCursor):
+for model in (*ROLLUPS, UnitSet, UnitSetMember, OrderFacts, RollupCursor):
     admin.site.register(model, ReadOnlyAdmin)

@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.command.choices import MEASURES, KpiKey
-from shanzhi.workorders.choices import State
 
 
 class Measures(models.Model):
@@ -192,8 +191,8 @@ OPEN_WORK_KEY = (
     "state",
     "dispatch_unit_id",
     "lead_unit_id",
-    "co_units",
-    "other_units",
+    "co_set",
+    "other_set",
     "is_warned",
     "is_overdue",
     "is_sign_overdue",
@@ -205,16 +204,16 @@ class OpenWork(models.Model):
     """The workload now: how many unfinished work orders (every state but 已归档 and 已合并)
     share one combination of what the inboxes and the dashboard's live counts ask about. The
     orders table holds the whole history; this table only today's workload, a few thousand rows
-    however long the history. Unit sets are written ",3,17," (0: no unit); `other_units` are the
-    units assigned the order at some time besides its lead unit (returned, withdrawn, co-units),
-    which still see it."""
+    however long the history. `co_set` (the active co-units) and `other_set` (the units assigned
+    the order at some time besides its lead unit: returned, withdrawn, co-units, which still see
+    it) are UnitSets, 0 for none; a unit id is 0 for none."""
 
     area_code = models.CharField(_("区域编码"), max_length=15)
     state = models.CharField(_("状态"), max_length=20)
     dispatch_unit_id = models.IntegerField(_("分拨单位"), default=0)
     lead_unit_id = models.IntegerField(_("主办单位"), default=0)
-    co_units = models.CharField(_("协办单位（办理中）"), max_length=200, default="")
-    other_units = models.CharField(_("其他曾交办单位"), max_length=400, default="")
+    co_set = models.IntegerField(_("协办单位（办理中）"), default=0)
+    other_set = models.IntegerField(_("其他曾交办单位"), default=0)
     is_warned = models.BooleanField(default=False)
     is_overdue = models.BooleanField(default=False)
     is_sign_overdue = models.BooleanField(default=False)
@@ -234,16 +233,53 @@ class OpenWork(models.Model):
             models.Index(fields=["dispatch_unit_id"], name="openwork_dispatch"),
             models.Index(fields=["lead_unit_id"], name="openwork_lead"),
             models.Index(fields=["state", "area_code"], name="openwork_state_area"),
-            models.Index(fields=["co_units"], condition=~Q(co_units=""), name="openwork_co"),
-            models.Index(  # (only 待回访 asks who else was assigned)
-                fields=["other_units"],
-                condition=Q(state=State.PENDING_RATING) & ~Q(other_units=""),
-                name="openwork_other",
-            ),
+            models.Index(fields=["co_set"], name="openwork_co_set"),
+            models.Index(fields=["other_set"], name="openwork_other_set"),
         ]
 
     def __str__(self):
         return f"{self.area_code} {self.state} {self.orders}"
+
+
+class UnitSet(models.Model):
+    """A set of units that workload cells share (the active co-units of some unfinished orders,
+    or the units once assigned them), stored once with its members in UnitSetMember, so that
+    the cells of a unit are found through the index on the member's unit. `key`, the sorted ids
+    ("3,17"), only finds the set again when the fold or the rebuild meets it."""
+
+    key = models.TextField(_("单位集合"), unique=True)
+
+    class Meta:
+        verbose_name = _("单位集合")
+        verbose_name_plural = _("单位集合")
+
+    def __str__(self):
+        return self.key
+
+
+class UnitSetMember(models.Model):
+    """One unit of a UnitSet."""
+
+    unit_set = models.ForeignKey(
+        UnitSet,
+        verbose_name=_("单位集合"),
+        on_delete=models.CASCADE,
+        related_name="members",
+        db_index=False,  # the unique constraint leads with it
+    )
+    unit_id = models.IntegerField(_("单位"))
+
+    class Meta:
+        verbose_name = _("单位集合成员")
+        verbose_name_plural = _("单位集合成员")
+        constraints = [
+            models.UniqueConstraint(fields=["unit_set", "unit_id"], name="unitsetmember_once")
+        ]
+        # "The sets that hold one of these units": an index-only scan.
+        indexes = [models.Index(fields=["unit_id", "unit_set"], name="unitsetmember_unit")]
+
+    def __str__(self):
+        return f"{self.unit_set_id} ∋ {self.unit_id}"
 
 
 class CaseFacts(models.Model):

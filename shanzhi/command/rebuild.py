@@ -13,8 +13,8 @@ from collections import Counter
 
 from django.db import connection
 
-from shanzhi.command import cases, rollups
-from shanzhi.command.models import OpenWork
+from shanzhi.command import cases, openwork, rollups
+from shanzhi.command.models import OpenWork, UnitSet, UnitSetMember
 
 BATCH = 5000
 # Every table the rebuild empties and fills: the rollups of measures and the workload.
@@ -46,7 +46,8 @@ def _tables() -> list[str]:
 
 
 def empty() -> None:
-    """Empty every rollup table and every case type's facts."""
+    """Empty every rollup table and every case type's facts. The workload's unit sets stay: the
+    load names the same sets by the same ids, and deletes those no cell names any more."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"TRUNCATE {', '.join(_tables())}")
@@ -86,7 +87,7 @@ def load(*, progress=None) -> int:
                     staged += rollups.staged(facts)
                     stored.append((case_id, json.dumps(facts, separators=(",", ":"))))
                     if "w" in facts:
-                        workload[tuple(facts["w"])] += 1
+                        workload[openwork.cell_key(facts["w"])] += 1
                 _copy(cursor, rollups.STAGING, list(rollups.STAGING_TYPES), staged)
                 _copy(cursor, stored_table, stored_columns, stored)
                 done += len(ids)
@@ -94,13 +95,16 @@ def load(*, progress=None) -> int:
                     progress(done)
         for statement in rollups.rebuild_statements():
             cursor.execute(statement)
+        stored = openwork.stored_keys(list(workload))
         _copy(
             cursor,
             OpenWork._meta.db_table,
             [*OpenWork.KEY, "orders"],
-            [(*key, n) for key, n in workload.items()],
+            [(*stored[key], n) for key, n in workload.items()],
         )
+        openwork.unused_sets_delete()
         cursor.execute(f"DROP TABLE {rollups.STAGING}")
-        for table in _tables():  # planner statistics (both databases)
+        unit_sets = [UnitSet._meta.db_table, UnitSetMember._meta.db_table]
+        for table in _tables() + unit_sets:  # planner statistics (both databases)
             cursor.execute(f"ANALYZE {table}")
     return done

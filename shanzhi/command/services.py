@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanzhi.command import cases, rebuild, rollups
+from shanzhi.command import cases, openwork, rebuild, rollups
 from shanzhi.command.cases import CaseType
 from shanzhi.command.choices import DEFAULT_KPI_RULES
 from shanzhi.command.models import Assessment, KpiRule, OpenWork, RollupCursor, UnitMonth
@@ -32,7 +32,7 @@ def _cells(facts: dict | None):
     """The cells one case's facts add to: the rollups of measures, and the workload."""
     cells = rollups.cells_of(facts)
     if facts and "w" in facts:
-        cells[OpenWork, tuple(facts["w"])]["orders"] += 1
+        cells[OpenWork, openwork.cell_key(facts["w"])]["orders"] += 1
     return cells
 
 
@@ -52,6 +52,9 @@ def _upsert(total) -> None:
     for (model, key), values in total.items():
         if any(values.values()):
             by_model[model].append((key, values))
+    if OpenWork in by_model:  # the unit sets of the workload keys, named by id
+        stored = openwork.stored_keys([key for key, _values in by_model[OpenWork]])
+        by_model[OpenWork] = [(stored[key], values) for key, values in by_model[OpenWork]]
     for model, rows in by_model.items():
         columns = list(model.COLUMNS)
         key_columns = list(model.KEY)
@@ -75,8 +78,7 @@ def _upsert(total) -> None:
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
     if OpenWork in by_model:
-        # The workload is today's, not history: a combination nobody is in any more goes.
-        OpenWork.objects.filter(orders=0).delete()
+        openwork.empty_cells_delete()
 
 
 def _refresh(case_type: CaseType, ids: list[int], total) -> None:

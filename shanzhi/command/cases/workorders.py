@@ -339,6 +339,22 @@ def _facts(order: dict, assignments: list[dict], rating: dict | None) -> dict:
 
 # --- the workload ------------------------------------------------------------------------
 
+# An unfinished order's place in the workload ("w" in its facts): the fields of its OpenWork
+# key, with the unit sets as sorted lists of unit ids (OpenWork names each set by its id, see
+# command/openwork.py).
+WORKLOAD_FIELDS = (
+    "area_code",
+    "state",
+    "dispatch_unit_id",
+    "lead_unit_id",
+    "co_units",  # the active co-units
+    "other_units",  # the units assigned the order at some time besides its lead unit
+    "is_warned",
+    "is_overdue",
+    "is_sign_overdue",
+    "is_red",
+)
+
 
 def workload_for(order_ids) -> dict[int, list | None]:
     """Only the workload part of the facts ("w"; None for a finished order): two queries."""
@@ -346,19 +362,8 @@ def workload_for(order_ids) -> dict[int, list | None]:
     return {o["id"]: _workload(o, assignments[o["id"]]) for o in orders}
 
 
-def _unit_set(units) -> str:
-    """A set of unit ids as OpenWork stores it: ",3,17," (empty for none)."""
-    ids = sorted(set(units))
-    return f",{','.join(str(u) for u in ids)}," if ids else ""
-
-
-def units_in(stored: str) -> set[int]:
-    """The unit ids of a set stored by _unit_set."""
-    return {int(u) for u in stored.strip(",").split(",") if u}
-
-
 def _workload(order: dict, assignments: list[dict]) -> list | None:
-    """The order's OpenWork key, or None once it is finished."""
+    """The order's workload key (WORKLOAD_FIELDS), or None once it is finished."""
     if order["state"] in CLOSED_STATES:
         return None
     co = {
@@ -372,8 +377,8 @@ def _workload(order: dict, assignments: list[dict]) -> list | None:
         order["state"],
         order["dispatch_unit_id"] or 0,
         order["lead_unit_id"] or 0,
-        _unit_set(co),
-        _unit_set(others),
+        sorted(co),
+        sorted(others),
         order["is_warned"],
         order["is_overdue"],
         order["is_sign_overdue"],

@@ -8,6 +8,15 @@ KEY = ("area_code", "state", "dispatch_unit_id", "lead_unit_id", "co_units", "ot
        "is_warned", "is_overdue", "is_sign_overdue", "is_red")
 
 
+def _as_text(key):
+    """The workload key as this migration stores it: the unit sets written ",3,17," (the code
+    of today gives them as lists, which 0006_unit_sets_from_text makes of this text)."""
+    if key is None:
+        return None
+    text = [f",{','.join(str(u) for u in units)}," if units else "" for units in key[4:6]]
+    return [*key[:4], *text, *key[6:]]
+
+
 def fill_open_work(apps, schema_editor):
     """Give every unfinished order that the fold has seen its workload ("w") in its stored facts,
     and OpenWork their sum; orders the fold has not seen yet get theirs when it does."""
@@ -28,7 +37,7 @@ def fill_open_work(apps, schema_editor):
         stored = {
             row.order_id: row for row in OrderFacts.objects.filter(order_id__in=ids[start:start + 2000])
         }
-        live = workload_for(list(stored))
+        live = {order_id: _as_text(key) for order_id, key in workload_for(list(stored)).items()}
         for order_id, row in stored.items():
             if live.get(order_id) is not None:
                 row.facts["w"] = live[order_id]

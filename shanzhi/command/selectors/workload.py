@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, Q, Sum, Value, When
 
-from shanzhi.command.cases.workorders import WORK_ORDERS, units_in
-from shanzhi.command.models import OPEN_WORK_KEY, OpenWork, RollupCursor
+from shanzhi.command.cases.workorders import WORK_ORDERS, WORKLOAD_FIELDS
+from shanzhi.command.models import OpenWork, RollupCursor, UnitSetMember
 from shanzhi.command.periods import Period, local_range
 from shanzhi.command.selectors.scope import Scope, code_range, orders_in
 from shanzhi.core.models import AuditEvent
@@ -41,8 +41,9 @@ UNFOLDED_LIMIT = 2000  # beyond this many changes not yet folded, count the work
 class Workload:
     """The workload as of this moment. `cells`: the OpenWork rows a filter selected, summed over
     the fields asked for. `changes`: the orders changed since the last fold, each as its full
-    OpenWork key with orders -1 (the cell it was folded into) or +1 (the one it is in now), not
-    filtered: the caller adds those that meet its own condition."""
+    workload key (WORKLOAD_FIELDS: the unit sets as lists of ids) with orders -1 (the cell it was
+    folded into) or +1 (the one it is in now), not filtered: the caller adds those that meet its
+    own condition."""
 
     cells: list[dict]
     changes: list[dict]
@@ -86,9 +87,9 @@ def open_work(read_cells: Callable[[], list[dict]]) -> Workload | None:
         old, new = folded.get(order_id), live.get(order_id)
         if old != new:
             if old:
-                changes.append({**dict(zip(OPEN_WORK_KEY, old, strict=True)), "orders": -1})
+                changes.append({**dict(zip(WORKLOAD_FIELDS, old, strict=True)), "orders": -1})
             if new:
-                changes.append({**dict(zip(OPEN_WORK_KEY, new, strict=True)), "orders": 1})
+                changes.append({**dict(zip(WORKLOAD_FIELDS, new, strict=True)), "orders": 1})
     return Workload(cells, changes)
 
 
@@ -199,8 +200,9 @@ def _in_states(*relations: str) -> Q:
 def _inbox_cells(viewer: InboxViewer) -> list[dict]:
     """The workload cells that can hold orders of this person's inboxes, summed over the state,
     the deadline flags and the person's relations to them (one boolean each). Each relation
-    reads an index: the dispatching unit, the lead unit, the co-units, and, only in the states
-    where the inboxes ask about them (待回访), the territory and the units once assigned."""
+    reads an index: the dispatching unit, the lead unit, the co-units' sets, and, only in the
+    states where the inboxes ask about them (待回访), the territory and the sets of the units once
+    assigned. The sets are looked up first, inside open_work's check of the cursor."""
     if viewer.is_admin:
         return _sums(Q(), ("state", *INBOX_FLAGS))
     everywhere = "" in viewer.territory
@@ -208,10 +210,10 @@ def _inbox_cells(viewer: InboxViewer) -> list[dict]:
     for prefix in [] if everywhere else viewer.territory:  # code ranges: indexed, any collation
         territory |= code_range("area_code", prefix)
     handler = sorted(viewer.handler_units)
-    co, other = Q(pk__in=[]), Q(pk__in=[])
-    for unit in handler:  # (the conditions name the partial indexes of cells with unit sets)
-        co |= ~Q(co_units="") & Q(co_units__contains=f",{unit},")
-        other |= ~Q(other_units="") & Q(other_units__contains=f",{unit},")
+    sets = list(  # the unit sets that hold one of the person's units (an index-only scan)
+        UnitSetMember.objects.filter(unit_id__in=handler).values_list("unit_set_id", flat=True)
+    )
+    co, other = Q(co_set__in=sets), Q(other_set__in=sets)
     dispatches = Q(dispatch_unit_id__in=viewer.dispatch_units)
     leads = Q(lead_unit_id__in=handler)
     relevant = dispatches | leads | co | _in_states(TERRITORY, ASSIGNED) & (territory | other)
@@ -257,8 +259,8 @@ def workorder_inbox_counts(user) -> dict[str, int] | None:
             area_code=change["area_code"],
             dispatch_unit_id=change["dispatch_unit_id"],
             lead_unit_id=change["lead_unit_id"],
-            co_units=units_in(change["co_units"]),
-            assigned_units=units_in(change["other_units"]) | {change["lead_unit_id"]},
+            co_units=change["co_units"],
+            assigned_units=[*change["other_units"], change["lead_unit_id"]],
         )
         for box in inbox_boxes(change["state"], change, relations):
             counts[box] += change["orders"]

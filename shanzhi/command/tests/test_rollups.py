@@ -3,7 +3,7 @@ of actions; and every count in them is the number of work orders (or assignments
 figure links to."""
 
 import datetime
-import re
+from collections import defaultdict
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
 from shanzhi.command.choices import MEASURES, Measure
-from shanzhi.command.models import MonthFigures, OpenWork
+from shanzhi.command.models import MonthFigures, OpenWork, UnitSet, UnitSetMember
 from shanzhi.command.rebuild import ROLLUPS
 from shanzhi.command.selectors import (
     Period,
@@ -38,14 +38,31 @@ ASSIGNMENT_MEASURES = {Measure.DISPATCHED, Measure.SIGNED_IN_TIME, Measure.RETUR
 
 
 def rollup_rows() -> dict:
-    """Every non-empty cell of every rollup table."""
+    """Every non-empty cell of every rollup table (a unit set named by its members)."""
+    members = dict(UnitSet.objects.values_list("pk", "key")) | {0: ""}
     rows = {}
     for model in ROLLUPS:
         for row in model.objects.values(*model.KEY, *model.COLUMNS):
             values = tuple(row[c] for c in model.COLUMNS)
+            if model is OpenWork:
+                row["co_set"], row["other_set"] = members[row["co_set"]], members[row["other_set"]]
             if any(values):
                 rows[model.__name__, *(row[k] for k in model.KEY)] = values
     return rows
+
+
+def assert_unit_sets_are_whole():
+    """Every unit set a workload cell names is stored, with the members its key names."""
+    members = defaultdict(list)
+    for set_id, unit in UnitSetMember.objects.order_by("unit_id").values_list(
+        "unit_set_id", "unit_id"
+    ):
+        members[set_id].append(unit)
+    keys = dict(UnitSet.objects.values_list("pk", "key"))
+    for co, other in OpenWork.objects.values_list("co_set", "other_set"):
+        for set_id in {co, other} - {0}:
+            assert members[set_id], set_id
+            assert keys[set_id] == ",".join(str(u) for u in members[set_id]), set_id
 
 
 def assert_figures_match_orders():
@@ -70,8 +87,7 @@ def assert_workload_counts_match_orders(user_ids):
     correction for orders not yet folded), equal the counts of the work orders themselves."""
     for user in get_user_model().objects.filter(pk__in=user_ids):
         assert inbox_counts(user) == inbox_counts_of_orders(user), user.username
-    for co, other in OpenWork.objects.values_list("co_units", "other_units"):
-        assert all(re.fullmatch(r"(,\d+)+,|", units) for units in (co, other)), (co, other)
+    assert_unit_sets_are_whole()
     for prefix in ("", "330502", "330502001"):
         scope = Scope(region=None, prefix=prefix)
         assert live_counts(scope) == live_counts_of_orders(scope), prefix

@@ -1,11 +1,12 @@
 """Writes of the command centre: keeping the rollups current (fold), recomputing them (rebuild),
 and publishing a month's assessment.
 
-The fold follows the audit trail: every change of a work order writes an audit event in the
-same transaction, and events are numbered in commit order (the chain head is locked), so
-"events after the cursor" are exactly the changes not yet folded. For each changed order the
-fold recomputes what it contributes and adds the difference to the rollups. The work-order
-services pay nothing for this; the worker folds every few seconds."""
+The fold follows the audit trail: every change of a case writes an audit event in the same
+transaction, and events are numbered in commit order (the chain head is locked), so "events
+after the cursor" are exactly the changes not yet folded. For each changed case of a registered
+case type (command/cases/) the fold recomputes what it contributes and adds the difference to
+the rollups (command/rollups.py). The services of the cases pay nothing for this; the worker
+folds every few seconds."""
 
 import datetime
 import logging

@@ -219,23 +219,22 @@ def _inbox_cells(viewer: InboxViewer) -> list[dict]:
     relevant = dispatches | leads | co | _in_states(TERRITORY, ASSIGNED) & (territory | other)
     everyone = not viewer.territory or everywhere
     territorial = Value(everywhere) if everyone else _yes(territory)
+    relations = {DISPATCHES: dispatches, LEADS: leads, CO_HANDLES: co, _OTHER_ASSIGNED: other}
     return _sums(
         relevant,
         ("state", *INBOX_FLAGS),
-        dispatches=_yes(dispatches),
-        leads=_yes(leads),
-        co_handles=_yes(co),
-        other_assigned=_yes(other),
-        territorial=territorial,
+        **{name: _yes(condition) for name, condition in relations.items()},
+        **{TERRITORY: territorial},
     )
 
 
+_OTHER_ASSIGNED = "other_assigned"  # assigned at some time, but not the lead unit
+
+
 def _cell_relations(cell: dict) -> set[str]:
-    found = {r for r in (DISPATCHES, LEADS, CO_HANDLES) if cell[r]}
-    if cell[LEADS] or cell["other_assigned"]:
+    found = {r for r in (DISPATCHES, LEADS, CO_HANDLES, TERRITORY) if cell[r]}
+    if cell[LEADS] or cell[_OTHER_ASSIGNED]:
         found.add(ASSIGNED)
-    if cell["territorial"]:
-        found.add(TERRITORY)
     return found
 
 

@@ -1,5 +1,5 @@
 """Writes of the command centre: keeping the rollups current (fold), recomputing them (rebuild),
-publishing a month's assessment, and the KPI scoring rules administrators set.
+and publishing a month's assessment.
 
 The fold follows the audit trail: every change of a work order writes an audit event in the
 same transaction, and events are numbered in commit order (the chain head is locked), so

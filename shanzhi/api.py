@@ -285,8 +285,9 @@ def _add_routers():
     from shanzhi.workorders.api import public_router as track_router
     from shanzhi.workorders.api import router as workorders_router
 
-    api.add_router("", org_router)
+    # Territory first: its /grids/locate must come before org's /grids/{code}.
     api.add_router("", territory_router)
+    api.add_router("", org_router)
     api.add_router("", workorders_router)
     api.add_router("", track_router)
     api.add_router("", command_router)

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 
 from shanzhi.api import api
 from shanzhi.interop import delivery_views, hotline_views
-from shanzhi.territory import views as territory_views
+from shanzhi.org import views as org_views
 from shanzhi.web import views as web_views
 from shanzhi.web.forms import LoginForm
 
@@ -18,11 +18,11 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("territory/", territory_views.territory_map, name="territory-map"),
-    path("territory/grids/<str:code>/", territory_views.grid_page, name="grid-page"),
+    path("territory/", org_views.territory_map, name="territory-map"),
+    path("territory/grids/<str:code>/", org_views.grid_page, name="grid-page"),
     path(
         "territory/grids/<str:code>/households/<int:household_id>/visit/",
-        territory_views.household_visit,
+        org_views.household_visit,
         name="household-visit",
     ),
     path("", include("shanzhi.workorders.urls")),

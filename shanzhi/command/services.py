@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 
 from shanzhi.command import cases, openwork, rebuild, rollups
 from shanzhi.command.cases import CaseType
-from shanzhi.command.choices import DEFAULT_KPI_RULES
+from shanzhi.command.choices import DEFAULT_KPI_RULES, KPI_BY_KEY
 from shanzhi.command.models import Assessment, KpiRule, OpenWork, RollupCursor, UnitMonth
 from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.models import AuditChainHead, AuditEvent
-from shanzhi.core.services import audit_record
+from shanzhi.core.services import audit_record, record_delete, record_save
 
 logger = logging.getLogger(__name__)
 BATCH = 2000
@@ -244,3 +244,29 @@ def assessment_publish(*, actor, scope, month) -> int:
             after={"region": scope.region.code if scope.region else "", "units": len(rows)},
         )
     return len(rows)
+
+
+def kpi_rule_save(*, actor, rule: KpiRule) -> KpiRule:
+    """A KPI's scoring rule as an administrator set it: a weight of zero or more, and zero and
+    full lines between 0 and 1, the full line the better of the two. The next assessment and
+    the live KPI tables use it."""
+    if rule.weight is None or rule.weight < 0:
+        raise InvalidInput(_("权重不能为负"), "weight")
+    for name in ("zero_at", "full_at"):
+        value = getattr(rule, name)
+        if value is None or not 0 <= value <= 1:
+            raise InvalidInput(_("请填写 0 到 1 之间的比例，如 0.80"), name)
+    if rule.kpi not in KPI_BY_KEY:
+        raise InvalidInput(_("未知的指标"), "kpi")
+    higher = KPI_BY_KEY[rule.kpi].higher_is_better
+    if (rule.full_at < rule.zero_at) if higher else (rule.full_at > rule.zero_at):
+        raise InvalidInput(
+            _("满分线应比零分线更好（该指标越%(d)s越好）") % {"d": _("高") if higher else _("低")},
+            "full_at",
+        )
+    record_save(actor=actor, instance=rule)
+    return rule
+
+
+def kpi_rule_delete(*, actor, rule: KpiRule) -> None:
+    record_delete(actor=actor, instance=rule)

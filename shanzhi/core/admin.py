@@ -1,9 +1,8 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.core import services
-from shanzhi.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
+from shanzhi.core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
 from shanzhi.core.checks import calendar_warnings
 from shanzhi.core.models import (
     ApiToken,
@@ -14,11 +13,10 @@ from shanzhi.core.models import (
     DingTalkRobot,
     PeriodicJob,
 )
-from shanzhi.core.notify import robot_units
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(ServiceAdmin):
     list_display = ["date", "kind", "name", "source", "updated_at"]
     list_filter = ["kind", "source"]
     search_fields = ["name"]
@@ -66,7 +64,7 @@ class PeriodicJobAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ServiceAdmin):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked"]
     list_filter = ["revoked"]
     readonly_fields = ["user", "prefix", "key_hash", "created_at", "last_used_at"]
@@ -75,6 +73,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # tokens are made with `shanzhi token create`, which shows them once
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the row keeps who had access, and until when
+
+    def save_model(self, request, obj, form, change):
+        services.api_token_update(
+            actor=request.user, token_id=obj.pk, name=obj.name, revoked=obj.revoked
+        )
 
     @admin.action(description=_("吊销所选令牌"))
     def revoke(self, request, queryset):
@@ -111,7 +117,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DingTalkRobot)
-class DingTalkRobotAdmin(AuditedAdmin, admin.ModelAdmin):
+class DingTalkRobotAdmin(ServiceAdmin):
     """A unit's DingTalk group robot; the secret and the address (it holds the access token)
     are audited as changed, never by value."""
 
@@ -119,12 +125,9 @@ class DingTalkRobotAdmin(AuditedAdmin, admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["unit__name", "note"]
     autocomplete_fields = ["unit"]
-    audit_redact = ("webhook_url", "secret")
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(robot_units.clear)
+        services.dingtalk_robot_save(actor=request.user, robot=obj)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        transaction.on_commit(robot_units.clear)
+        services.dingtalk_robot_delete(actor=request.user, robot=obj)

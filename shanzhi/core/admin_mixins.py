@@ -1,24 +1,63 @@
 from django.contrib import admin, messages
-from django.db.models import ProtectedError
-from django.utils.translation import gettext as _
+from django.db import transaction
+from django.http import HttpResponseRedirect
 
-from shanzhi.core.services import record_delete, record_save
+from shanzhi.core.errors import ServiceError
 
 
-class AuditedAdmin:
-    """Admin screens whose saves and deletes go through the audited record services. Fields in
-    `audit_redact` (secrets) are audited as changed, never by value."""
+class ServiceAdmin(admin.ModelAdmin):
+    """An admin screen whose saves and deletes call the app's services: each subclass writes
+    `save_model` (and `delete_model`, or no delete permission) with them, so that the admin gets
+    the same rules, audit events and cache invalidation as every other caller.
 
-    audit_redact: tuple[str, ...] = ()
+    A refusal of a service (a `core.errors.ServiceError`) rolls the whole request back and is
+    shown as a form error, on its field when the form has one, with the form kept as typed. A
+    refused delete or bulk action is shown as an error message, and nothing is deleted."""
 
-    def save_model(self, request, obj, form, change):
-        record_save(actor=request.user, instance=obj, change=change, redact=self.audit_redact)
-
-    def delete_model(self, request, obj):
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            record_delete(actor=request.user, instance=obj, redact=self.audit_redact)
-        except ProtectedError:
-            messages.error(request, _("%(obj)s 仍被其他数据引用，不能删除。") % {"obj": obj})
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceError as refusal:
+            if request.method != "POST" or hasattr(request, "_service_refusal"):
+                raise
+            # The first attempt was rolled back with its transaction: validate the same input
+            # again, this time with the refusal as a form error, and show the form.
+            request._service_refusal = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form_class
+
+        class Refused(form_class):
+            def clean(self):
+                data = super().clean()
+                field = refusal.field if refusal.field in self.fields else None
+                self.add_error(field, refusal.message)
+                return data
+
+        return Refused
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ServiceError as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        # Bulk actions (delete, revoke) run through the services one row after another: all of
+        # them or, when one is refused, none.
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
+        except ServiceError as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 # happens across actions is declared here.
 EVENTS = {
     "workorder.archived": "case, at: the order was archived (归档), by rating or by the sweep",
+    "unit.changed": "unit: a unit was created, changed or deleted (which unit triages an area)",
 }
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)

@@ -1,4 +1,5 @@
-"""Writes of the core app: the audit trail, API tokens and the working-day calendar."""
+"""Writes of the core app: the audit trail, API tokens, the working-day calendar and the DingTalk
+robots; and the audited save of a configuration row that the apps' services build on."""
 
 import copy
 import datetime
@@ -14,14 +15,15 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from shanzhi.core import auditkeys
 from shanzhi.core.choices import CalendarDayKind, CalendarDaySource, DeliveryChannel
-from shanzhi.core.errors import InvalidInput
+from shanzhi.core.errors import Conflict, InvalidInput, NotFound
 from shanzhi.core.middleware import current_request_id
-from shanzhi.core.models import ApiToken, AuditChainHead, AuditEvent, CalendarDay
+from shanzhi.core.models import ApiToken, AuditChainHead, AuditEvent, CalendarDay, DingTalkRobot
 
 GENESIS_HASH = "0" * 64
 logger = logging.getLogger("shanzhi.audit")
@@ -311,6 +313,40 @@ def api_token_revoke(*, actor, token_id: int) -> None:
             )
 
 
+def api_token_update(*, actor, token_id: int, name: str, revoked: bool) -> ApiToken:
+    """Rename a token, or revoke it (as the admin's token screen does). A revoked token is never
+    valid again: a client that needs access gets a new one."""
+    name = (name or "").strip()
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
+        if token is None:
+            raise NotFound()
+        if token.revoked and not revoked:
+            raise InvalidInput(gettext("已吊销的令牌不能恢复，请新建令牌"), "revoked")
+        if name != token.name:
+            before = token.name
+            token.name = name
+            token.save(update_fields=["name"])
+            audit_record(
+                actor=actor,
+                action="api_token.rename",
+                object_type="api_token",
+                object_id=token.pk,
+                before={"name": before},
+                after={"name": name},
+            )
+        if revoked and not token.revoked:
+            api_token_revoke(actor=actor, token_id=token.pk)
+            token.revoked = True
+    return token
+
+
+def changed_fields(before: dict, after: dict) -> tuple[dict, dict]:
+    """The entries of two snapshots that differ, for an audit event of an update."""
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
 def _field_values(instance, names: list[str]) -> dict:
     return {name: getattr(instance, name) for name in names}
 
@@ -324,23 +360,23 @@ def _redacted(values: dict | None, names) -> dict | None:
     return {k: (REDACTED if k in names and v else v) for k, v in values.items()}
 
 
-def record_save(*, actor, instance, change: bool, reason: str = "", redact=()) -> None:
-    """Save a configuration row an administrator edited in the admin, auditing the fields that
-    changed. Domain objects with rules of their own (regions, grids) have their own services.
-    Fields named in `redact` (secrets, URLs with tokens) are audited as changed, not by value."""
+def record_save(*, actor, instance, reason: str = "", redact=()) -> None:
+    """Save a configuration row (one without rules of its own beyond its app's service, which
+    checks them first), auditing `<model>.create` with its values or `<model>.update` with the
+    fields that changed. The apps' services call it; the admin never does. Fields named in
+    `redact` (secrets, URLs with tokens) are audited as changed, not by value."""
     model = type(instance)
     names = [f.attname for f in model._meta.concrete_fields if f.attname not in ("created_at",)]
     name = model._meta.model_name
+    change = not instance._state.adding
     with transaction.atomic():
         before = None
-        if change and instance.pk is not None:
+        if change:
             before = model.objects.filter(pk=instance.pk).values(*names).first()
         instance.save()
         after = _field_values(instance, names)
         if before is not None:
-            changed = [n for n in names if before.get(n) != after.get(n)]
-            before = {n: before[n] for n in changed}
-            after = {n: after[n] for n in changed}
+            before, after = changed_fields(before, after)
         audit_record(
             actor=actor,
             action=f"{name}.{'update' if change else 'create'}",
@@ -353,13 +389,21 @@ def record_save(*, actor, instance, change: bool, reason: str = "", redact=()) -
 
 
 def record_delete(*, actor, instance, reason: str = "", redact=()) -> None:
+    """Delete a configuration row, auditing its values; a row others still point at is refused
+    (Conflict) and stays."""
     model = type(instance)
     names = [f.attname for f in model._meta.concrete_fields]
     name = model._meta.model_name
     with transaction.atomic():
         pk = instance.pk
         before = _redacted(_field_values(instance, names), redact)
-        instance.delete()
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError:
+            raise Conflict(
+                gettext("%(obj)s 仍被其他数据引用，不能删除。") % {"obj": instance}
+            ) from None
         audit_record(
             actor=actor,
             action=f"{name}.delete",
@@ -368,3 +412,24 @@ def record_delete(*, actor, instance, reason: str = "", redact=()) -> None:
             before=before,
             reason=reason,
         )
+
+
+# The address of a DingTalk robot holds its access token; the secret signs its messages.
+ROBOT_SECRETS = ("webhook_url", "secret")
+
+
+def dingtalk_robot_save(*, actor, robot: DingTalkRobot) -> DingTalkRobot:
+    """A unit's DingTalk group robot as an administrator entered it; its address and secret are
+    audited as changed, never by value. Notifications to the unit use it at once."""
+    from shanzhi.core.notify import robot_units
+
+    record_save(actor=actor, instance=robot, redact=ROBOT_SECRETS)
+    transaction.on_commit(robot_units.clear)
+    return robot
+
+
+def dingtalk_robot_delete(*, actor, robot: DingTalkRobot) -> None:
+    from shanzhi.core.notify import robot_units
+
+    record_delete(actor=actor, instance=robot, redact=ROBOT_SECRETS)
+    transaction.on_commit(robot_units.clear)

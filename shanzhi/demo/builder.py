@@ -14,7 +14,12 @@ from shanzhi.demo import data
 from shanzhi.org import services as org
 from shanzhi.org.choices import GridDuty, Role, UnitKind
 from shanzhi.territory.models import Grid, Region
-from shanzhi.territory.services import grids_import, region_save, regions_load_national
+from shanzhi.territory.services import (
+    grids_import,
+    national_regions_available,
+    region_save,
+    regions_load_national,
+)
 
 ACTOR = "demo"
 TOWNSHIP_SIZE = (0.06, 0.04)  # degrees of longitude, latitude
@@ -60,6 +65,17 @@ def _phone(rng: random.Random) -> str:
 OPEN311_GATEWAY = "open311-gateway"
 
 
+def build_regions() -> None:
+    """China's provinces, cities and counties when the national list is installed (the
+    `regions` extra); without it, only the demo's own province, city and counties, so that
+    `pip install shanzhi && shanzhi up` needs no pandas."""
+    if national_regions_available():
+        regions_load_national(actor=ACTOR)
+        return
+    for code, name, lon, lat in data.REGIONS:
+        region_save(actor=ACTOR, code=code, name=name, lon=lon, lat=lat)
+
+
 def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
     rng = random.Random(seed)
     password = password or secrets.token_urlsafe(9)
@@ -67,7 +83,7 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
     calendar_seed_from_package(actor=ACTOR)
     kpi_rules_default()  # `demo --reset` empties the table the migration filled
     with transaction.atomic():
-        regions_load_national(actor=ACTOR)
+        build_regions()
         city = Region.objects.get(code=data.CITY_CODE)
         community_names = rng.sample(data.COMMUNITY_NAMES, len(data.COMMUNITY_NAMES))
         village_names = rng.sample(data.VILLAGE_NAMES, len(data.VILLAGE_NAMES))

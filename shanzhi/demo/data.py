@@ -5,6 +5,19 @@ counties; township names are real, their codes and the village names follow the 
 CITY_CODE = "330500000000"
 PROVINCE_CODE = "330000000000"
 
+# The province, the city and its counties, with the centres the national division list gives
+# them. The demo builds these itself when that list is not installed (it is the `regions`
+# extra); demo/tests/test_regions.py checks that both agree, so both builds are the same place.
+REGIONS = [
+    ("330000000000", "浙江省", 120.152585, 30.266597),
+    ("330500000000", "湖州市", 120.086809, 30.89441),
+    ("330502000000", "吴兴区", 120.185838, 30.857151),
+    ("330503000000", "南浔区", 120.418513, 30.849689),
+    ("330521000000", "德清县", 119.9774, 30.54251),
+    ("330522000000", "长兴县", 119.910952, 31.026665),
+    ("330523000000", "安吉县", 119.680353, 30.638674),
+]
+
 # county code → [(township suffix, name)]
 TOWNSHIPS = {
     "330502000000": [("001", "月河街道"), ("002", "朝阳街道"), ("101", "织里镇")],

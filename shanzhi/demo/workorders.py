@@ -34,17 +34,16 @@ def build_categories() -> int:
 
 
 def build_service_attributes() -> int:
-    from shanzhi.core.services import record_save
     from shanzhi.workorders.models import ServiceAttribute
+    from shanzhi.workorders.services.rules import service_attribute_save
 
     count = 0
     for category_code, questions in data.SERVICE_ATTRIBUTES.items():
         category = Category.objects.get(code=category_code)
         for order, (code, datatype, question, values) in enumerate(questions, start=1):
-            record_save(
+            service_attribute_save(
                 actor=ACTOR,
-                change=False,
-                instance=ServiceAttribute(
+                attribute=ServiceAttribute(
                     category=category,
                     code=code,
                     datatype=datatype,

@@ -5,9 +5,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
+from shanzhi.core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
 from shanzhi.core.choices import DeliveryChannel
 from shanzhi.core.errors import InvalidInput
+from shanzhi.interop import services
 from shanzhi.interop.alarms import (
     IDENT_RE,
     alarm_type_rule_save,
@@ -25,7 +26,7 @@ from shanzhi.interop.models import (
 
 
 @admin.register(HotlinePlatform)
-class HotlinePlatformAdmin(AuditedAdmin, admin.ModelAdmin):
+class HotlinePlatformAdmin(ServiceAdmin):
     """12345 platforms: the account whose tokens they push with, where status callbacks go and
     the secret that signs them (audited as changed, never by value)."""
 
@@ -33,7 +34,12 @@ class HotlinePlatformAdmin(AuditedAdmin, admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "user__username"]
     autocomplete_fields = ["user"]
-    audit_redact = ("secret",)
+
+    def save_model(self, request, obj, form, change):
+        services.hotline_platform_save(actor=request.user, platform=obj)
+
+    def delete_model(self, request, obj):
+        services.hotline_platform_delete(actor=request.user, platform=obj)
 
     @admin.display(description=_("回调投递记录"))
     def delivery_log(self, obj):
@@ -41,30 +47,22 @@ class HotlinePlatformAdmin(AuditedAdmin, admin.ModelAdmin):
         return format_html('<a href="{}?{}">{}</a>', reverse("delivery-list"), query, _("查看"))
 
 
-class CategoryMappingForm(forms.ModelForm):
-    class Meta:
-        model = CategoryMapping
-        fields = ["platform", "external_code", "external_name", "category"]
-
-    def clean_category(self):
-        category = self.cleaned_data["category"]
-        if category.children.exists():
-            raise forms.ValidationError(_("请选择最细一级的事项分类"))
-        if not category.is_active:
-            raise forms.ValidationError(_("该事项分类已停用"))
-        return category
-
-
 @admin.register(CategoryMapping)
-class CategoryMappingAdmin(AuditedAdmin, admin.ModelAdmin):
+class CategoryMappingAdmin(ServiceAdmin):
     """Each platform's category codes → our leaf categories; edits apply to the next push."""
 
-    form = CategoryMappingForm
+    fields = ["platform", "external_code", "external_name", "category"]
     list_display = ["platform", "external_code", "external_name", "category"]
     list_filter = ["platform"]
     search_fields = ["external_code", "external_name", "category__name", "category__code"]
     autocomplete_fields = ["category"]
     list_select_related = ["platform", "category"]
+
+    def save_model(self, request, obj, form, change):
+        services.category_mapping_save(actor=request.user, mapping=obj)
+
+    def delete_model(self, request, obj):
+        services.category_mapping_delete(actor=request.user, mapping=obj)
 
 
 @admin.register(HotlineOrder)
@@ -129,7 +127,7 @@ class DeviceForm(forms.ModelForm):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(ServiceAdmin):
     """The registry of sensors and cameras whose alarms are accepted. A fixed point decides the
     grid and region; without one, choose the region and let the alarms carry their point."""
 
@@ -210,7 +208,7 @@ class AlarmTypeRuleForm(forms.ModelForm):
 
 
 @admin.register(AlarmTypeRule)
-class AlarmTypeRuleAdmin(admin.ModelAdmin):
+class AlarmTypeRuleAdmin(ServiceAdmin):
     """Which category the work orders of each alarm type are filed under. An alarm type with no
     rule is refused (and logged)."""
 

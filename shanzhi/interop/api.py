@@ -17,7 +17,7 @@ from shanzhi.core.text import CleanSchema
 from shanzhi.interop import services
 from shanzhi.interop.models import HotlinePlatform
 from shanzhi.interop.selectors import open_alarm_events
-from shanzhi.territory import selectors as territory
+from shanzhi.org.selectors import region_get_for
 from shanzhi.territory.models import Region
 
 router = Router(tags=["hotline"], auth=[BearerToken()])
@@ -184,7 +184,7 @@ def alarm_events(request, within: str | None = None):
     if within:
         if not Region.objects.filter(code=within).exists():
             raise InvalidInput(_("区划代码 %(code)s 不存在") % {"code": within}, "within")
-        prefix = territory.region_get_for(request.user, within).prefix
+        prefix = region_get_for(request.user, within).prefix
     events = open_alarm_events(prefix, user=request.user)
     return {
         "type": "FeatureCollection",

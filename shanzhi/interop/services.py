@@ -1,4 +1,5 @@
-"""Writes of the interop app: work orders handed over by 12345 hotline platforms."""
+"""Writes of the interop app: work orders handed over by 12345 hotline platforms, and the
+platforms and their category mappings as administrators configure them."""
 
 import datetime
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import Forbidden, InvalidInput
-from shanzhi.core.services import audit_record
+from shanzhi.core.services import audit_record, record_delete, record_save
 from shanzhi.interop.models import CategoryMapping, HotlineOrder, HotlinePlatform
 from shanzhi.org.access import Actor
 from shanzhi.workorders.choices import Channel, Nature, Urgency
@@ -164,3 +165,35 @@ def hotline_order_receive(*, platform: HotlinePlatform, data: HotlineOrderInput)
             raise
         return Received(existing, created=False)
     return Received(link, created=True)
+
+
+# The secret signs the platform's callbacks: audited as changed, never by value.
+PLATFORM_SECRETS = ("secret",)
+
+
+def hotline_platform_save(*, actor, platform: HotlinePlatform) -> HotlinePlatform:
+    """A 12345 platform as an administrator entered it: its account, callback address and
+    secret. Callbacks use the new address and secret from the next one on."""
+    if not (platform.name or "").strip():
+        raise InvalidInput(_("名称不能为空"), "name")
+    record_save(actor=actor, instance=platform, redact=PLATFORM_SECRETS)
+    return platform
+
+
+def hotline_platform_delete(*, actor, platform: HotlinePlatform) -> None:
+    record_delete(actor=actor, instance=platform, redact=PLATFORM_SECRETS)
+
+
+def category_mapping_save(*, actor, mapping: CategoryMapping) -> CategoryMapping:
+    """A platform's category code → one of our leaf categories; the next push uses it."""
+    category = mapping.category
+    if category.children.exists():
+        raise InvalidInput(_("请选择最细一级的事项分类"), "category")
+    if not category.is_active:
+        raise InvalidInput(_("该事项分类已停用"), "category")
+    record_save(actor=actor, instance=mapping)
+    return mapping
+
+
+def category_mapping_delete(*, actor, mapping: CategoryMapping) -> None:
+    record_delete(actor=actor, instance=mapping)

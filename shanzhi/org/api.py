@@ -1,10 +1,17 @@
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from shanzhi.core.errors import InvalidInput
 from shanzhi.core.privacy import mask_phone
 from shanzhi.org import selectors
-from shanzhi.territory.selectors import grid_get_for
+from shanzhi.territory.models import Region
 
 router = Router(tags=["org"])
+
+# The grids with their people and households are here, where both may be read, but keep the tag
+# and the operation ids they were published under in the territory API: clients generate code
+# from the document.
+TERRITORY_TAGS = ["territory"]
 
 
 class MembershipOut(Schema):
@@ -58,7 +65,7 @@ class HouseholdOut(Schema):
 @router.get("/households", response=list[HouseholdOut], summary="住户名册 · Household register")
 def households(request, grid: str):
     """A grid's household register, phones masked."""
-    grid_obj = grid_get_for(request.user, grid)
+    grid_obj = selectors.grid_get_for(request.user, grid)
     rows = selectors.households_visible_to(request.user).filter(grid=grid_obj)
     return [
         {
@@ -71,3 +78,108 @@ def households(request, grid: str):
         }
         for h in rows
     ]
+
+
+class GridProperties(Schema):
+    code: str
+    name: str
+    village_code: str
+    village_name: str
+    households: int
+
+
+class GridFeature(Schema):
+    type: str = "Feature"
+    id: str
+    geometry: dict
+    properties: GridProperties
+
+
+class GridCollection(Schema):
+    type: str = "FeatureCollection"
+    features: list[GridFeature]
+
+
+@router.get(
+    "/grids",
+    response=GridCollection,
+    summary="网格边界 · Grids as GeoJSON",
+    tags=TERRITORY_TAGS,
+    operation_id="shanzhi_territory_api_grids",
+)
+def grids(request, within: str | None = None):
+    """The grids the caller may see, optionally only those inside region `within`."""
+    if within and not Region.objects.filter(code=within).exists():
+        raise InvalidInput(_("区划代码 %(code)s 不存在") % {"code": within}, "within")
+    rows = list(selectors.grids_within_for(request.user, within).select_related("village"))
+    households = selectors.household_counts_by_grid(g.code for g in rows)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": grid.code,
+                "geometry": grid.geometry,
+                "properties": {
+                    "code": grid.code,
+                    "name": grid.name,
+                    "village_code": grid.village_id,
+                    "village_name": grid.village.name,
+                    "households": households.get(grid.code, 0),
+                },
+            }
+            for grid in rows
+        ],
+    }
+
+
+class GridPersonOut(Schema):
+    username: str
+    name: str
+    duty: str
+    duty_label: str
+
+
+class GridOut(Schema):
+    code: str
+    name: str
+    village_code: str
+    village_name: str
+    lon: float
+    lat: float
+    geometry: dict
+    households: int
+    party_members: int
+    staff: list[GridPersonOut]
+
+
+@router.get(
+    "/grids/{code}",
+    response=GridOut,
+    summary="网格详情 · One grid",
+    tags=TERRITORY_TAGS,
+    operation_id="shanzhi_territory_api_grid_detail",
+)
+def grid_detail(request, code: str):
+    grid = selectors.grid_get_for(request.user, code)
+    people = selectors.grid_people(grid.code)
+    return {
+        "code": grid.code,
+        "name": grid.name,
+        "village_code": grid.village_id,
+        "village_name": grid.village.name,
+        "lon": grid.lon,
+        "lat": grid.lat,
+        "geometry": grid.geometry,
+        "households": selectors.household_counts_by_grid([grid.code]).get(grid.code, 0),
+        "party_members": len(people["party_members"]),
+        "staff": [
+            {
+                "username": a.user.username,
+                "name": a.user.get_full_name() or a.user.username,
+                "duty": a.duty,
+                "duty_label": a.get_duty_display(),
+            }
+            for a in people["assignments"]
+        ],
+    }

@@ -6,7 +6,9 @@ from shanzhi.core.errors import NotFound
 from shanzhi.core.scoping import ALL, prefix_q
 from shanzhi.org.choices import SCOPED_ROLES
 from shanzhi.org.models import GridAssignment, Household, Membership, PartyMember, Unit
+from shanzhi.territory import selectors as territory
 from shanzhi.territory.choices import territory_prefix
+from shanzhi.territory.models import Grid, Region
 
 
 def user_scope(user) -> tuple[str, ...]:
@@ -51,6 +53,24 @@ def user_roles(user) -> list[Membership]:
 
 def user_has_role(user, *roles: str) -> bool:
     return any(m.role in roles for m in user_roles(user))
+
+
+def grids_visible_to(user) -> QuerySet[Grid]:
+    return territory.grids_in_scope(user_scope(user))
+
+
+def grids_within_for(user, within: str | None) -> QuerySet[Grid]:
+    """The user's grids, only those inside region `within` when given."""
+    return territory.grids_within_scope(user_scope(user), within)
+
+
+def grid_get_for(user, code: str) -> Grid:
+    return territory.grid_get_in_scope(user_scope(user), code)
+
+
+def region_get_for(user, code: str) -> Region:
+    """A region whose territory the user may see at least part of; else NotFound."""
+    return territory.region_get_in_scope(user_scope(user), code)
 
 
 def units_visible_to(user) -> QuerySet[Unit]:

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from shanzhi.core.admin_mixins import ServiceAdmin
 from shanzhi.territory.models import Grid, Region
 from shanzhi.territory.services import (
     GridImportError,
@@ -21,8 +22,9 @@ class RegionForm(forms.ModelForm):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
-    """Townships and villages are entered here; level and parent follow from the code."""
+class RegionAdmin(ServiceAdmin):
+    """Townships and villages are entered here; level and parent follow from the code, and
+    `region_save` refuses a code without its parent region."""
 
     form = RegionForm
     list_display = ["code", "name", "level", "parent", "lon", "lat"]
@@ -38,28 +40,6 @@ class RegionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # regions are referenced by everything; rename instead
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class Checked(form_class):
-            def clean(self):
-                data = super().clean()
-                # The service's rules, checked before the admin saves anything.
-                from shanzhi.territory.choices import ancestor_codes, level_of_code
-
-                code = (obj.code if obj else data.get("code")) or ""
-                if not code.isdigit() or len(code) != 12:
-                    raise ValidationError({"code": _("区划代码必须是 12 位数字")})
-                if level_of_code(code) in ("township", "village"):
-                    parent = ancestor_codes(code)[0]
-                    if not Region.objects.filter(code=parent).exists():
-                        raise ValidationError(
-                            {"code": _("上级区划不存在：请先建立 %(code)s") % {"code": parent}}
-                        )
-                return data
-
-        return Checked
 
 
 class GridForm(forms.ModelForm):
@@ -91,7 +71,7 @@ class GridForm(forms.ModelForm):
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(ServiceAdmin):
     """Saving runs the same checks as `import_grids` (geometry, village, overlaps)."""
 
     form = GridForm

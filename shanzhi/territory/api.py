@@ -4,7 +4,6 @@ from pydantic import Field
 
 from shanzhi.core.errors import InvalidInput
 from shanzhi.core.text import CleanSchema
-from shanzhi.org.selectors import grid_people, household_counts_by_grid
 from shanzhi.territory import locate as locator
 from shanzhi.territory import selectors
 from shanzhi.territory.choices import RegionLevel
@@ -43,53 +42,6 @@ def regions(request, parent: str | None = None):
     return [_region_out(r) for r in selectors.region_children(parent)]
 
 
-class GridProperties(Schema):
-    code: str
-    name: str
-    village_code: str
-    village_name: str
-    households: int
-
-
-class GridFeature(Schema):
-    type: str = "Feature"
-    id: str
-    geometry: dict
-    properties: GridProperties
-
-
-class GridCollection(Schema):
-    type: str = "FeatureCollection"
-    features: list[GridFeature]
-
-
-@router.get("/grids", response=GridCollection, summary="网格边界 · Grids as GeoJSON")
-def grids(request, within: str | None = None):
-    """The grids the caller may see, optionally only those inside region `within`."""
-    if within and not Region.objects.filter(code=within).exists():
-        raise InvalidInput(_("区划代码 %(code)s 不存在") % {"code": within}, "within")
-    rows = list(selectors.grids_within_for(request.user, within).select_related("village"))
-    households = household_counts_by_grid(g.code for g in rows)
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": grid.code,
-                "geometry": grid.geometry,
-                "properties": {
-                    "code": grid.code,
-                    "name": grid.name,
-                    "village_code": grid.village_id,
-                    "village_name": grid.village.name,
-                    "households": households.get(grid.code, 0),
-                },
-            }
-            for grid in rows
-        ],
-    }
-
-
 class LocateQuery(CleanSchema):
     lon: float = Field(..., ge=-180, le=180, description="WGS84 经度")
     lat: float = Field(..., ge=-90, le=90, description="WGS84 纬度")
@@ -120,52 +72,6 @@ def grids_locate(request, query: Query[LocateQuery]):
         "found": True,
         "grid": location.grid.__dict__,
         "regions": [r.__dict__ for r in location.regions],
-    }
-
-
-class GridPersonOut(Schema):
-    username: str
-    name: str
-    duty: str
-    duty_label: str
-
-
-class GridOut(Schema):
-    code: str
-    name: str
-    village_code: str
-    village_name: str
-    lon: float
-    lat: float
-    geometry: dict
-    households: int
-    party_members: int
-    staff: list[GridPersonOut]
-
-
-@router.get("/grids/{code}", response=GridOut, summary="网格详情 · One grid")
-def grid_detail(request, code: str):
-    grid = selectors.grid_get_for(request.user, code)
-    people = grid_people(grid.code)
-    return {
-        "code": grid.code,
-        "name": grid.name,
-        "village_code": grid.village_id,
-        "village_name": grid.village.name,
-        "lon": grid.lon,
-        "lat": grid.lat,
-        "geometry": grid.geometry,
-        "households": household_counts_by_grid([grid.code]).get(grid.code, 0),
-        "party_members": len(people["party_members"]),
-        "staff": [
-            {
-                "username": a.user.username,
-                "name": a.user.get_full_name() or a.user.username,
-                "duty": a.duty,
-                "duty_label": a.get_duty_display(),
-            }
-            for a in people["assignments"]
-        ],
     }
 
 

@@ -1,10 +1,11 @@
-"""Reads of the territory app that depend on who asks."""
+"""Reads of the territory app. Those that depend on who asks take the asker's scope (a tuple of
+code prefixes, `core.scoping`) rather than a user: territory sits below org, where a person's
+scope is worked out (`org.selectors.user_scope`, and `grids_visible_to(user)` and the like)."""
 
 from django.db.models import QuerySet
 
 from shanzhi.core.errors import NotFound
 from shanzhi.core.scoping import in_scope, prefix_q
-from shanzhi.org.selectors import user_scope
 from shanzhi.territory.models import Grid, Region
 
 
@@ -24,28 +25,33 @@ def region_get(code: str) -> Region:
     return region
 
 
-def region_get_for(user, code: str) -> Region:
-    """A region whose territory the user may see at least part of; else NotFound."""
+def _overlaps(scope, region: Region) -> bool:
+    return any(p.startswith(region.prefix) or region.prefix.startswith(p) for p in scope)
+
+
+def region_get_in_scope(scope, code: str) -> Region:
+    """A region of which the scope holds at least part; else NotFound."""
     region = region_get(code)
-    scope = user_scope(user)
-    if not any(p.startswith(region.prefix) or region.prefix.startswith(p) for p in scope):
+    if not _overlaps(scope, region):
         raise NotFound()
     return region
 
 
-def grids_visible_to(user) -> QuerySet[Grid]:
-    return Grid.objects.filter(prefix_q("code", user_scope(user)))
+def grids_in_scope(scope) -> QuerySet[Grid]:
+    return Grid.objects.filter(prefix_q("code", scope))
 
 
-def grids_within_for(user, within: str | None) -> QuerySet[Grid]:
-    grids = grids_visible_to(user)
+def grids_within_scope(scope, within: str | None) -> QuerySet[Grid]:
+    """The scope's grids, only those inside region `within` when given (NotFound when the scope
+    holds nothing of it)."""
+    grids = grids_in_scope(scope)
     if within:
-        grids = grids.filter(code__startswith=region_get_for(user, within).prefix)
+        grids = grids.filter(code__startswith=region_get_in_scope(scope, within).prefix)
     return grids.order_by("code")
 
 
-def grid_get_for(user, code: str) -> Grid:
-    if not in_scope(code, user_scope(user)):
+def grid_get_in_scope(scope, code: str) -> Grid:
+    if not in_scope(code, scope):
         raise NotFound()
     grid = Grid.objects.select_related("village").filter(code=code).first()
     if grid is None:
@@ -68,9 +74,8 @@ def _candidate_codes(prefix: str) -> list[str]:
     return [prefix[:n].ljust(12, "0") for n in range(2, min(len(prefix), 12) + 1)]
 
 
-def territory_root_for(user) -> Region | None:
-    """Where the user's map starts: the smallest region that holds all they may see."""
-    scope = user_scope(user)
+def territory_root_of(scope) -> Region | None:
+    """Where a map of the scope starts: the smallest region that holds all of it."""
     if not scope:
         return None
     if "" in scope:
@@ -87,7 +92,7 @@ def territory_root_for(user) -> Region | None:
 
 
 def region_breadcrumb(region: Region, root: Region) -> list[Region]:
-    """From the user's root region down to `region`."""
+    """From the root region of a map down to `region`."""
     chain = []
     current = region
     while current is not None:
@@ -98,12 +103,10 @@ def region_breadcrumb(region: Region, root: Region) -> list[Region]:
     return list(reversed(chain))
 
 
-def region_children_for(user, region: Region) -> list[Region]:
-    """Child regions of `region` that hold something the user may see."""
-    scope = user_scope(user)
+def region_children_in_scope(scope, region: Region) -> list[Region]:
+    """Child regions of `region` that hold something of the scope."""
     return [
         child
         for child in Region.objects.filter(parent=region).order_by("code")
-        if "" in scope
-        or any(p.startswith(child.prefix) or child.prefix.startswith(p) for p in scope)
+        if "" in scope or _overlaps(scope, child)
     ]

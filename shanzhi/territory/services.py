@@ -27,20 +27,32 @@ from shanzhi.territory.geo import GeometryError, check_lon_lat, parse_polygon
 from shanzhi.territory.models import Grid, Region
 
 
-def _cpca_adcodes_path() -> Path:
+def _cpca_adcodes_path() -> Path | None:
     # Located without importing cpca: its __init__ builds an address matcher through
     # pkg_resources, which is slow and absent from current setuptools; we only need its data.
     spec = importlib.util.find_spec("cpca")
     if spec is None or not spec.submodule_search_locations:
-        raise InvalidInput(_("未安装 cpca 包，无法载入全国区划"))
+        return None
     return Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
+
+
+def national_regions_available() -> bool:
+    """Whether the national division list is installed: the `regions` extra (the `cpca`
+    package, which brings pandas, so it is not part of the base install)."""
+    return _cpca_adcodes_path() is not None
 
 
 def regions_load_national(*, actor="system") -> int:
     """Load (or refresh the names and centres of) China's provinces, cities and counties from the
-    `cpca` package. Placeholder rows without coordinates (市辖区) are skipped."""
+    `cpca` package (`pip install 'shanzhi[regions]'`). Placeholder rows without coordinates
+    (市辖区) are skipped."""
+    path = _cpca_adcodes_path()
+    if path is None:
+        raise InvalidInput(
+            _("未安装全国区划数据：请先执行 pip install 'shanzhi[regions]'（安装 cpca 包）")
+        )
     rows = {}
-    with _cpca_adcodes_path().open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             code = row["adcode"].strip()
             if len(code) != REGION_CODE_LENGTH or not row["longitude"]:

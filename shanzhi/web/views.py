@@ -8,8 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from shanzhi.org.selectors import user_scope
-from shanzhi.territory.selectors import grids_visible_to
+from shanzhi.org.selectors import grids_visible_to, user_scope
 
 
 @login_required

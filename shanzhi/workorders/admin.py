@@ -1,12 +1,10 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.core.admin_mixins import AuditedAdmin, ReadOnlyAdmin
+from shanzhi.core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
 from shanzhi.core.privacy import mask_phone
-from shanzhi.workorders.choices import LIST_ATTRIBUTE_TYPES
 from shanzhi.workorders.models import (
     Appeal,
     Assignment,
@@ -19,6 +17,7 @@ from shanzhi.workorders.models import (
     TrackingFailures,
     WorkOrder,
 )
+from shanzhi.workorders.services import rules
 from shanzhi.workorders.services.config import category_save
 
 
@@ -29,7 +28,7 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ServiceAdmin):
     """The three-level category tree; saving goes through category_save (path, depth, audit)."""
 
     form = CategoryForm
@@ -53,62 +52,24 @@ class CategoryAdmin(admin.ModelAdmin):
             sort=obj.sort,
         )
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        base = super().get_form(request, obj, change=change, **kwargs)
-
-        class Checked(base):
-            def clean(self):
-                data = super().clean()
-                parent = data.get("parent")
-                if parent is not None and parent.depth >= 3:
-                    raise ValidationError({"parent": _("分类最多三级")})
-                return data
-
-        return Checked
-
     def has_delete_permission(self, request, obj=None):
         return False  # appeals keep their category; deactivate instead
 
 
-class ServiceAttributeForm(forms.ModelForm):
-    class Meta:
-        model = ServiceAttribute
-        fields = [
-            "category",
-            "code",
-            "description",
-            "datatype",
-            "required",
-            "datatype_description",
-            "order",
-            "values",
-        ]
-
-    def clean(self):
-        data = super().clean()
-        values = data.get("values") or []
-        listed = data.get("datatype") in LIST_ATTRIBUTE_TYPES
-        well_formed = isinstance(values, list) and all(
-            isinstance(v, dict) and str(v.get("key", "")).strip() and str(v.get("name", "")).strip()
-            for v in values
-        )
-        if listed and (not values or not well_formed):
-            self.add_error(
-                "values", _('单选/多选须列出选项，如 [{"key": "ankle", "name": "没过脚踝"}]')
-            )
-        if not listed and values:
-            self.add_error("values", _("只有单选/多选需要选项"))
-        category = data.get("category")
-        if category is not None and category.children.exists():
-            self.add_error("category", _("请选择最细一级的事项分类"))
-        return data
-
-
 @admin.register(ServiceAttribute)
-class ServiceAttributeAdmin(AuditedAdmin, admin.ModelAdmin):
+class ServiceAttributeAdmin(ServiceAdmin):
     """The questions asked of appeals in a category (Open311 service definitions)."""
 
-    form = ServiceAttributeForm
+    fields = [
+        "category",
+        "code",
+        "description",
+        "datatype",
+        "required",
+        "datatype_description",
+        "order",
+        "values",
+    ]
     list_display = ["category", "order", "code", "description", "datatype", "required"]
     list_filter = ["datatype", "required"]
     search_fields = ["code", "description", "category__name"]
@@ -116,45 +77,27 @@ class ServiceAttributeAdmin(AuditedAdmin, admin.ModelAdmin):
     list_select_related = ["category"]
 
     def save_model(self, request, obj, form, change):
-        from django.db import transaction
+        rules.service_attribute_save(actor=request.user, attribute=obj)
 
-        from shanzhi.workorders.services.attributes import active_categories
-
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(active_categories.clear)
-
-
-class DeadlineRuleForm(forms.ModelForm):
-    class Meta:
-        model = DeadlineRule
-        fields = [
-            "note",
-            "category",
-            "nature",
-            "urgency",
-            "level",
-            "priority",
-            "sign_amount",
-            "sign_unit",
-            "handle_amount",
-            "handle_unit",
-            "warn_ratio",
-        ]
-
-    def clean(self):
-        data = super().clean()
-        for name in ("sign_amount", "handle_amount"):
-            if data.get(name) is not None and data[name] <= 0:
-                self.add_error(name, _("时限必须大于 0"))
-        ratio = data.get("warn_ratio")
-        if ratio is not None and not 0 < ratio < 1:
-            self.add_error("warn_ratio", _("预警点应在 0 与 1 之间，如 0.75"))
-        return data
+    def delete_model(self, request, obj):
+        rules.service_attribute_delete(actor=request.user, attribute=obj)
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(AuditedAdmin, admin.ModelAdmin):
-    form = DeadlineRuleForm
+class DeadlineRuleAdmin(ServiceAdmin):
+    fields = [
+        "note",
+        "category",
+        "nature",
+        "urgency",
+        "level",
+        "priority",
+        "sign_amount",
+        "sign_unit",
+        "handle_amount",
+        "handle_unit",
+        "warn_ratio",
+    ]
     list_display = [
         "note",
         "category",
@@ -171,38 +114,40 @@ class DeadlineRuleAdmin(AuditedAdmin, admin.ModelAdmin):
     list_filter = ["nature", "urgency", "level"]
     autocomplete_fields = ["category"]
 
+    def save_model(self, request, obj, form, change):
+        rules.deadline_rule_save(actor=request.user, rule=obj)
 
-class DispatchRuleForm(forms.ModelForm):
-    class Meta:
-        model = DispatchRule
-        fields = [
-            "note",
-            "category",
-            "region",
-            "lead_unit",
-            "lead_kind",
-            "lead_level",
-            "co_units",
-            "order",
-        ]
-
-    def clean(self):
-        data = super().clean()
-        named = data.get("lead_unit") is not None
-        relative = bool(data.get("lead_kind") and data.get("lead_level"))
-        if named == relative:
-            raise ValidationError(_("请指定主办单位，或指定属地单位的类型和层级（二选一）"))
-        return data
+    def delete_model(self, request, obj):
+        rules.deadline_rule_delete(actor=request.user, rule=obj)
 
 
 @admin.register(DispatchRule)
-class DispatchRuleAdmin(AuditedAdmin, admin.ModelAdmin):
-    form = DispatchRuleForm
+class DispatchRuleAdmin(ServiceAdmin):
+    fields = [
+        "note",
+        "category",
+        "region",
+        "lead_unit",
+        "lead_kind",
+        "lead_level",
+        "co_units",
+        "order",
+    ]
     list_display = ["note", "category", "region", "lead_unit", "lead_kind", "lead_level", "order"]
     list_filter = ["lead_kind", "lead_level"]
     search_fields = ["note", "category__name", "lead_unit__name"]
     autocomplete_fields = ["category", "region", "lead_unit", "co_units"]
     list_select_related = ["category", "region", "lead_unit"]
+
+    def save_model(self, request, obj, form, change):
+        co_units = list(form.cleaned_data.get("co_units") or [])
+        rules.dispatch_rule_save(actor=request.user, rule=obj, co_units=co_units)
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the co-handling units were set by the service, audited with the rule
+
+    def delete_model(self, request, obj):
+        rules.dispatch_rule_delete(actor=request.user, rule=obj)
 
 
 @admin.register(WorkOrder)

@@ -8,5 +8,6 @@ class WorkordersConfig(AppConfig):
     verbose_name = _("诉求与工单")
 
     def ready(self):
-        # The registry of the work-order actions: the services' guard checks look it up.
-        from shanzhi.workorders import actions  # noqa: F401
+        # The registry of the work-order actions: the services' guard checks look it up; and
+        # what work orders keep in memory of lower apps' rows, which follows their events.
+        from shanzhi.workorders import actions, subscribers  # noqa: F401

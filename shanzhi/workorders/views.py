@@ -23,9 +23,9 @@ from shanzhi.core.pagination import CappedPaginator
 from shanzhi.core.privacy import phone_key
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import PHONE_ROLES
+from shanzhi.org.selectors import grids_visible_to
 from shanzhi.territory.choices import RegionLevel
 from shanzhi.territory.models import Grid, Region
-from shanzhi.territory.selectors import grids_visible_to
 from shanzhi.workorders import actions, forms, selectors, services
 from shanzhi.workorders.actions import ACTIONS
 from shanzhi.workorders.choices import (

@@ -1,13 +1,20 @@
 """The admin, as the county IT administrator uses it: every model has a screen, and saves go
-through the services, so they are validated and audited."""
+through the services, so they are validated and audited. (The people-and-units screens have
+their own tests in org/tests/test_admin.py.)"""
 
 import json
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import RequestFactory
 
-from shanzhi.core.models import AuditEvent
+from shanzhi.command.models import KpiRule
+from shanzhi.core.admin_mixins import ServiceAdmin
+from shanzhi.core.models import ApiToken, AuditEvent
+from shanzhi.core.services import api_token_create
 from shanzhi.org.models import Unit
 from shanzhi.territory.models import Grid, Region
 
@@ -19,6 +26,30 @@ def test_every_model_of_shanzhi_has_an_admin_screen():
     assert ours
     missing = [m.__name__ for m in ours if not admin.site.is_registered(m)]
     assert missing == []
+
+
+def test_every_admin_screen_that_writes_calls_the_services():
+    """No screen of ours saves or deletes with Django's own ModelAdmin methods: each is a
+    ServiceAdmin with save_model (and delete_model, when it may delete) written with its app's
+    services, or it writes nothing at all."""
+    request = RequestFactory().get("/admin/")
+    request.user = get_user_model().objects.get(username="admin")
+    writing_without_services = []
+    for model, screen in admin.site._registry.items():
+        if not model.__module__.startswith("shanzhi.") and model is not get_user_model():
+            continue
+        saves = screen.has_add_permission(request) or screen.has_change_permission(request)
+        deletes = screen.has_delete_permission(request)
+        own = type(screen)
+        if (saves or deletes) and not isinstance(screen, ServiceAdmin):
+            writing_without_services.append(model.__name__)
+        if saves and own.save_model is admin.ModelAdmin.save_model:
+            writing_without_services.append(f"{model.__name__}.save_model")
+        if deletes and own.delete_model is admin.ModelAdmin.delete_model:
+            writing_without_services.append(f"{model.__name__}.delete_model")
+    assert writing_without_services == []
+    # Roles are memberships: Django's permission groups have no screen to be edited on.
+    assert not admin.site.is_registered(Group)
 
 
 def test_every_admin_list_opens(client_as):
@@ -102,3 +133,46 @@ def test_editing_a_unit_records_what_changed(client_as):
         {"phone": ""},
         {"phone": "0572-2345678"},
     )
+
+
+def test_a_kpi_rule_whose_full_line_is_worse_is_refused_on_its_field(client_as):
+    rule = KpiRule.objects.get(kpi="sign_rate")
+    before = (rule.weight, rule.zero_at, rule.full_at)
+    events = AuditEvent.objects.count()
+    response = client_as("admin").post(
+        f"/admin/command/kpirule/{rule.pk}/change/",
+        {"kpi": rule.kpi, "weight": "20", "zero_at": "0.90", "full_at": "0.80"},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "full_at": ["满分线应比零分线更好（该指标越高越好）"]
+    }
+    rule.refresh_from_db()
+    assert (rule.weight, rule.zero_at, rule.full_at) == before
+    assert AuditEvent.objects.count() == events
+    response = client_as("admin").post(
+        f"/admin/command/kpirule/{rule.pk}/change/",
+        {"kpi": rule.kpi, "weight": "20", "zero_at": "0.80", "full_at": "0.95"},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.latest("pk")
+    assert (event.action, event.after["full_at"]) == ("kpirule.update", "0.95")
+
+
+def test_tokens_are_renamed_and_revoked_in_the_admin_never_restored(client_as):
+    api_token_create(user=get_user_model().objects.get(username="dispatcher"), name="旧名")
+    token = ApiToken.objects.latest("pk")
+    url = f"/admin/core/apitoken/{token.pk}/change/"
+    response = client_as("admin").post(url, {"name": "巡查终端", "revoked": "on"})
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert (token.name, token.revoked) == ("巡查终端", True)
+    actions = list(AuditEvent.objects.order_by("-pk").values_list("action", flat=True)[:2])
+    assert actions == ["api_token.revoke", "api_token.rename"]
+    response = client_as("admin").post(url, {"name": "巡查终端"})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "revoked": ["已吊销的令牌不能恢复，请新建令牌"]
+    }
+    token.refresh_from_db()
+    assert token.revoked

@@ -1,3 +1,7 @@
+"""The pages of a person's territory: the grid map and one grid's page with its staff, party
+members and households. They live here, not in territory, because what they show depends on
+the person's memberships (their scope) and on org's own rows."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,29 +15,30 @@ from shanzhi.core.errors import Forbidden, NotFound, ServiceError
 from shanzhi.core.privacy import mask_phone
 from shanzhi.core.text import clean_text
 from shanzhi.org.models import GridAssignment
-from shanzhi.org.selectors import grid_people, households_visible_to
+from shanzhi.org.selectors import grid_get_for, grid_people, households_visible_to, user_scope
 from shanzhi.org.services import household_visit_record
-from shanzhi.territory import selectors
+from shanzhi.territory import selectors as territory
 
 
 @login_required
 def territory_map(request):
     """The grids of the user's territory on a map, with drill-down through the regions."""
-    root = selectors.territory_root_for(request.user)
+    scope = user_scope(request.user)
+    root = territory.territory_root_of(scope)
     if root is None:
         raise Http404
     within = request.GET.get("within") or root.code
-    region = selectors.region_get_for(request.user, within)
+    region = territory.region_get_in_scope(scope, within)
     if not region.prefix.startswith(root.prefix):
         region = root
     return render(
         request,
-        "territory/map.html",
+        "org/map.html",
         {
             "region": region,
-            "breadcrumb": selectors.region_breadcrumb(region, root),
-            "children": selectors.region_children_for(request.user, region),
-            "grid_count": selectors.grids_within_for(request.user, region.code).count(),
+            "breadcrumb": territory.region_breadcrumb(region, root),
+            "children": territory.region_children_in_scope(scope, region),
+            "grid_count": territory.grids_within_scope(scope, region.code).count(),
             "map_config": {
                 "gridsUrl": f"/api/v1/grids?within={region.code}",
                 "gridPageUrl": "/territory/grids/",
@@ -50,7 +55,7 @@ def territory_map(request):
 
 @login_required
 def grid_page(request, code: str):
-    grid = selectors.grid_get_for(request.user, code)
+    grid = grid_get_for(request.user, code)
     people = grid_people(grid.code)
     households = (
         households_visible_to(request.user)
@@ -60,7 +65,7 @@ def grid_page(request, code: str):
     )
     return render(
         request,
-        "territory/grid.html",
+        "org/grid.html",
         {
             "grid": grid,
             "assignments": people["assignments"],
@@ -81,7 +86,7 @@ def grid_page(request, code: str):
 @require_POST
 def household_visit(request, code: str, household_id: int):
     """入户走访 recorded from the grid page by one of the grid's workers."""
-    grid = selectors.grid_get_for(request.user, code)
+    grid = grid_get_for(request.user, code)
     try:
         household_visit_record(
             actor=request.user,

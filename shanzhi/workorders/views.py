@@ -285,14 +285,14 @@ def _forget_tail(request, code: str) -> None:
         request.session[TRACKED_KEY] = tails
 
 
-def _proven_tail(request, code: str) -> str:
+def _proven_tail(request, code: str) -> str | None:
     """The tail this visitor proved for the code, or, for a signed-in resident, their own
-    appeal's; "" otherwise (which opens only appeals left without a phone)."""
+    appeal's; None when nothing is proven."""
     normal = services.tracking_code_normal(code)
     tails = request.session.get(TRACKED_KEY) or {}
     if normal in tails:
         return tails[normal]
-    return selectors.own_appeal_phone_tail(request.user, normal)
+    return selectors.own_appeal_phone_tail(request.user, normal) or None
 
 
 def _track_url(code: str) -> str:
@@ -370,7 +370,8 @@ def track_detail(request, code: str):
     session) or the signed-in resident who filed it. An old link's ?phone_tail= is checked once,
     then the visitor is sent to the address without it."""
     given = request.GET.get("phone_tail")
-    phone_tail = given if given is not None else _proven_tail(request, code)
+    # nothing proven: "" opens only an appeal left without a phone
+    phone_tail = given if given is not None else _proven_tail(request, code) or ""
     appeal, refused = _tracked(request, code, phone_tail)
     if refused:
         _forget_tail(request, services.tracking_code_normal(code))
@@ -385,13 +386,10 @@ def track_detail(request, code: str):
 def track_file(request, code: str, attachment_id: int):
     """/track/<code>/files/<id>/: a reply's file the lead unit made public, for the visitor who
     proved the phone tail of an appeal of that order (or the resident who filed it)."""
-    normal = services.tracking_code_normal(code)
-    proven = normal in (request.session.get(TRACKED_KEY) or {}) or bool(
-        selectors.own_appeal_phone_tail(request.user, normal)
-    )
-    if not proven:
+    tail = _proven_tail(request, code)
+    if tail is None:
         raise Http404  # no guess was made, so none is counted
-    appeal, refused = _tracked(request, code, _proven_tail(request, code))
+    appeal, refused = _tracked(request, code, tail)
     if refused:
         return refused
     item = next(
@@ -405,7 +403,7 @@ def track_file(request, code: str, attachment_id: int):
 @require_POST
 def track_rate(request, code: str):
     given = request.POST.get("phone_tail")
-    phone_tail = given if given is not None else _proven_tail(request, code)
+    phone_tail = given if given is not None else _proven_tail(request, code) or ""
     appeal, refused = _tracked(request, code, phone_tail)
     if refused:
         return refused

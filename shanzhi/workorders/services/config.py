@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from shanzhi.core.errors import InvalidInput
 from shanzhi.core.services import audit_record
 from shanzhi.workorders.models import Category, DispatchRule
+from shanzhi.workorders.services.rules import check_lead
 
 MAX_DEPTH = 3
 
@@ -81,8 +82,7 @@ def dispatch_rule_create(
     order: int = 0,
     note: str = "",
 ) -> DispatchRule:
-    if (lead_unit is None) == (not (lead_kind and lead_level)):
-        raise InvalidInput(_("请指定主办单位，或指定属地单位的类型和层级（二选一）"), "lead_unit")
+    check_lead(named=lead_unit is not None, kind=lead_kind, level=lead_level)
     with transaction.atomic():
         rule = DispatchRule.objects.create(
             category=category,

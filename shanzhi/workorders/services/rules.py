@@ -55,12 +55,16 @@ def deadline_rule_delete(*, actor, rule: DeadlineRule) -> None:
     record_delete(actor=actor, instance=rule)
 
 
+def check_lead(*, named: bool, kind: str, level: str) -> None:
+    """A dispatch rule names its lead unit or the kind and level of the local one: exactly one."""
+    if named == bool(kind and level):
+        raise InvalidInput(_("请指定主办单位，或指定属地单位的类型和层级（二选一）"), "lead_unit")
+
+
 def dispatch_rule_save(*, actor, rule: DispatchRule, co_units) -> DispatchRule:
     """A dispatch rule names its lead unit, or the kind and level of the local unit that leads
     (one or the other); the co-handling units are audited with it."""
-    named = rule.lead_unit_id is not None
-    if named == bool(rule.lead_kind and rule.lead_level):
-        raise InvalidInput(_("请指定主办单位，或指定属地单位的类型和层级（二选一）"), "lead_unit")
+    check_lead(named=rule.lead_unit_id is not None, kind=rule.lead_kind, level=rule.lead_level)
     after = sorted(unit.pk for unit in co_units)
     with transaction.atomic():
         before = [] if rule._state.adding else sorted(rule.co_units.values_list("pk", flat=True))

@@ -1,7 +1,11 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
-from shanzhi.core import services
+from shanzhi.core import labels, services
 from shanzhi.core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
 from shanzhi.core.checks import calendar_warnings
 from shanzhi.core.models import (
@@ -42,13 +46,51 @@ class CalendarDayAdmin(ServiceAdmin):
             services.calendar_day_remove(actor=request.user, date=day.date)
 
 
+class LabelledValuesFilter(admin.SimpleListFilter):
+    """A filter over a key column that shows the keys' Chinese names (core.labels)."""
+
+    label = staticmethod(str)
+
+    def lookups(self, request, model_admin):
+        keys = (
+            model_admin.get_queryset(request).order_by().values_list(self.parameter_name, flat=True)
+        )
+        return sorted(((k, self.label(k)) for k in keys.distinct()), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.parameter_name: self.value()})
+        return queryset
+
+
+class AuditActionFilter(LabelledValuesFilter):
+    title = _("动作")
+    parameter_name = "action"
+    label = staticmethod(labels.action_label)
+
+
+class AuditObjectTypeFilter(LabelledValuesFilter):
+    title = _("对象类型")
+    parameter_name = "object_type"
+    label = staticmethod(labels.object_label)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    """Read-only: the trail is append-only."""
+    """Read-only: the trail is append-only. Actions and object types are stored as keys (they
+    are hashed into the chain); the list shows their Chinese names."""
 
-    list_display = ["id", "created_at", "actor_label", "action", "object_type", "object_id"]
-    list_filter = ["action", "object_type"]
+    list_display = ["id", "created_at", "actor_label", "action_name", "object_name", "object_id"]
+    list_filter = [AuditActionFilter, AuditObjectTypeFilter]
     search_fields = ["object_id", "actor_label", "request_id"]
+
+    @admin.display(description=_("动作"), ordering="action")
+    def action_name(self, event):
+        return labels.action_label(event.action)
+
+    @admin.display(description=_("对象类型"), ordering="object_type")
+    def object_name(self, event):
+        return labels.object_label(event.object_type)
 
 
 @admin.register(AuditChainHead)
@@ -60,7 +102,37 @@ class AuditChainHeadAdmin(ReadOnlyAdmin):
 
 @admin.register(PeriodicJob)
 class PeriodicJobAdmin(ReadOnlyAdmin):
-    list_display = ["name", "last_run_at", "next_run_at"]
+    list_display = ["name", "task_name", "last_run_at", "next_run_at"]
+
+    @admin.display(description=_("任务"))
+    def task_name(self, job):
+        task_path, _seconds = settings.PERIODIC_JOBS.get(job.name, (job.name, None))
+        return labels.task_label(task_path)
+
+
+class TaskResultStatusFilter(admin.SimpleListFilter):
+    title = _("状态")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return TaskResultStatus.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+# The worker's task results, in Chinese: the package's own admin names its columns in English.
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    list_display = ["task_name", "status", "enqueued_at", "started_at", "finished_at"]
+    list_filter = [TaskResultStatusFilter]
+
+    @admin.display(description=_("任务"), ordering="task_path")
+    def task_name(self, result):
+        return labels.task_label(result.task_path)
 
 
 @admin.register(ApiToken)
@@ -92,10 +164,23 @@ class ApiTokenAdmin(ServiceAdmin):
 class DeliveryAdmin(ReadOnlyAdmin):
     """The outbox, read-only: the page 消息投递 shows it to staff and retries dead rows."""
 
-    list_display = ["id", "created_at", "channel", "kind", "state", "attempts", "next_attempt_at"]
+    list_display = [
+        "id",
+        "created_at",
+        "channel",
+        "kind_name",
+        "state",
+        "attempts",
+        "next_attempt_at",
+    ]
     list_filter = ["state", "channel"]
     search_fields = ["kind", "object_id", "route"]
     exclude = ["target", "claim"]  # phone numbers and robot addresses stay off this screen
+
+    @admin.display(description=_("消息类型"), ordering="kind")
+    def kind_name(self, delivery):
+        return labels.message_label(delivery.kind)
+
     readonly_fields = [
         "channel",
         "route",

@@ -8,6 +8,23 @@ class InteropConfig(AppConfig):
     verbose_name = _("对外接口")
 
     def ready(self):
+        from django.utils.text import format_lazy
+
+        from shanzhi.core import labels
+        from shanzhi.interop.choices import HotlineStatus
+
+        labels.register(
+            messages={
+                f"hotline.{status}": format_lazy("{}{}", _("回传 12345："), label)
+                for status, label in HotlineStatus.choices
+            },
+            objects={"hotline_order": _("热线来件")},
+            actions={
+                "alarm.open": _("告警立案"),
+                "alarm.fold": _("告警并入已有工单"),
+                "hotline.receive": _("接收热线来件"),
+            },
+        )
         from shanzhi.core import outbox
         from shanzhi.interop.callbacks import platform_secret
 

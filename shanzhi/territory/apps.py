@@ -6,3 +6,11 @@ class TerritoryConfig(AppConfig):
     name = "shanzhi.territory"
     label = "territory"
     verbose_name = _("行政区划与网格")
+
+    def ready(self):
+        from shanzhi.core import labels
+
+        labels.register(
+            objects={"regions": _("行政区划")},
+            actions={"regions.load_national": _("导入全国行政区划")},
+        )

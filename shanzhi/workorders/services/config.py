@@ -96,8 +96,8 @@ def dispatch_rule_create(
         rule.co_units.set(co_units)
         audit_record(
             actor=actor,
-            action="dispatch_rule.create",
-            object_type="dispatch_rule",
+            action="dispatchrule.create",
+            object_type="dispatchrule",
             object_id=rule.pk,
             after={
                 "category": category.code,

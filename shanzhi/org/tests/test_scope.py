@@ -72,6 +72,9 @@ def test_households_are_listed_with_masked_phones(client_as, api_as):
     page = client_as("dispatcher").get(f"/territory/grids/{YUEHE_GRID}/").content.decode()
     assert not [p for p in stored.values() if p in page]
     assert f'data-testid="household-count">{len(stored)}<' in page
+    # On a phone the table is a column of cards (app.css .sz-cards), each fact labelled.
+    assert 'class="table table-sm mb-0 sz-cards" data-testid="households"' in page
+    assert page.count('data-label="户主"') == len(stored)
 
 
 def test_residents_have_no_staff_pages(client_as):

@@ -17,7 +17,7 @@ from shanzhi.interop import selectors
 from shanzhi.interop.models import HotlinePlatform
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import HOTLINE_ROLES
-from shanzhi.workorders.choices import FINISHED_STATES, State
+from shanzhi.workorders.choices import FINISHED_STATES
 
 PAGE_SIZE = 50
 
@@ -58,29 +58,12 @@ def hotline_list(request):
     page = Paginator(links.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    callbacks = selectors.hotline_last_callbacks(page.object_list)
-    now = timezone.now()
-    rows = []
-    for link in page.object_list:
-        order = link.appeal.work_order
-        callback = callbacks.get(link.pk)
-        rows.append(
-            {
-                "link": link,
-                "order": order,
-                "state_label": State(order.state).label,
-                "finished": order.state in FINISHED_STATES,
-                "late": bool(
-                    link.deadline and order.state not in FINISHED_STATES and link.deadline < now
-                ),
-                "callback": callback,
-                "callback_colour": DELIVERY_STATE_COLOURS.get(callback.state, "secondary")
-                if callback
-                else "",
-                "callback_label": (callback.payload or {}).get("status_label", "")
-                if callback and isinstance(callback.payload, dict)
-                else "",
-            }
+    rows = selectors.hotline_rows(page.object_list, now=timezone.now())
+    for row in rows:
+        row["callback_colour"] = (
+            DELIVERY_STATE_COLOURS.get(row["callback"].state, "secondary")
+            if row["callback"]
+            else ""
         )
     return render(
         request,

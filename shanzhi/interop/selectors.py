@@ -327,3 +327,28 @@ def hotline_last_callbacks(links) -> dict[int, Delivery]:
     ).order_by("pk"):
         latest[int(delivery.object_id)] = delivery
     return latest
+
+
+def hotline_rows(links, *, now: datetime.datetime) -> list[dict]:
+    """What the 热线来件 page shows of each hand-over: its order and state, whether the
+    platform's own deadline has passed with the order still open (已超平台时限), and the last
+    status callback with its label."""
+    callbacks = hotline_last_callbacks(links)
+    rows = []
+    for link in links:
+        order = link.appeal.work_order
+        callback = callbacks.get(link.pk)
+        finished = order.state in FINISHED_STATES
+        payload = callback.payload if callback and isinstance(callback.payload, dict) else {}
+        rows.append(
+            {
+                "link": link,
+                "order": order,
+                "state_label": State(order.state).label,
+                "finished": finished,
+                "late": bool(link.deadline and not finished and link.deadline < now),
+                "callback": callback,
+                "callback_label": payload.get("status_label", ""),
+            }
+        )
+    return rows

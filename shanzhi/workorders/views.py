@@ -703,7 +703,21 @@ def workorder_report_done(request):
     done = _registered(request, "report")
     if done is None:
         return redirect("workorder-report")
-    return render(request, "workorders/report_done.html", {"done": done})
+    return render(
+        request, "workorders/report_done.html", {"done": done, "outcome": _report_outcome(done)}
+    )
+
+
+def _report_outcome(done: dict) -> str:
+    """What became of a grid worker's report, in the words of its state: settled on the spot
+    waits for the resident's rating, anything else waits for dispatch (or says its state)."""
+    code = done["order_code"]
+    if done.get("state") == State.PENDING_RATING:
+        return _("工单 %(code)s 已当场化解（直办），等待群众评价。") % {"code": code}
+    if done.get("state") == State.PENDING_DISPATCH:
+        return _("工单 %(code)s 已进入分拨，等待分拨员派单。") % {"code": code}
+    label = State(done["state"]).label if done.get("state") in State.values else ""
+    return _("工单 %(code)s 已受理，当前状态：%(state)s。") % {"code": code, "state": label}
 
 
 # -- 6. the detail page and its actions -----------------------------------------------------------

@@ -14,7 +14,25 @@ def _key(phone):
     return digits[:20]
 
 
+# The same rule in one statement: at 10 M appeals the batches below would take about 40 min
+# (measured: 24 s for 100,000), the statement a few minutes. [0-9] keeps ASCII digits only,
+# which is all a stored phone holds (input is NFKC-normalised, ADR 0011).
+FILL_SQL = r"""
+UPDATE workorders_appeal SET phone_key = (
+    SELECT CASE
+        WHEN length(digits) = 15 AND digits LIKE '00861%%' THEN substr(digits, 5)
+        WHEN length(digits) = 13 AND digits LIKE '861%%' THEN substr(digits, 3)
+        ELSE left(digits, 20) END
+    FROM (SELECT regexp_replace(appellant_phone, '[^0-9]', '', 'g') AS digits) AS d
+)
+WHERE appellant_phone <> ''
+"""
+
+
 def fill_phone_keys(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FILL_SQL, params=None)
+        return
     Appeal = apps.get_model("workorders", "Appeal")
     batch, last = 5000, 0
     while True:
@@ -39,10 +57,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The index is built after the fill, not kept up to date through it.
         migrations.AddField(
+            model_name='appeal',
+            name='phone_key',
+            field=models.CharField(blank=True, db_default='', default='', max_length=20, verbose_name='电话检索键'),
+        ),
+        migrations.RunPython(fill_phone_keys, migrations.RunPython.noop),
+        migrations.AlterField(
             model_name='appeal',
             name='phone_key',
             field=models.CharField(blank=True, db_default='', db_index=True, default='', max_length=20, verbose_name='电话检索键'),
         ),
-        migrations.RunPython(fill_phone_keys, migrations.RunPython.noop),
     ]

@@ -64,6 +64,32 @@ class Kpi:
     def label(self):
         return self.key.label
 
+    @property
+    def definition(self):
+        return KPI_DEFINITIONS[self.key]
+
+
+# What each KPI counts, shown beside it on the pages (the "?") and in docs/command.md.
+KPI_DEFINITIONS = {
+    KpiKey.SIGN_RATE: _("及时签收量 ÷ 派单量：统计期内派出的主办任务中，在签收时限内签收的比例。"),
+    KpiKey.ON_TIME_RATE: _(
+        "按时办结量 ÷ 应办结量：办理时限落在统计期内、且在今天之前已经到期的工单中，"
+        "在时限内回复的比例。时限未到的工单不计入，月初的比率因此不受月底到期工单影响。"
+    ),
+    KpiKey.CLOSE_RATE: _(
+        "已办结量 ÷ 应办结量：办理时限落在统计期内、且在今天之前已经到期的工单中，已回复的比例。"
+    ),
+    KpiKey.SATISFACTION_RATE: _(
+        "满意量 ÷ 评价量：统计期内作出评价的工单中，“满意”和“基本满意”的比例。"
+    ),
+    KpiKey.VISIT_RATE: _("已回访量 ÷ 回复量：统计期内回复的工单中，已取得群众评价的比例。"),
+    KpiKey.RETURN_RATE: _("退单量 ÷ 派单量：统计期内派出的主办任务中被退回的比例，越低越好。"),
+    KpiKey.REOPEN_RATE: _(
+        "重办量 ÷ 回复量：统计期内回复的工单中，至少重办过一次的比例，越低越好。"
+    ),
+    KpiKey.DIRECT_RATE: _("直办量 ÷ 受理量：统计期内受理的诉求中，当场答复（直办）的比例。"),
+}
+
 
 KPIS = [
     Kpi(KpiKey.SIGN_RATE, Measure.SIGNED_IN_TIME, Measure.DISPATCHED),

@@ -94,3 +94,14 @@ def split_period(
             edges.append((day, stop))
             day = stop + datetime.timedelta(days=1)
     return months, edges
+
+
+def before_today(period: Period, today: datetime.date | None = None) -> Period | None:
+    """The part of the period before today (None if it starts today or later): where the
+    measures of deadlines are counted, since a deadline still ahead is not yet due."""
+    today = today or timezone.localdate()
+    if period.end < today:
+        return period
+    if period.start >= today:
+        return None
+    return Period(period.kind, period.start, today - datetime.timedelta(days=1))

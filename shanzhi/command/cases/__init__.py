@@ -52,6 +52,9 @@ class CaseType:
     # workload_for(ids) → {case id: its workload key, or None once finished}: only for case
     # types whose facts carry "w".
     workload_for: Callable[..., dict[int, list | None]] | None = None
+    # Measures counted on a day that may still lie ahead (a deadline's): a period counts them
+    # only for its days before today, so that "due in the period" means due and already past.
+    past_only: frozenset[str] = frozenset()
 
 
 _registry: dict[str, CaseType] = {}
@@ -72,3 +75,7 @@ def case_types() -> list[CaseType]:
 
 def case_type(kind: str) -> CaseType | None:
     return _registry.get(kind)
+
+
+def past_only_measures() -> frozenset[str]:
+    return frozenset().union(*(c.past_only for c in _registry.values()))

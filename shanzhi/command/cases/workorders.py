@@ -394,4 +394,6 @@ WORK_ORDERS = CaseType(
     behind=orders_behind,
     measures=tuple(RULE_OF),
     workload_for=workload_for,
+    # 应办结 and what is made of it: counted on the deadline's day, once that day is past.
+    past_only=frozenset(rule.measure for rule in RULES if rule.day == "handle_deadline"),
 )

@@ -12,10 +12,11 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
+from shanzhi.command.cases import past_only_measures
 from shanzhi.command.cases.workorders import WORK_ORDERS
 from shanzhi.command.choices import KPIS, MEASURES, Measure
 from shanzhi.command.models import AreaMonth, DayFigures, KpiRule, MonthFigures, UnitMonth
-from shanzhi.command.periods import Period, split_period
+from shanzhi.command.periods import Period, before_today, split_period
 from shanzhi.command.selectors.scope import Scope, code_range, next_level_length, orders_in
 from shanzhi.core.errors import InvalidInput
 from shanzhi.core.models import AuditEvent
@@ -57,7 +58,22 @@ def _month_table(scope: Scope, group: list[str] | None):
 def figures(scope: Scope, period: Period, *, group: list[str] | None = None, base=None):
     """Summed measures for the period, optionally grouped by columns of the rollups (or by an
     annotation such as a code prefix given through `base`). Returns {group key: {measure: n}}
-    (key () without group)."""
+    (key () without group). The measures of deadlines count only the period's days before
+    today (`CaseType.past_only`): on 5 December, December's 应办结 are the orders due 1–4
+    December, not those due on the 23rd."""
+    result = _summed(scope, period, group, base)
+    past = before_today(period)
+    if past == period:
+        return result
+    late = past_only_measures()
+    settled = _summed(scope, past, group, base) if past else {}
+    for key, values in result.items():
+        for m in late:
+            values[m] = settled.get(key, {}).get(m, 0)
+    return result
+
+
+def _summed(scope: Scope, period: Period, group: list[str] | None, base) -> dict:
     months, edges = split_period(period)
     parts = []
     if months:
@@ -89,6 +105,7 @@ class KpiValue:
     denominator_measure: str
     higher_is_better: bool
     previous: float | None = None
+    definition: str = ""
 
     @property
     def rate(self) -> float | None:
@@ -116,6 +133,7 @@ def kpis_of(values: dict, previous: dict | None = None) -> list[KpiValue]:
             numerator_measure=kpi.numerator,
             denominator_measure=kpi.denominator,
             higher_is_better=kpi.higher_is_better,
+            definition=str(kpi.definition),
         )
         if previous is not None and previous[kpi.denominator]:
             item.previous = previous[kpi.numerator] / previous[kpi.denominator]
@@ -259,6 +277,10 @@ def orders_behind(scope: Scope, period: Period, measure: str):
     figures)."""
     if measure not in WORK_ORDERS.measures:
         raise InvalidInput(_("未知的统计项"), "measure")
+    if measure in WORK_ORDERS.past_only:
+        period = before_today(period)
+        if period is None:
+            return WorkOrder.objects.none()
     orders = WorkOrder.objects.filter(orders_in(scope))
     if scope.category_ids is not None:
         orders = orders.filter(category_id__in=scope.category_ids)

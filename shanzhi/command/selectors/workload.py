@@ -12,7 +12,7 @@ from django.db.models import Case, Count, F, Q, Sum, Value, When
 
 from shanzhi.command.cases.workorders import WORK_ORDERS, WORKLOAD_FIELDS
 from shanzhi.command.models import OpenWork, RollupCursor, UnitSetMember
-from shanzhi.command.periods import Period, local_range
+from shanzhi.command.periods import Period, before_today, local_range
 from shanzhi.command.selectors.scope import Scope, code_range, orders_in
 from shanzhi.core.models import AuditEvent
 from shanzhi.org.models import GridAssignment, HouseholdVisit
@@ -267,15 +267,16 @@ def workorder_inbox_counts(user) -> dict[str, int] | None:
 
 
 def grid_worker_table(scope: Scope, period: Period) -> list[dict]:
-    """网格员考核 for the period: per grid worker of the territory, the events they reported,
+    """网格员考核 for the period: per grid worker of the territory (with the names of their
+    grids), the events they reported,
     the matters they settled on the spot (就地化解), the households they visited, the timeliness
     of their matters ((settled + replied on time) ÷ (settled + due), on the orders they reported)
     and the satisfaction of those orders' appellants. Read from the records themselves: a grid
     worker's month is a few hundred rows."""
     assignments = GridAssignment.objects.filter(code_range("grid_id", scope.prefix))
     grids: dict[int, list[str]] = {}
-    for user_id, grid_id in assignments.values_list("user_id", "grid_id"):
-        grids.setdefault(user_id, []).append(grid_id)
+    for user_id, grid_name in assignments.values_list("user_id", "grid__name"):
+        grids.setdefault(user_id, []).append(grid_name)
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=grids)}
     reports = Appeal.objects.filter(
         channel=Channel.GRID, is_primary=True, submitted_by_id__in=list(grids)
@@ -290,9 +291,15 @@ def grid_worker_table(scope: Scope, period: Period) -> list[dict]:
         )
         .order_by()
     }
+    # Due: the deadline fell in the period and before today (see kpis.figures).
+    past = before_today(period)
     due = {
         row["submitted_by_id"]: row
-        for row in reports.filter(local_range("work_order__handle_deadline", period))
+        for row in (
+            reports.filter(local_range("work_order__handle_deadline", past))
+            if past
+            else reports.none()
+        )
         .exclude(work_order__state=State.MERGED)
         .values("submitted_by_id")
         .annotate(

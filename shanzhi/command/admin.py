@@ -3,6 +3,7 @@ from django.contrib import admin
 from shanzhi.command import services
 from shanzhi.command.models import (
     Assessment,
+    AssessmentSettings,
     KpiRule,
     OrderFacts,
     RollupCursor,
@@ -25,6 +26,23 @@ class KpiRuleAdmin(ServiceAdmin):
 
     def delete_model(self, request, obj):
         services.kpi_rule_delete(actor=request.user, rule=obj)
+
+
+@admin.register(AssessmentSettings)
+class AssessmentSettingsAdmin(ServiceAdmin):
+    """One row; `command.services.assessment_settings_save` checks and audits it."""
+
+    fields = ["min_dispatched"]
+    list_display = ["__str__", "min_dispatched"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not AssessmentSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.assessment_settings_save(actor=request.user, settings=obj)
 
 
 @admin.register(Assessment)

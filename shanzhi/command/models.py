@@ -343,6 +343,27 @@ class KpiRule(models.Model):
         return self.get_kpi_display()
 
 
+class AssessmentSettings(models.Model):
+    """The assessment's settings beside its scoring rules (one row). A unit given fewer lead
+    assignments than `min_dispatched` in the period is listed apart and not ranked: with one or
+    two orders a rate is 0 % or 100 % by chance, and such units would tie at the top."""
+
+    min_dispatched = models.PositiveIntegerField(
+        _("参与排名的最低派单量"),
+        default=10,
+        help_text=_(
+            "统计期内派给该单位的主办任务少于此数时，单列“样本不足”，不参与排名；0 表示不限"
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("考核设置")
+        verbose_name_plural = _("考核设置")
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+
 class Assessment(models.Model):
     """A published monthly assessment of one unit. Frozen: later edits of the month's work
     orders change the live figures, never these rows (the fold records such changes)."""

@@ -20,7 +20,14 @@ from django.utils.translation import gettext as _
 from shanzhi.command import cases, openwork, rebuild, rollups
 from shanzhi.command.cases import CaseType
 from shanzhi.command.choices import DEFAULT_KPI_RULES, KPI_BY_KEY
-from shanzhi.command.models import Assessment, KpiRule, OpenWork, RollupCursor, UnitMonth
+from shanzhi.command.models import (
+    Assessment,
+    AssessmentSettings,
+    KpiRule,
+    OpenWork,
+    RollupCursor,
+    UnitMonth,
+)
 from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.models import AuditChainHead, AuditEvent
 from shanzhi.core.services import audit_record, record_delete, record_save
@@ -266,6 +273,15 @@ def kpi_rule_save(*, actor, rule: KpiRule) -> KpiRule:
         )
     record_save(actor=actor, instance=rule)
     return rule
+
+
+def assessment_settings_save(*, actor, settings: AssessmentSettings) -> AssessmentSettings:
+    """The one row of assessment settings (its minimum volume is a count, 0 for none)."""
+    if settings.min_dispatched is None or settings.min_dispatched < 0:
+        raise InvalidInput(_("请填写 0 或正整数"), "min_dispatched")
+    settings.pk = 1
+    record_save(actor=actor, instance=settings)
+    return settings
 
 
 def kpi_rule_delete(*, actor, rule: KpiRule) -> None:

@@ -8,6 +8,11 @@ urlpatterns = [
     path("command/kpis/", views.kpi_table, name="command-kpis"),
     path("command/orders/", views.orders, name="command-orders"),
     path("command/assessment/", views.assessment, name="command-assessment"),
+    path(
+        "command/assessment/<int:unit_id>/",
+        views.assessment_unit,
+        name="command-assessment-unit",
+    ),
     path("command/gridworkers/", views.grid_workers, name="command-grid-workers"),
     path("command/assessment/publish/", views.assessment_publish, name="command-publish"),
     path("command/export/kpis.xlsx", views.export_kpis, name="command-export-kpis"),

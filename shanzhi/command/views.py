@@ -68,7 +68,10 @@ def _dashboard_context(scope) -> dict:
         board.today,
         board.trend,
     )
-    units = selectors.unit_table(scope, month)
+    # 红黑榜 of the last complete month: five days into a month, its scores rest on a handful
+    # of orders (the assessment page opens on the same month).
+    ranked_month = month.previous()
+    units = selectors.unit_table(scope, ranked_month)
     top_units, bottom_units = selectors.red_black([row for row in units if row.rank is not None])
     channel_labels, nature_labels = dict(Channel.choices), dict(Nature.choices)
     return {
@@ -100,6 +103,7 @@ def _dashboard_context(scope) -> dict:
         ),
         "trend_total": sum(n for _, n in trend),
         "category_chart": charts.bar_chart(board.categories, title=_("本月事项分类")),
+        "ranked_month": ranked_month,
         "top_units": top_units,
         "bottom_units": bottom_units,
         "urgent": selectors.urgent_latest(scope),
@@ -293,6 +297,8 @@ def assessment(request):
         rows = [
             {
                 "unit": a.unit,
+                "below_minimum": a.rank is None and a.score is not None,
+                "dispatched": a.figures.get("dispatched", 0),
                 "score": float(a.score) if a.score is not None else None,
                 "rank": a.rank,
                 "kpis": selectors.kpis_of(a.figures),
@@ -305,6 +311,8 @@ def assessment(request):
         rows = [
             {
                 "unit": r.unit,
+                "below_minimum": r.below_minimum,
+                "dispatched": r.values["dispatched"],
                 "score": r.score,
                 "rank": r.rank,
                 "kpis": r.kpis,
@@ -323,7 +331,9 @@ def assessment(request):
         {
             "scope": scope,
             "month": month,
-            "rows": rows,
+            "rows": [r for r in rows if r["rank"]],
+            "apart": [r for r in rows if not r["rank"]],
+            "min_dispatched": selectors.min_dispatched(),
             "red": red,
             "black": black,
             "published": frozen[0] if frozen else None,
@@ -332,6 +342,50 @@ def assessment(request):
             "rules": selectors.kpi_rules(),
             "kpi_defs": KPIS,
             "print": request.GET.get("print"),
+        },
+    )
+
+
+@login_required
+def assessment_unit(request, unit_id: int):
+    """得分说明: how one unit's score of the month is made, KPI by KPI, from its figures and the
+    scoring rules (the published figures once the month is published)."""
+    try:
+        selectors.require_viewer(request.user)
+        scope = selectors.parse_scope(request.user, request.GET)
+        month = _month_param(request)
+    except ServiceError as error:
+        return _error(request, error)
+    unit = selectors.handling_units(scope).filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404
+    frozen = Assessment.objects.filter(month=month.start, unit=unit).first()
+    if frozen:
+        values, rank = frozen.figures, frozen.rank
+    else:
+        row = next(r for r in selectors.unit_table(scope, month) if r.unit.pk == unit.pk)
+        values, rank = row.values, row.rank
+    explained = selectors.score_explained(values, selectors.kpi_rules())
+    minimum = selectors.min_dispatched()
+    return render(
+        request,
+        "command/assessment_unit.html",
+        {
+            "scope": scope,
+            "month": month,
+            "unit": unit,
+            "rank": rank,
+            "explained": explained,
+            "dispatched": values[Measure.DISPATCHED],
+            "min_dispatched": minimum,
+            "below_minimum": values[Measure.DISPATCHED] < minimum,
+            "published": frozen,
+            "score_changed": bool(
+                frozen
+                and frozen.score is not None
+                and explained.total is not None
+                and abs(float(frozen.score) - explained.total) >= 0.005
+            ),
         },
     )
 

@@ -31,10 +31,12 @@ from shanzhi.command.selectors.kpis import (
     handling_units,
     kpi_rules,
     kpis_of,
+    min_dispatched,
     orders_behind,
     red_black,
     region_table,
     score,
+    score_explained,
     unit_table,
 )
 from shanzhi.command.selectors.scope import (
@@ -74,6 +76,7 @@ __all__ = [
     "handling_units",
     "kpi_rules",
     "kpis_of",
+    "min_dispatched",
     "live_counts",
     "may_publish",
     "month_period",
@@ -87,6 +90,7 @@ __all__ = [
     "regions_below",
     "require_viewer",
     "score",
+    "score_explained",
     "today",
     "unit_table",
     "urgent_latest",

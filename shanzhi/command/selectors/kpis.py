@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from shanzhi.command.cases import past_only_measures
 from shanzhi.command.cases.workorders import WORK_ORDERS
 from shanzhi.command.choices import KPIS, MEASURES, Measure
-from shanzhi.command.models import AreaMonth, DayFigures, KpiRule, MonthFigures, UnitMonth
+from shanzhi.command.models import (
+    AreaMonth,
+    AssessmentSettings,
+    DayFigures,
+    KpiRule,
+    MonthFigures,
+    UnitMonth,
+)
 from shanzhi.command.periods import Period, before_today, split_period
 from shanzhi.command.selectors.scope import Scope, code_range, next_level_length, orders_in
 from shanzhi.core.errors import InvalidInput
@@ -154,28 +161,90 @@ def kpi_rules() -> list[KpiRule]:
     return list(KpiRule.objects.all())
 
 
-def score(values: dict, rules: list[KpiRule]) -> tuple[float | None, dict]:
-    """Overall score (0–100 when the weights add up to 100) and the score of each KPI. A KPI
-    without data (denominator 0) is left out and the others are scaled to the full weight."""
+def min_dispatched() -> int:
+    """The assessment's minimum volume (AssessmentSettings; 10 until an administrator sets it)."""
+    settings = AssessmentSettings.objects.filter(pk=1).first()
+    return settings.min_dispatched if settings else AssessmentSettings().min_dispatched
+
+
+@dataclass
+class ScoreLine:
+    """One KPI's part of a score: its rate against the zero and full lines, the weight, the
+    fraction of the weight earned and the points (None when the KPI has no data)."""
+
+    kpi: str
+    label: str
+    numerator: int
+    denominator: int
+    weight: Decimal
+    zero_at: Decimal
+    full_at: Decimal
+    higher_is_better: bool
+    rate: Decimal | None = None
+    fraction: Decimal | None = None
+
+    @property
+    def points(self) -> float | None:
+        return None if self.fraction is None else float(self.weight * self.fraction)
+
+
+@dataclass
+class Score:
+    lines: list[ScoreLine]
+    weight_all: Decimal
+    weight_used: Decimal
+
+    @property
+    def scale(self) -> Decimal | None:
+        """The factor that brings the KPIs with data up to the full weight."""
+        return self.weight_all / self.weight_used if self.weight_used else None
+
+    @property
+    def total(self) -> float | None:
+        if not self.weight_used:
+            return None
+        earned = sum(Decimal(str(line.points)) for line in self.lines if line.points is not None)
+        return float(earned * self.scale)
+
+
+def score_explained(values: dict, rules: list[KpiRule]) -> Score:
+    """How a unit's figures make its score: each rule's KPI is zero at or beyond its zero line,
+    full weight at or beyond its full line and linear in between; a KPI without data
+    (denominator 0) is left out and the others are scaled to the full weight."""
     by_key = {kpi.key.value: kpi for kpi in KPIS}
-    parts, weight_used, weight_all = {}, Decimal(0), Decimal(0)
+    lines, weight_used, weight_all = [], Decimal(0), Decimal(0)
     for rule in rules:
         kpi = by_key[rule.kpi]
         weight_all += rule.weight
-        denominator = values[kpi.denominator]
-        if not denominator:
+        line = ScoreLine(
+            kpi=rule.kpi,
+            label=str(kpi.label),
+            numerator=values[kpi.numerator],
+            denominator=values[kpi.denominator],
+            weight=rule.weight,
+            zero_at=rule.zero_at,
+            full_at=rule.full_at,
+            higher_is_better=kpi.higher_is_better,
+        )
+        lines.append(line)
+        if not line.denominator:
             continue
-        rate = Decimal(values[kpi.numerator]) / Decimal(denominator)
+        rate = Decimal(line.numerator) / Decimal(line.denominator)
         zero, full = rule.zero_at, rule.full_at
         if full == zero:
             fraction = Decimal(1) if (rate >= full) == kpi.higher_is_better else Decimal(0)
         else:
             fraction = min(max((rate - zero) / (full - zero), Decimal(0)), Decimal(1))
-        parts[rule.kpi] = float(rule.weight * fraction)
+        line.rate, line.fraction = rate, fraction
         weight_used += rule.weight
-    if not weight_used:
-        return None, parts
-    return float(sum(Decimal(str(v)) for v in parts.values()) * weight_all / weight_used), parts
+    return Score(lines=lines, weight_all=weight_all, weight_used=weight_used)
+
+
+def score(values: dict, rules: list[KpiRule]) -> tuple[float | None, dict]:
+    """Overall score (0–100 when the weights add up to 100) and the points of each KPI."""
+    explained = score_explained(values, rules)
+    parts = {line.kpi: line.points for line in explained.lines if line.points is not None}
+    return explained.total, parts
 
 
 @dataclass
@@ -186,6 +255,7 @@ class UnitRow:
     parts: dict
     rank: int | None = None
     previous_rank: int | None = None
+    below_minimum: bool = False  # fewer lead assignments than the assessment's minimum
 
     @property
     def kpis(self) -> list[KpiValue]:
@@ -205,9 +275,11 @@ def handling_units(scope: Scope):
 
 
 def unit_table(scope: Scope, period: Period, *, with_previous: bool = False) -> list[UnitRow]:
-    """Every handling unit of the territory with its figures, score and rank (highest score
-    first; units without any scored KPI last, unranked)."""
+    """Every handling unit of the territory with its figures, score and rank: ranked units
+    first, by the order of `_rank`; then the units below the minimum volume and those without
+    any scored KPI, unranked."""
     rules = kpi_rules()
+    minimum = min_dispatched()
     unit_scope = Scope(
         region=scope.region,
         category_ids=scope.category_ids,
@@ -220,7 +292,15 @@ def unit_table(scope: Scope, period: Period, *, with_previous: bool = False) -> 
     for unit in handling_units(scope):
         values = by_unit.get((unit.pk,), empty)
         total, parts = score(values, rules)
-        rows.append(UnitRow(unit=unit, values=values, score=total, parts=parts))
+        rows.append(
+            UnitRow(
+                unit=unit,
+                values=values,
+                score=total,
+                parts=parts,
+                below_minimum=values[Measure.DISPATCHED] < minimum,
+            )
+        )
     _rank(rows)
     if with_previous:
         previous = {row.unit.pk: row.rank for row in unit_table(scope, period.previous())}
@@ -229,15 +309,34 @@ def unit_table(scope: Scope, period: Period, *, with_previous: bool = False) -> 
     return rows
 
 
+def _rate(values: dict, numerator: str, denominator: str) -> float:
+    return values[numerator] / values[denominator] if values[denominator] else -1.0
+
+
+def rank_key(row: UnitRow) -> tuple:
+    """The ranking order, ties broken so that no two units share a rank: the higher score, then
+    more lead assignments (the larger workload), then the higher 按时办结率, then the higher
+    满意率, then the unit's region code and name."""
+    v = row.values
+    return (
+        -(row.score or 0),
+        -v[Measure.DISPATCHED],
+        -_rate(v, Measure.ON_TIME, Measure.DUE),
+        -_rate(v, Measure.SATISFIED, Measure.RATED),
+        row.unit.region_id,
+        row.unit.name,
+    )
+
+
 def _rank(rows: list[UnitRow]) -> None:
-    rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.unit.region_id, r.unit.name))
-    rank, last = 0, None
-    for position, row in enumerate(rows, start=1):
-        if row.score is None:
-            continue
-        if row.score != last:
-            rank, last = position, row.score
-        row.rank = rank
+    def ranked(row):
+        return row.score is not None and not row.below_minimum
+
+    rows.sort(
+        key=lambda r: (not ranked(r), rank_key(r) if ranked(r) else (r.unit.region_id, r.unit.name))
+    )
+    for position, row in enumerate((r for r in rows if ranked(r)), start=1):
+        row.rank = position
 
 
 def red_black(ranked: list, size: int = 5) -> tuple[list, list]:

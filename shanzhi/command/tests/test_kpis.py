@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from shanzhi.command.models import Assessment
+from shanzhi.command.models import Assessment, AssessmentSettings
 from shanzhi.command.selectors import Scope, figures, kpis_of, parse_period
-from shanzhi.command.services import rollups_fold, rollups_rebuild
+from shanzhi.command.services import assessment_settings_save, rollups_fold, rollups_rebuild
 from shanzhi.core.models import AuditEvent
 from shanzhi.org.models import Unit
 from shanzhi.workorders import services
@@ -242,6 +242,10 @@ def test_kpis_of_april_have_the_known_answers(people):
 def test_a_published_assessment_stays_when_old_orders_change(people, client_as):
     orders, housing = build(people)
     april = parse_period({"period": "month", "date": "2026-04"})
+    # Three lead assignments in April: ranked once the minimum volume allows it.
+    assessment_settings_save(
+        actor=people["dispatcher"], settings=AssessmentSettings(min_dispatched=3)
+    )
     with time_machine.travel(at(2026, 5, 6, 9, 0), tick=False):
         response = client_as("commander").post("/command/assessment/publish/", {"month": "2026-04"})
     assert response.status_code == 302

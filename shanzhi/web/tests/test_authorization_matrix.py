@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from shanzhi.core.outbox import Outgoing, enqueue
 from shanzhi.interop.models import HotlineOrder, HotlinePlatform
-from shanzhi.org.models import Household
+from shanzhi.org.models import Household, Unit
 from shanzhi.territory.models import Grid
 from shanzhi.workorders.models import Appeal, Attachment, WorkOrder
 from shanzhi.workorders.services import AppealInput, Upload, appeal_register
@@ -55,6 +55,7 @@ PAGE_OBJECT_ROUTES = {
     ("workorders/<id:order_id>/act/<str:action>/", "POST"),
     ("workorders/attachments/<id:attachment_id>/", "GET"),
     ("territory/grids/<str:code>/", "GET"),
+    ("command/assessment/<int:unit_id>/", "GET"),
     ("territory/grids/<str:code>/households/<int:household_id>/visit/", "POST"),
     ("^deliveries/(?P<delivery_id>[0-9]{1,18})/retry/$", "POST"),
     # Public, but only with the right phone tail: a wrong one is the same 404 as a wrong code.
@@ -237,6 +238,10 @@ def foreign(settings, tmp_path):
         ]
     )
     return {
+        "unit": Unit.objects.filter(region__code__startswith=FOREIGN_TOWNSHIP[:6])
+        .exclude(kind__in=["centre", "command_room"])
+        .order_by("pk")
+        .first(),
         "order": order,
         "appeal": appeal,
         "attachment": Attachment.objects.get(work_order=order),
@@ -282,6 +287,7 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
         ("GET", f"/workorders/{order.pk}/", {}),
         ("GET", f"/workorders/attachments/{foreign['attachment'].pk}/", {}),
         ("GET", f"/territory/grids/{grid.code}/", {}),
+        ("GET", f"/command/assessment/{foreign['unit'].pk}/", {}),
         (
             "POST",
             f"/territory/grids/{grid.code}/households/{foreign['household'].pk}/visit/",

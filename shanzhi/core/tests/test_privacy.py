@@ -57,6 +57,7 @@ def test_the_migration_keys_stored_phones_as_phone_key_does():
     assert len(appeals) == len(PHONES)
     for appeal, phone in zip(appeals, PHONES, strict=True):
         Appeal.objects.filter(pk=appeal.pk).update(appellant_phone=phone, phone_key="")
+
     # The part of a schema editor the fill uses (a real one cannot open inside a test's
     # transaction on SQLite).
     def execute(sql, params=None):

@@ -428,17 +428,29 @@ def assessment_publish(request):
 # --- exports ----------------------------------------------------------------------------------
 
 
-def _xlsx_response(rows, *, title: str, header: list[str], filename: str) -> FileResponse:
+def _xlsx_response(
+    rows, *, title: str, header: list[str], filename: str, percent_columns=frozenset()
+) -> FileResponse:
     """Write rows into a write-only workbook (constant memory) in a temporary file and stream
     that file. Every value goes through `cell`: text is never a formula and carries no control
-    character (ADR 0011), whatever is stored."""
+    character (ADR 0011), whatever is stored. Rates (in `percent_columns`, by index) stay
+    numbers and are shown as percentages by the cell's number format."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     sheet.append([cell(value) for value in header])
+
+    def out(index, value):
+        if index in percent_columns and value is not None:
+            rate = WriteOnlyCell(sheet, value=value)
+            rate.number_format = "0.0%"
+            return rate
+        return cell(value)
+
     for row in rows:
-        sheet.append([cell(value) for value in row])
+        sheet.append([out(i, value) for i, value in enumerate(row)])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
     book.save(handle)
     handle.seek(0)
@@ -469,8 +481,13 @@ def export_kpis(request):
                 value.denominator,
             ]
         rows.append(line)
+    rates = frozenset(3 + 3 * i for i in range(len(KPIS)))  # after 单位, 得分, 排名
     return _xlsx_response(
-        rows, title=period.label, header=header, filename=f"kpi-{period.label}.xlsx"
+        rows,
+        title=period.label,
+        header=header,
+        filename=f"kpi-{period.label}.xlsx",
+        percent_columns=rates,
     )
 
 

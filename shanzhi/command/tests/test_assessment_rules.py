@@ -150,3 +150,23 @@ def test_the_dashboard_ranks_the_last_complete_month(client_as):
     with time_machine.travel(at(2026, 12, 5, 10, 0), tick=False):
         page = client_as("commander").get("/command/?region=330502000000").content.decode()
     assert "红榜（2026-11 得分前五）" in page and "黑榜（2026-11 得分后五）" in page
+
+
+def test_the_kpi_excel_shows_rates_as_percentages(people, client_as):  # noqa: F811
+    import io
+
+    from openpyxl import load_workbook
+
+    build(people)
+    rollups_fold()
+    response = client_as("commander").get(f"/command/export/kpis.xlsx?period=month&date={APRIL}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header = [c.value for c in sheet[1]]
+    assert header[3] == "及时签收率" and header[4:6] == ["分子", "分母"]
+    housing = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "吴兴区住房和城乡建设局")
+    sign = housing[3]
+    assert sign.value == pytest.approx(1 / 3, abs=1e-4)  # a number, not text
+    assert sign.number_format == "0.0%"
+    assert (housing[4].value, housing[5].value) == (1, 3)
+    assert housing[4].number_format == "General"

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shanzhi.command import charts, selectors, services
@@ -108,6 +109,11 @@ def _dashboard_context(scope) -> dict:
         "bottom_units": bottom_units,
         "urgent": selectors.urgent_latest(scope),
         "links": _links(scope, month),
+        "today_link": _links(scope, selectors.parse_period({"period": "day"}))[Measure.REGISTERED],
+        "live_links": {
+            name: reverse("command-orders") + "?" + urlencode({**scope.params, "live": name})
+            for name in LIVE_LABELS
+        },
         "children": selectors.regions_below(scope),
         "lag": services.rollups_lag(),
     }
@@ -243,11 +249,18 @@ def kpi_table(request):
 
 @login_required
 def orders(request):
-    """The work orders behind one figure of a KPI table."""
+    """The work orders behind one figure: a measure of a KPI table (`measure` with a period),
+    or a live figure of the dashboard (`live`: open, overdue, warned, red)."""
+    live = request.GET.get("live") or ""
     try:
         scope, period = _question(request)
-        measure = request.GET.get("measure") or ""
-        queryset = selectors.orders_behind(scope, period, measure)
+        if live:
+            queryset = selectors.live_orders(scope, live)
+            title, period_label = LIVE_LABELS[live], _("当前")
+        else:
+            measure = request.GET.get("measure") or ""
+            queryset = selectors.orders_behind(scope, period, measure)
+            title, period_label = Measure(measure).label, period.label
     except ServiceError as error:
         return _error(request, error)
     queryset = queryset.select_related("category", "lead_unit").order_by("-registered_at", "-id")
@@ -255,13 +268,17 @@ def orders(request):
     return render(
         request,
         "command/orders.html",
-        {
-            "scope": scope,
-            "period": period,
-            "measure": Measure(measure),
-            "page": page,
-        },
+        {"scope": scope, "title": title, "period_label": period_label, "page": page},
     )
+
+
+# The dashboard's live tiles and the lists they link to (selectors.live_condition).
+LIVE_LABELS = {
+    "open": gettext_lazy("在办工单"),
+    "overdue": gettext_lazy("超期工单"),
+    "warned": gettext_lazy("临期预警"),
+    "red": gettext_lazy("红牌督办"),
+}
 
 
 # --- assessment -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from shanzhi.core.privacy import phone_key
 from shanzhi.core.scoping import in_scope, prefix_q
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import (
+    COMMAND_ROLES,
     DISPATCH_ROLES,
     HANDLER_ROLES,
     PHONE_ROLES,
@@ -78,7 +79,10 @@ LEADS = "leads"  # their unit is its lead unit
 CO_HANDLES = "co_handles"  # their unit co-handles it (an active co-assignment)
 ASSIGNED = "assigned"  # their unit was assigned it at some time (lead or co, returned or not)
 TERRITORY = "territory"  # it lies in their territory
-RELATIONS = (DISPATCHES, LEADS, CO_HANDLES, ASSIGNED, TERRITORY)
+# It lies in the territory they oversee (the command centre's people: the dashboard counts the
+# same orders, so their 已超期 and 即将超期 boxes agree with its 超期 and 临期 figures).
+SUPERVISES = "supervises"
+RELATIONS = (DISPATCHES, LEADS, CO_HANDLES, ASSIGNED, TERRITORY, SUPERVISES)
 # workorders_visible_to, as relations: the person may see the order at all.
 VISIBLE = (TERRITORY, ASSIGNED, DISPATCHES)
 
@@ -105,12 +109,16 @@ class Inbox:
     relations: tuple = VISIBLE
     flags: Q = Q()
 
+    def matches(self, state: str, flags: dict) -> bool:
+        """The box's condition on an order's state and flags, whoever asks."""
+        return (not self.states or state in self.states) and _meets(self.flags, flags)
+
+    def condition(self) -> Q:
+        """The same condition as a query on the work orders."""
+        return (Q(state__in=self.states) if self.states else Q()) & self.flags
+
     def holds(self, state: str, flags: dict, relations: set[str]) -> bool:
-        return (
-            (not self.states or state in self.states)
-            and any(r in relations for r in self.relations)
-            and _meets(self.flags, flags)
-        )
+        return self.matches(state, flags) and any(r in relations for r in self.relations)
 
 
 INBOX_RULES = {
@@ -120,10 +128,16 @@ INBOX_RULES = {
         _("办理中"), frozenset({State.HANDLING, State.SUSPENDED}), (LEADS, CO_HANDLES)
     ),
     "due_soon": Inbox(
-        _("即将超期"), CLOCK_STATES, (DISPATCHES, LEADS), Q(is_warned=True, is_overdue=False)
+        _("即将超期"),
+        CLOCK_STATES,
+        (DISPATCHES, LEADS, SUPERVISES),
+        Q(is_warned=True, is_overdue=False),
     ),
     "overdue": Inbox(
-        _("已超期"), CLOCK_STATES, (DISPATCHES, LEADS), Q(is_overdue=True) | Q(is_sign_overdue=True)
+        _("已超期"),
+        CLOCK_STATES,
+        (DISPATCHES, LEADS, SUPERVISES),
+        Q(is_overdue=True) | Q(is_sign_overdue=True),
     ),
     "pending_verify": Inbox(_("待核查"), frozenset({State.PENDING_VERIFY}), (DISPATCHES,)),
     "pending_rating": Inbox(_("待回访"), frozenset({State.PENDING_RATING})),
@@ -143,6 +157,8 @@ def _relation_q(actor: Actor, relation: str) -> Q:
         return Q(lead_unit_id__in=handler_units)
     if relation == TERRITORY:
         return prefix_q("area_code", actor.prefixes_with(TERRITORIAL_ROLES))
+    if relation == SUPERVISES:
+        return prefix_q("area_code", actor.prefixes_with(COMMAND_ROLES))
     assignments = Assignment.objects.filter(work_order=OuterRef("pk"), unit_id__in=handler_units)
     if relation == CO_HANDLES:
         assignments = assignments.filter(role=AssignmentRole.CO, state__in=ACTIVE_ASSIGNMENT)
@@ -180,6 +196,7 @@ class InboxViewer:
     dispatch_units: frozenset[int]
     handler_units: frozenset[int]
     territory: tuple[str, ...]  # code prefixes; "" is everywhere
+    supervised: tuple[str, ...] = ()  # the territory overseen (COMMAND_ROLES), likewise
 
 
 def inbox_viewer(user) -> InboxViewer:
@@ -189,6 +206,7 @@ def inbox_viewer(user) -> InboxViewer:
         dispatch_units=frozenset(actor.units_with(DISPATCH_ROLES)),
         handler_units=frozenset(actor.units_with(HANDLER_ROLES)),
         territory=actor.prefixes_with(TERRITORIAL_ROLES),
+        supervised=actor.prefixes_with(COMMAND_ROLES),
     )
 
 
@@ -216,6 +234,8 @@ def relations_to(
         found.add(ASSIGNED)
     if in_scope(area_code, viewer.territory):
         found.add(TERRITORY)
+    if viewer.supervised and in_scope(area_code, viewer.supervised):
+        found.add(SUPERVISES)
     return found
 
 

@@ -53,6 +53,7 @@ from shanzhi.command.selectors.workload import (
     grid_overdue,
     grid_worker_table,
     live_counts,
+    live_orders,
     open_work,
 )
 
@@ -78,6 +79,7 @@ __all__ = [
     "kpis_of",
     "min_dispatched",
     "live_counts",
+    "live_orders",
     "may_publish",
     "month_period",
     "open_work",

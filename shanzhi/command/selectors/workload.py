@@ -9,14 +9,22 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, Q, Sum, Value, When
+from django.utils.translation import gettext as _
 
 from shanzhi.command.cases.workorders import WORK_ORDERS, WORKLOAD_FIELDS
 from shanzhi.command.models import OpenWork, RollupCursor, UnitSetMember
 from shanzhi.command.periods import Period, before_today, local_range
 from shanzhi.command.selectors.scope import Scope, code_range, orders_in
+from shanzhi.core.errors import InvalidInput
 from shanzhi.core.models import AuditEvent
 from shanzhi.org.models import GridAssignment, HouseholdVisit
-from shanzhi.workorders.choices import OPEN_STATES, SATISFIED_RATINGS, Channel, State
+from shanzhi.workorders.choices import (
+    OPEN_STATES,
+    SATISFIED_RATINGS,
+    Channel,
+    State,
+    Supervision,
+)
 from shanzhi.workorders.models import Appeal, WorkOrder
 from shanzhi.workorders.selectors import (
     ASSIGNED,
@@ -24,8 +32,10 @@ from shanzhi.workorders.selectors import (
     COUNTED_BOXES,
     DISPATCHES,
     INBOX_FLAGS,
+    INBOX_RULES,
     LEADS,
     RELATIONS,
+    SUPERVISES,
     TERRITORY,
     InboxViewer,
     inbox_boxes,
@@ -107,17 +117,33 @@ def _sums(q: Q, fields: tuple[str, ...], **annotations) -> list[dict]:
 
 # 在办 on the dashboard: open, or replied and waiting for the dispatcher's check.
 WORKLOAD_STATES = sorted(OPEN_STATES | {State.PENDING_VERIFY})
-# The states in which an order can be overdue (its clock was started by a dispatch).
-OVERDUE_STATES = sorted(OPEN_STATES - {State.PENDING_DISPATCH})
+
+
+# The dashboard's 超期 and 临期 are the console's 已超期 and 即将超期 (workorders.selectors
+# INBOX_RULES): one condition on state and deadline flags; the dashboard counts it over the
+# territory, the console over the orders the person's units dispatch or lead.
+LIVE_BOXES = {"overdue": "overdue", "warned": "due_soon"}
+
+
+def live_condition(name: str) -> Q:
+    """The orders behind a live figure of the dashboard (open, overdue, warned, red)."""
+    if name == "open":
+        return Q(state__in=WORKLOAD_STATES)
+    if name == "red":
+        return Q(state__in=WORKLOAD_STATES, supervision=Supervision.RED)
+    if name in LIVE_BOXES:
+        return INBOX_RULES[LIVE_BOXES[name]].condition()
+    raise InvalidInput(_("未知的统计项"), "live")
 
 
 def live_counts(scope: Scope) -> dict:
-    """Open and overdue work orders now, from the workload table (open orders are today's
-    workload, not the history); from the work orders themselves if the fold is behind."""
+    """Open, overdue, warned and red-card work orders now, from the workload table (open
+    orders are today's workload, not the history); from the work orders themselves if the fold
+    is behind."""
     work = open_work(
         lambda: _sums(
             code_range("area_code", scope.prefix) & Q(state__in=WORKLOAD_STATES),
-            ("is_warned", "is_overdue", "is_red"),
+            ("state", "is_warned", "is_overdue", "is_sign_overdue", "is_red"),
         )
     )
     if work is None:
@@ -130,28 +156,35 @@ def live_counts(scope: Scope) -> dict:
     ]
     for cell in work.cells + changes:
         counts["open"] += cell["orders"]
-        counts["overdue"] += cell["orders"] if cell["is_overdue"] else 0
-        counts["warned"] += cell["orders"] if cell["is_warned"] and not cell["is_overdue"] else 0
+        for name, box in LIVE_BOXES.items():
+            if INBOX_RULES[box].matches(cell["state"], cell):
+                counts[name] += cell["orders"]
         counts["red"] += cell["orders"] if cell["is_red"] else 0
     return counts
 
 
 def live_counts_of_orders(scope: Scope) -> dict:
-    open_orders = WorkOrder.objects.filter(orders_in(scope), state__in=WORKLOAD_STATES)
-    return open_orders.aggregate(
-        open=Count("pk"),
-        overdue=Count("pk", filter=Q(is_overdue=True)),
-        warned=Count("pk", filter=Q(is_warned=True, is_overdue=False)),
-        red=Count("pk", filter=Q(supervision="red")),
+    orders = WorkOrder.objects.filter(orders_in(scope))
+    return orders.aggregate(
+        **{
+            name: Count("pk", filter=live_condition(name))
+            for name in ("open", "overdue", "warned", "red")
+        }
     )
 
 
+def live_orders(scope: Scope, name: str):
+    """The work orders behind a live figure: the list a dashboard tile links to."""
+    return WorkOrder.objects.filter(orders_in(scope)).filter(live_condition(name))
+
+
 def grid_overdue(scope: Scope) -> dict[str, int]:
-    """Open overdue orders per grid code of the territory, from the workload table."""
+    """Overdue orders (the dashboard's 超期, live_condition) per grid code of the territory,
+    from the workload table."""
+    overdue_box = INBOX_RULES[LIVE_BOXES["overdue"]]
     work = open_work(
         lambda: _sums(
-            code_range("area_code", scope.prefix) & Q(is_overdue=True, state__in=OVERDUE_STATES),
-            ("area_code",),
+            code_range("area_code", scope.prefix) & overdue_box.condition(), ("area_code",)
         )
     )
     if work is None:
@@ -159,9 +192,7 @@ def grid_overdue(scope: Scope) -> dict[str, int]:
     changes = [
         c
         for c in work.changes
-        if c["is_overdue"]
-        and c["state"] in OVERDUE_STATES
-        and c["area_code"].startswith(scope.prefix)
+        if overdue_box.matches(c["state"], c) and c["area_code"].startswith(scope.prefix)
     ]
     overdue = defaultdict(int)
     for cell in work.cells + changes:
@@ -172,9 +203,7 @@ def grid_overdue(scope: Scope) -> dict[str, int]:
 
 def grid_overdue_of_orders(scope: Scope) -> dict[str, int]:
     return dict(
-        WorkOrder.objects.filter(
-            orders_in(scope), state__in=OVERDUE_STATES, is_overdue=True, grid__isnull=False
-        )
+        WorkOrder.objects.filter(orders_in(scope), live_condition("overdue"), grid__isnull=False)
         .values("grid_id")
         .annotate(n=Count("pk"))
         .values_list("grid_id", "n")
@@ -206,9 +235,8 @@ def _inbox_cells(viewer: InboxViewer) -> list[dict]:
     if viewer.is_admin:
         return _sums(Q(), ("state", *INBOX_FLAGS))
     everywhere = "" in viewer.territory
-    territory = Q() if everywhere else Q(pk__in=[])
-    for prefix in [] if everywhere else viewer.territory:  # code ranges: indexed, any collation
-        territory |= code_range("area_code", prefix)
+    territory = _in_codes(viewer.territory)
+    supervised = _in_codes(viewer.supervised)
     handler = sorted(viewer.handler_units)
     sets = list(  # the unit sets that hold one of the person's units (an index-only scan)
         UnitSetMember.objects.filter(unit_id__in=handler).values_list("unit_set_id", flat=True)
@@ -216,7 +244,13 @@ def _inbox_cells(viewer: InboxViewer) -> list[dict]:
     co, other = Q(co_set__in=sets), Q(other_set__in=sets)
     dispatches = Q(dispatch_unit_id__in=viewer.dispatch_units)
     leads = Q(lead_unit_id__in=handler)
-    relevant = dispatches | leads | co | _in_states(TERRITORY, ASSIGNED) & (territory | other)
+    relevant = (
+        dispatches
+        | leads
+        | co
+        | _in_states(TERRITORY, ASSIGNED) & (territory | other)
+        | _in_states(SUPERVISES) & supervised
+    )
     everyone = not viewer.territory or everywhere
     territorial = Value(everywhere) if everyone else _yes(territory)
     relations = {DISPATCHES: dispatches, LEADS: leads, CO_HANDLES: co, _OTHER_ASSIGNED: other}
@@ -224,15 +258,33 @@ def _inbox_cells(viewer: InboxViewer) -> list[dict]:
         relevant,
         ("state", *INBOX_FLAGS),
         **{name: _yes(condition) for name, condition in relations.items()},
-        **{TERRITORY: territorial},
+        **{TERRITORY: territorial, SUPERVISES: _flag(supervised, viewer.supervised)},
     )
+
+
+def _flag(condition: Q, prefixes):
+    """Whether a cell meets a territory condition, as a column (constant when it is trivial)."""
+    if "" in prefixes or not prefixes:
+        return Value(bool(prefixes))
+    return _yes(condition)
+
+
+def _in_codes(prefixes) -> Q:
+    """Orders whose area code starts with one of the prefixes ("" is everywhere, none is
+    nowhere), as code ranges: indexed, whatever the collation."""
+    if "" in prefixes:
+        return Q()
+    found = Q(pk__in=[])
+    for prefix in prefixes:
+        found |= code_range("area_code", prefix)
+    return found
 
 
 _OTHER_ASSIGNED = "other_assigned"  # assigned at some time, but not the lead unit
 
 
 def _cell_relations(cell: dict) -> set[str]:
-    found = {r for r in (DISPATCHES, LEADS, CO_HANDLES, TERRITORY) if cell[r]}
+    found = {r for r in (DISPATCHES, LEADS, CO_HANDLES, TERRITORY, SUPERVISES) if cell[r]}
     if cell[LEADS] or cell[_OTHER_ASSIGNED]:
         found.add(ASSIGNED)
     return found

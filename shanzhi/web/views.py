@@ -4,22 +4,50 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from shanzhi.command import selectors as command_selectors
+from shanzhi.org.access import Actor
+from shanzhi.org.choices import Role
 from shanzhi.org.selectors import grids_visible_to, user_scope
 
 
 @login_required
 def home(request):
-    """The workbench: who I am, where I work, and what I can reach from here."""
+    """The workbench: who I am, where I work, and what I can reach from here. A leader's shows
+    their territory's figures and red cards instead of inboxes they do not work from."""
     scope = user_scope(request.user)
     return render(
         request,
         "web/home.html",
-        {"scope": scope, "grid_count": grids_visible_to(request.user).count() if scope else 0},
+        {
+            "scope": scope,
+            "grid_count": grids_visible_to(request.user).count() if scope else 0,
+            "leader": _leader_workbench(request.user),
+        },
     )
+
+
+def _leader_workbench(user) -> dict | None:
+    if not (user.is_authenticated and Actor.of(user).has_role({Role.LEADER})):
+        return None
+    scope = command_selectors.parse_scope(user, {})
+    overview = command_selectors.leader_overview(scope)
+    orders = reverse("command-orders")
+    return {
+        "scope": scope,
+        "overview": overview,
+        "links": {
+            name: orders + "?" + urlencode({**scope.params, "live": name})
+            for name in ("open", "overdue", "warned", "red")
+        },
+        "dashboard": reverse("command-dashboard") + "?" + urlencode(scope.params),
+        "assessment": reverse("command-assessment") + "?" + urlencode(scope.params),
+    }
 
 
 @never_cache

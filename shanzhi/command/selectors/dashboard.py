@@ -5,7 +5,7 @@ once for the page and the API alike."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from shanzhi.command.models import CategoryMonth, DayFigures, GridMonth, Townshi
 from shanzhi.command.periods import Period, local_range, month_period, split_period, today
 from shanzhi.command.selectors.kpis import KpiValue, figures, kpis_of
 from shanzhi.command.selectors.scope import Scope, code_range, next_level_length, orders_in
-from shanzhi.command.selectors.workload import grid_overdue, live_counts
+from shanzhi.command.selectors.workload import grid_overdue, live_counts, live_orders
 from shanzhi.territory.choices import territory_prefix
 from shanzhi.territory.models import Region
 from shanzhi.workorders.choices import State, Urgency
@@ -161,4 +161,29 @@ def dashboard(scope: Scope) -> Dashboard:
         month_figures=this_month,
         trend=daily_volumes(scope, 90),
         categories=categories_in(scope, month),
+    )
+
+
+@dataclass
+class Overview:
+    """A leader's workbench: the territory's live figures and this month's KPIs (as on the
+    dashboard) and the orders under red-card supervision, most urgent deadline first."""
+
+    month: Period
+    live: dict
+    kpis: list
+    red_orders: list
+
+
+def leader_overview(scope: Scope, red_limit: int = 10) -> Overview:
+    month = month_period(today())
+    return Overview(
+        month=month,
+        live=live_counts(scope),
+        kpis=kpis_of(figures(scope, month)[()], figures(scope, month.previous())[()]),
+        red_orders=list(
+            live_orders(scope, "red")
+            .select_related("lead_unit")
+            .order_by(F("handle_deadline").asc(nulls_last=True), "id")[:red_limit]
+        ),
     )

@@ -101,3 +101,28 @@ def test_every_tile_links_to_the_orders_it_counts(overdue_orders, client_as):
 def test_an_unknown_live_figure_is_refused(client_as):
     response = client_as("commander").get("/command/orders/?live=everything")
     assert response.status_code == 400
+
+
+def test_a_leaders_workbench_shows_figures_and_red_cards_not_inboxes(
+    overdue_orders, client_as, user_named
+):
+    first = overdue_orders[0]
+    with time_machine.travel(NOW, tick=False):
+        services.workorder_supervise(
+            actor=user_named("commander"), order_id=first, level="red", note="限期办结"
+        )
+        rollups_fold()
+        leader = client_as("leader")
+        home = leader.get("/").content.decode()
+        dashboard = leader.get("/command/").content.decode()
+    assert 'data-testid="leader-workbench"' in home
+    assert 'data-testid="inbox-counts"' not in home  # nothing a leader works from
+    assert _number(home, "leader-overdue") == _number(dashboard, "overdue-count") >= 2
+    assert _number(home, "leader-red") == _number(dashboard, "red-count") >= 1
+    red_cards = home.split('data-testid="leader-red-cards"')[1].split("</ul>")[0]
+    assert f"/workorders/{first}/" in red_cards
+    assert home.count('data-testid="kpi-help"') >= 8
+    # Other staff keep their inboxes.
+    with time_machine.travel(NOW, tick=False):
+        page = client_as("dispatcher").get("/").content.decode()
+    assert 'data-testid="inbox-counts"' in page and "leader-workbench" not in page

@@ -21,7 +21,8 @@ def workorder_home(user) -> dict:
     if not getattr(user, "is_authenticated", False):
         return {"inboxes": None, "appeals": None}
     inboxes = None
-    if Actor.of(user).has_role(SCOPED_ROLES):
+    # A leader works from the figures and red cards (web.views.home), not from inboxes.
+    if Actor.of(user).has_role(SCOPED_ROLES - {Role.LEADER}):
         counts = selectors.inbox_counts(user)
         inboxes = [
             {

@@ -47,6 +47,12 @@ class Period:
         return Period(self.kind, end - datetime.timedelta(days=length - 1), end)
 
     def as_params(self) -> dict:
+        """The shortest query that parse_period reads back as this period (the KPI table puts
+        one in each of its thousands of links)."""
+        if self.kind == PeriodKind.MONTH:
+            return {"period": "month", "date": f"{self.start:%Y-%m}"}
+        if self.kind in (PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.QUARTER, PeriodKind.YEAR):
+            return {"period": self.kind, "date": self.start.isoformat()}
         return {"period": "custom", "from": self.start.isoformat(), "to": self.end.isoformat()}
 
 

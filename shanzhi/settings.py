@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "shanzhi.core",
     "shanzhi.territory",
     "shanzhi.org",
+    "shanzhi.knowledge",
     "shanzhi.web",
     "shanzhi.workorders",
     "shanzhi.interop",

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from shanzhi.api import api
 from shanzhi.interop import delivery_views, hotline_views
+from shanzhi.knowledge import views as knowledge_views
 from shanzhi.org import views as org_views
 from shanzhi.web import views as web_views
 from shanzhi.web.forms import LoginForm
@@ -20,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("territory/", org_views.territory_map, name="territory-map"),
     path("territory/grids/<str:code>/", org_views.grid_page, name="grid-page"),
+    path("knowledge/search/", knowledge_views.search, name="knowledge-search"),
     path(
         "territory/grids/<str:code>/households/<int:household_id>/visit/",
         org_views.household_visit,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from shanzhi.command.services import kpi_rules_default
 from shanzhi.core.services import calendar_seed_from_package
@@ -285,6 +286,9 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
 
         clear_all()
         rules = demo_workorders.build_dispatch_rules()
+        from shanzhi.demo import knowledge as demo_knowledge
+
+        demo_knowledge.build_entries(timezone.localdate())
         orders = demo_workorders.build_workorders(rng, people)
         from shanzhi.demo import devices as demo_devices
 

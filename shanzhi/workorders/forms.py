@@ -225,6 +225,8 @@ class StaffAppealForm(AppealForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("咨询、求助、建议、表扬类诉求可当场答复：填写后登记即办结，等待回访。"),
     )
+    # The knowledge-base entry the answer comes from (采用此口径 in the 知识库 panel).
+    entry = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     field_order = [
         "channel",
@@ -575,3 +577,5 @@ class PhoneRatingForm(ActionForm):
 
 class AnswerDirectlyForm(ActionForm):
     answer = _textarea(_("答复内容"), rows=4)
+    # The knowledge-base entry the answer comes from (set by the registration page's 知识库).
+    entry = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

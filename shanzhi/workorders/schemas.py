@@ -74,6 +74,7 @@ class VerifyIn(CleanSchema):
 
 class AnswerIn(CleanSchema):
     answer: str = Field(..., min_length=1, max_length=4000)
+    entry: int | None = Field(None, ge=1, le=2**31 - 1, description="引用的知识库条目编号")
 
 
 class PhoneRatingIn(CleanSchema):

@@ -593,6 +593,7 @@ def workorder_new(request):
                     ),
                     idempotency_key=data.get("key") or "",
                     direct_answer=answer,
+                    direct_entry=data.get("entry") if answer else None,
                 )
             except ServiceError as error:
                 # A refusal without a field comes from the answer (直办 not allowed here).
@@ -744,6 +745,10 @@ def _event_rows(order) -> list[dict]:
             details.append(_("主办：%(unit)s") % {"unit": after["lead_unit_name"]})
         if after.get("dispatch_unit_name"):
             details.append(_("上报至：%(unit)s") % {"unit": after["dispatch_unit_name"]})
+        if after.get("knowledge_question"):
+            details.append(
+                _("引用知识库：%(question)s") % {"question": after["knowledge_question"]}
+            )
         if after.get("reason") in ReturnReason.values:
             details.append(_("退单理由：%(r)s") % {"r": ReturnReason(after["reason"]).label})
         if event.action == Action.DECIDE_EXTENSION:

@@ -94,6 +94,7 @@ PAGE_OTHER_ROUTES = {
     "workorders/report/": "a grid worker's report (test_pages)",
     "workorders/report/done/": "the reporter's own receipt",
     "command/assessment/publish/": "publishing one's own territory's month (command tests)",
+    "knowledge/search/": "the knowledge base: answers for any caller, staff only (knowledge tests)",
     "open311/v2/": "Open311: public reads of published orders only (interop test_open311)",
 }
 API_OBJECT_OPERATIONS = {

@@ -156,6 +156,13 @@ def test_an_operator_sees_a_callers_history_and_finds_their_orders_by_number(
     assert known.work_order.code in history.inner_text()
     page.screenshot(path=shots / "operator-1-caller-history.png", full_page=True)
 
+    # A consultation answered from the knowledge base: the entry's answer fills the 直办 answer.
+    page.fill("#sz-kb-q", "社保卡")
+    page.locator("[data-testid=knowledge-results] .sz-kb-use").first.click()
+    assert page.input_value("textarea[name=answer]").startswith("可携带身份证")
+    assert page.input_value("input[name=entry]") != ""
+    page.screenshot(path=shots / "operator-2-knowledge.png", full_page=True)
+
     # In the console, the full number finds the caller's orders (phones are masked on screen).
     page.goto(f"{base}/workorders/?box=all")
     page.locator("details.sz-filters > summary").click()
@@ -165,7 +172,7 @@ def test_an_operator_sees_a_callers_history_and_finds_their_orders_by_number(
     orders = page.locator("[data-testid=orders]")
     assert known.work_order.code in orders.inner_text()
     assert known.appellant_phone not in orders.inner_html()  # masked in the list
-    page.screenshot(path=shots / "operator-2-found-by-number.png", full_page=True)
+    page.screenshot(path=shots / "operator-3-found-by-number.png", full_page=True)
     assert problems == []
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import Conflict, InvalidInput
 from shanzhi.core.ids import parse_id
+from shanzhi.knowledge.selectors import entry_citable
 from shanzhi.org.choices import UnitKind
 from shanzhi.org.models import Unit
 from shanzhi.territory.choices import RegionLevel, ancestor_codes, territory_prefix
@@ -60,9 +61,12 @@ MAX_EXTENSION_DAYS = 60
 # -- the actions -------------------------------------------------------------------------------
 
 
-def workorder_answer_directly(*, actor, order_id, answer: str) -> WorkOrder:
-    """直办: the operator answers a consultation on the spot; the order waits for the rating."""
+def workorder_answer_directly(*, actor, order_id, answer: str, entry=None) -> WorkOrder:
+    """直办: the operator answers a consultation on the spot; the order waits for the rating.
+    The answer may cite the knowledge-base entry it comes from (valid today), which the order's
+    history names."""
     answer = text_input(answer, "answer")
+    cited = entry_citable(entry) if entry else None
     with transaction.atomic():
         order = begin(order_id, actor, Action.ANSWER_DIRECTLY).order
         now = timezone.now()
@@ -83,7 +87,15 @@ def workorder_answer_directly(*, actor, order_id, answer: str) -> WorkOrder:
             actor=actor,
             action=Action.ANSWER_DIRECTLY,
             before={"state": State.PENDING_DISPATCH},
-            after={"state": order.state, "answer": answer},
+            after={
+                "state": order.state,
+                "answer": answer,
+                **(
+                    {"knowledge_entry": cited.pk, "knowledge_question": cited.question}
+                    if cited
+                    else {}
+                ),
+            },
         )
         tell_appellants(
             order,

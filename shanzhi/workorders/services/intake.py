@@ -259,7 +259,12 @@ def _repeated(existing: Appeal, fingerprint: str) -> Registered:
 
 
 def appeal_register(
-    *, actor, data: AppealInput, idempotency_key: str = "", direct_answer: str = ""
+    *,
+    actor,
+    data: AppealInput,
+    idempotency_key: str = "",
+    direct_answer: str = "",
+    direct_entry: int | None = None,
 ) -> Registered:
     """Register an appeal from any channel as a new work order, waiting for dispatch. Staff and
     API clients are `actor` users; a resident on the public page registers with actor None.
@@ -378,7 +383,9 @@ def appeal_register(
                 )
                 notify_all(messages)  # one INSERT for the outbox rows among them
                 if direct_answer:
-                    workorder_answer_directly(actor=actor, order_id=order.pk, answer=direct_answer)
+                    workorder_answer_directly(
+                        actor=actor, order_id=order.pk, answer=direct_answer, entry=direct_entry
+                    )
         except IntegrityError as error:
             discard_stored(stored)
             # Two retries with the same key raced; the other one won.

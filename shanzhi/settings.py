@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from shanzhi.core.basemap import base_layers
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -239,10 +241,9 @@ AUDIT_ANCHOR_DIR = Path(
 ).resolve()
 AUDIT_ANCHOR_WEBHOOK = os.environ.get("SHANZHI_AUDIT_ANCHOR_WEBHOOK", "")
 
-# Map tiles: empty means no base map (grids drawn on a plain background), which works offline.
-# Intranets usually point this at their own tile server, e.g. http://tiles.local/{z}/{x}/{y}.png
-MAP_TILE_URL = os.environ.get("SHANZHI_MAP_TILE_URL", "")
-MAP_TILE_ATTRIBUTION = os.environ.get("SHANZHI_MAP_TILE_ATTRIBUTION", "")
+# The maps' base layer (shanzhi/core/basemap.py, docs/configuration.md#map-tiles): 天地图 with
+# a key, an intranet's XYZ or WMTS server, or none (grids on a plain background, offline).
+MAP_BASE_LAYERS = base_layers(os.environ)
 
 # How precisely public reads (Open311 GET) place a published appeal: "exact" (the address and
 # point as given), "rounded" (the point to 0.001°, about 100 m, and the community's name instead

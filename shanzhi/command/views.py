@@ -4,6 +4,7 @@ number, the monthly assessment (红黑榜) and report, and the Excel exports."""
 import datetime
 import tempfile
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
@@ -132,6 +133,7 @@ def dashboard(request):
     if request.GET.get("partial"):
         return render(request, "command/_dashboard_partial.html", context)
     context["map_config"] = {
+        "tiles": settings.MAP_BASE_LAYERS,
         "gridsUrl": "/api/v1/grids" + (f"?within={scope.region.code}" if scope.region else ""),
         "layerUrl": reverse("command-map") + "?" + urlencode(scope.params),
         "ordersUrl": reverse("workorder-list") + "?box=all&region=",

@@ -45,8 +45,7 @@ def territory_map(request):
                 # Open sensor alarms (物联感知告警), redrawn every refresh seconds.
                 "alarmsUrl": f"/api/v1/alarm-events?within={region.code}",
                 "alarmsRefreshSeconds": 10,
-                "tileUrl": settings.MAP_TILE_URL,
-                "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+                "tiles": settings.MAP_BASE_LAYERS,
                 "centre": [region.lat, region.lon] if region.lat is not None else None,
             },
         },
@@ -75,8 +74,7 @@ def grid_page(request, code: str):
             "breadcrumb": [r for r in [grid.village.parent, grid.village] if r is not None],
             "map_config": {
                 "geometry": grid.geometry,
-                "tileUrl": settings.MAP_TILE_URL,
-                "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+                "tiles": settings.MAP_BASE_LAYERS,
             },
         },
     )

@@ -122,8 +122,7 @@ def _photos_registered(request) -> None:
 
 def _map_config(**extra) -> dict:
     return {
-        "tileUrl": settings.MAP_TILE_URL,
-        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        "tiles": settings.MAP_BASE_LAYERS,
         **extra,
     }
 

@@ -6,9 +6,9 @@
   var status = document.getElementById("grid-map-status");
   var map = L.map(element, { zoomSnap: 0.25 });
   map.attributionControl.setPrefix("Leaflet");
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
+  (config.tiles || []).forEach(function (tiles) {  // the base layer, if one is configured
+    L.tileLayer(tiles.url, { subdomains: tiles.subdomains, attribution: tiles.attribution, maxZoom: tiles.maxZoom }).addTo(map);
+  });
   var style = { color: "#a61b1b", weight: 1.5, fillColor: "#f0ad4e", fillOpacity: 0.25 };
 
   function show(collection) {

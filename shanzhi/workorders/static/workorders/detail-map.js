@@ -7,9 +7,9 @@
   var config = JSON.parse(configNode.textContent);
   var map = L.map(element, { zoomSnap: 0.25, scrollWheelZoom: false });
   map.attributionControl.setPrefix("Leaflet");
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
+  (config.tiles || []).forEach(function (tiles) {  // the base layer, if one is configured
+    L.tileLayer(tiles.url, { subdomains: tiles.subdomains, attribution: tiles.attribution, maxZoom: tiles.maxZoom }).addTo(map);
+  });
   var grid = null;
   var bounds = null;
   if (config.geometry) {

@@ -11,9 +11,9 @@
   var status = document.getElementById("sz-picker-status");
   var map = L.map(element, { zoomSnap: 0.25, tap: true });
   map.attributionControl.setPrefix("Leaflet");
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
+  (config.tiles || []).forEach(function (tiles) {  // the base layer, if one is configured
+    L.tileLayer(tiles.url, { subdomains: tiles.subdomains, attribution: tiles.attribution, maxZoom: tiles.maxZoom }).addTo(map);
+  });
   var labels = (config.places || []).map(function (place) {
     return L.circleMarker([place.lat, place.lon], { radius: 3, color: "#888", weight: 1, fillOpacity: 0.6 })
       .bindTooltip(place.name, { permanent: true, direction: "top", className: "sz-place-label" })

@@ -127,9 +127,10 @@ def _map_config(**extra) -> dict:
     }
 
 
-def _territory_view(user=None) -> dict:
+def _territory_view(user=None, choices=()) -> dict:
     """Where a location picker opens: the extent of the grids (the user's, for staff), with the
-    townships' names as landmarks for maps without a base layer."""
+    townships' names as landmarks for maps without a base layer, and the centre of each region
+    the form offers, so that choosing one moves the map there."""
     grids = Grid.objects.all()
     if user is not None:
         visible = grids_visible_to(user)
@@ -140,9 +141,17 @@ def _territory_view(user=None) -> dict:
     if box["lon__min"] is not None:
         bounds = [[box["lat__min"], box["lon__min"]], [box["lat__max"], box["lon__max"]]]
     townships = Region.objects.filter(level=RegionLevel.TOWNSHIP, lat__isnull=False)
+    offered = []
+    for value, label in choices:  # grouped by township: (name, [(code, label), …])
+        if isinstance(label, list | tuple):
+            offered += [code for code, _name in label if code]
+        elif value:
+            offered.append(value)
+    centres = Region.objects.filter(code__in=offered, lat__isnull=False)
     return {
         "bounds": bounds,
         "places": [{"name": r.name, "lat": r.lat, "lon": r.lon} for r in townships],
+        "centres": {r.code: [r.lat, r.lon] for r in centres.only("code", "lat", "lon")},
     }
 
 
@@ -191,7 +200,9 @@ def _appeal_input(data: dict, *, channel: str, uploads, **extra) -> services.App
 
 
 def _form_page_context(form, *, user=None) -> dict:
-    territory = _territory_view(user)
+    territory = _territory_view(
+        user, form.fields["region"].choices if "region" in form.fields else ()
+    )
     return {
         "form": form,
         "max_files": MAX_FILES,
@@ -201,6 +212,7 @@ def _form_page_context(form, *, user=None) -> dict:
             latId=form["lat"].id_for_label,
             bounds=territory["bounds"],
             places=territory["places"],
+            centres=territory["centres"],
             locateUrl=reverse("api:grids_locate"),
             gridsUrl=reverse("api:grids")
             if user is not None

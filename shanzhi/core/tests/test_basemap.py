@@ -74,3 +74,17 @@ def test_the_pages_hand_the_layers_to_the_maps(settings, client, client_as):
         assert found, path
         config = json.loads(found.group(1))
         assert [t["url"].split("/")[3] for t in config["tiles"]] == ["vec_w", "cva_w"], path
+
+
+@pytest.mark.django_db
+def test_the_picker_knows_where_each_offered_region_lies(client):
+    from shanzhi.territory.models import Region
+
+    page = client.get("/appeal/").content.decode()
+    found = re.search(
+        r'<script id="picker-config" type="application/json">(.*?)</script>', page, re.S
+    )
+    centres = json.loads(found.group(1))["centres"]
+    community = Region.objects.get(code="330502001002")
+    assert centres[community.code] == [community.lat, community.lon]
+    assert len(centres) > 20  # every township and community of the form's list

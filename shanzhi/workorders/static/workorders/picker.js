@@ -42,6 +42,14 @@
   }
   var marker = null;
   var lookup = 0;
+  // Choosing the region (community, township) moves the map there, until a point is marked.
+  var regionSelect = document.querySelector("select[name=region]");
+  if (regionSelect && config.centres) {
+    regionSelect.addEventListener("change", function () {
+      var centre = config.centres[regionSelect.value];
+      if (centre && !marker) { map.setView(centre, Math.max(map.getZoom(), 14)); }
+    });
+  }
 
   function say(key, values) {
     var text = status.dataset[key] || "";

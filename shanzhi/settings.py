@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "shanzhi.web.context_processors.navigation",
+                "shanzhi.web.context_processors.calendar_notice",
             ],
         },
     },

@@ -57,6 +57,10 @@ class NoticeDay:
     festival: str  # the section's heading: 春节, 国庆节、中秋节
 
     @property
+    def weekday(self) -> str:
+        return weekday_name(self.date)
+
+    @property
     def is_weekend(self) -> bool:
         return self.date.weekday() >= 5
 

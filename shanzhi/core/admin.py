@@ -125,7 +125,9 @@ class CalendarDayAdmin(ServiceAdmin):
                 else:
                     plan = services.calendar_notice_plan(text=text, year=year)
             except ServiceError as refusal:
-                form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+                form.add_error(
+                    refusal.field if refusal.field in form.fields else None, refusal.message
+                )
                 plan = None
             else:
                 if confirmed:

@@ -189,11 +189,11 @@ def calendar_banner_lines(today=None) -> list[str]:
     return lines
 
 
-def _banner(url: str, password: str | None, warnings: list[str] = ()) -> str:
+def _banner(url: str, password: str | None, warnings: list[str] | None = None) -> str:
     lines = [f"善治已启动 Shanzhi is running:  {url}"]
     if password:
         lines.append(f"演示账号密码 Demo password:   {password}")
-    lines += warnings
+    lines += warnings or []
     lines.append("按 Ctrl+C 停止 · press Ctrl+C to stop")
     rule = "=" * 64
     return "\n".join([rule, *(f"  {line}" for line in lines), rule])

@@ -46,5 +46,6 @@ class CoreConfig(AppConfig):
                 "shanzhi.core.tasks.send_deliveries": _("投递消息"),
                 "shanzhi.core.tasks.prune_task_results": _("清理任务记录"),
                 "shanzhi.core.tasks.write_audit_checkpoint": _("写审计检查点"),
+                "shanzhi.core.tasks.seed_calendar": _("补全工作日历"),
             },
         )

@@ -341,3 +341,16 @@ def test_only_those_who_can_change_the_calendar_may_import(client_as, table_coun
     assert client.post(PROVISIONAL, {"year": "2027"}).status_code == 403
     clerk.delete()
     assert table_counts() == counts
+
+
+def test_the_daily_job_makes_next_years_provisional_calendar_without_a_restart():
+    from django.conf import settings
+
+    from shanzhi.core.tasks import seed_calendar
+
+    assert settings.PERIODIC_JOBS["calendar_seed"] == ("shanzhi.core.tasks.seed_calendar", 86400)
+    with travel(2026, 10, 31, 3, 0):
+        assert seed_calendar.call() == 0
+    with travel(2026, 11, 1, 3, 0):
+        assert seed_calendar.call() == 13
+    assert {source for *_, source in rows(2027)} == {"provisional"}

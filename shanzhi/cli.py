@@ -73,7 +73,7 @@ def cmd_up(args) -> int:
     print(f"数据目录 data directory: {settings.DATA_DIR}")
     call_command("migrate", interactive=False, verbosity=0)
     # Adds only dates the table does not have yet, and a provisional calendar for a watched year
-    # without its official arrangement (docs/configuration.md#the-working-day-calendar).
+    # without its official arrangement (docs/configuration.md, the working-day calendar).
     calendar_seed(actor="up")
     if not args.no_demo and builder.is_empty():
         print("首次启动：正在建立演示数据（湖州市）… building the demo municipality …")

@@ -284,33 +284,41 @@ def calendar_day_remove(*, actor, date: datetime.date, reason: str = "") -> None
 
 def calendar_seed_from_package(*, actor="system") -> int:
     """Insert the holidays and make-up days that `chinese-calendar` knows. Dates an administrator
-    entered are left as they are. Returns how many dates were added."""
+    entered or imported from a notice are left as they are; provisional rows of a year the
+    package now knows (after an upgrade) give way to it. Returns how many dates were added."""
     import chinese_calendar
 
     from shanzhi.core import workdays
 
     chinese_names = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
-    existing = set(CalendarDay.objects.values_list("date", flat=True))
-    rows = []
-    for day, name in chinese_calendar.holidays.items():
-        if day.weekday() < 5 and day not in existing:
-            label = chinese_names.get(name, name or "")
-            rows.append(CalendarDay(date=day, kind=CalendarDayKind.HOLIDAY, name=label))
-    for day, name in chinese_calendar.workdays.items():
-        if day.weekday() >= 5 and day not in existing:
-            label = chinese_names.get(name, name or "") + "调休"
-            rows.append(CalendarDay(date=day, kind=CalendarDayKind.WORKDAY, name=label))
+    known_years = sorted({day.year for day in chinese_calendar.holidays})
     with transaction.atomic():
+        superseded = CalendarDay.objects.filter(
+            source=CalendarDaySource.PROVISIONAL, date__year__in=known_years
+        ).delete()[0]
+        existing = set(CalendarDay.objects.values_list("date", flat=True))
+        rows = []
+        for day, name in chinese_calendar.holidays.items():
+            if day.weekday() < 5 and day not in existing:
+                label = chinese_names.get(name, name or "")
+                rows.append(CalendarDay(date=day, kind=CalendarDayKind.HOLIDAY, name=label))
+        for day, name in chinese_calendar.workdays.items():
+            if day.weekday() >= 5 and day not in existing:
+                label = chinese_names.get(name, name or "") + "调休"
+                rows.append(CalendarDay(date=day, kind=CalendarDayKind.WORKDAY, name=label))
         for row in rows:
             row.source = CalendarDaySource.PACKAGE
         CalendarDay.objects.bulk_create(rows, batch_size=500)
-        if rows:
+        if rows or superseded:
+            after = {"added": len(rows), "years": sorted({r.date.year for r in rows})}
+            if superseded:
+                after["provisional_removed"] = superseded
             audit_record(
                 actor=actor,
                 action="calendar.seed",
                 object_type="calendar",
                 object_id="chinese-calendar",
-                after={"added": len(rows), "years": sorted({r.date.year for r in rows})},
+                after=after,
             )
     transaction.on_commit(workdays.clear_cache)
     return len(rows)

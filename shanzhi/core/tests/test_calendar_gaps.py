@@ -354,3 +354,15 @@ def test_the_daily_job_makes_next_years_provisional_calendar_without_a_restart()
     with travel(2026, 11, 1, 3, 0):
         assert seed_calendar.call() == 13
     assert {source for *_, source in rows(2027)} == {"provisional"}
+
+
+def test_a_year_the_package_learns_replaces_its_provisional_rows():
+    # As after upgrading chinese-calendar: 2026 had only its provisional rows.
+    official = rows(2026)
+    CalendarDay.objects.filter(date__year=2026).delete()
+    services.calendar_provisional_seed(actor="test", year=2026)
+    assert {source for *_, source in rows(2026)} == {"provisional"}
+    services.calendar_seed_from_package(actor="test")
+    assert rows(2026) == official
+    event = AuditEvent.objects.order_by("-pk").first()
+    assert event.action == "calendar.seed" and event.after["provisional_removed"] > 0

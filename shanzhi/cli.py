@@ -66,13 +66,15 @@ def cmd_up(args) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
-    from shanzhi.core.services import calendar_seed_from_package
+    from shanzhi.core.services import calendar_seed
     from shanzhi.demo import builder
     from shanzhi.demo.management.commands.demo import print_accounts
 
     print(f"数据目录 data directory: {settings.DATA_DIR}")
     call_command("migrate", interactive=False, verbosity=0)
-    calendar_seed_from_package(actor="up")  # adds only dates the table does not have yet
+    # Adds only dates the table does not have yet, and a provisional calendar for a watched year
+    # without its official arrangement (docs/configuration.md, the working-day calendar).
+    calendar_seed(actor="up")
     if not args.no_demo and builder.is_empty():
         print("首次启动：正在建立演示数据（湖州市）… building the demo municipality …")
         # The demo's own appeals notify as real ones do; hundreds of such lines would bury the
@@ -133,7 +135,14 @@ def cmd_up(args) -> int:
     print()
     if not args.no_demo:
         print_accounts(OutputWrapper(sys.stdout), None)
-    print(_banner(url, None if args.no_demo else builder.remembered_password()), flush=True)
+    print(
+        _banner(
+            url,
+            None if args.no_demo else builder.remembered_password(),
+            warnings=calendar_banner_lines(),
+        ),
+        flush=True,
+    )
 
     signal.signal(signal.SIGTERM, stop)
     try:
@@ -163,10 +172,28 @@ def _wait_for_port(host: str, port: int, server: subprocess.Popen, seconds: floa
             time.sleep(0.2)
 
 
-def _banner(url: str, password: str | None) -> str:
+def calendar_banner_lines(today=None) -> list[str]:
+    """The calendar's gaps for the box of `shanzhi up`: this year without its official holiday
+    arrangement, always; next year, from November 1st (core.checks.calendar_gaps)."""
+    from shanzhi.core.checks import calendar_gaps
+
+    lines = []
+    for gap in calendar_gaps(today):
+        meanwhile = "暂按规则推算的临时日历" if gap.provisional else "暂按周一至周五"
+        lines += [
+            f"！工作日历缺少 {gap.year} 年国务院节假日安排，期限{meanwhile}计算："
+            "请到 系统管理 → 工作日历 → 导入国务院通知",
+            f"  (No official {gap.year} holidays yet: paste the State Council's notice in the "
+            "admin, Working-day calendar → Import notice.)",
+        ]
+    return lines
+
+
+def _banner(url: str, password: str | None, warnings: list[str] | None = None) -> str:
     lines = [f"善治已启动 Shanzhi is running:  {url}"]
     if password:
         lines.append(f"演示账号密码 Demo password:   {password}")
+    lines += warnings or []
     lines.append("按 Ctrl+C 停止 · press Ctrl+C to stop")
     rule = "=" * 64
     return "\n".join([rule, *(f"  {line}" for line in lines), rule])

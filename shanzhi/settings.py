@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "shanzhi.web.context_processors.navigation",
+                "shanzhi.web.context_processors.calendar_notice",
             ],
         },
     },
@@ -216,6 +217,9 @@ PERIODIC_JOBS = {
     "task_results_prune": ("shanzhi.core.tasks.prune_task_results", 3600),
     # Photos kept for a refused appeal form go after a day if it is never sent again.
     "held_uploads_prune": ("shanzhi.workorders.tasks.prune_held_uploads", 3600),
+    # Next year's provisional working-day calendar from November 1st, without waiting for a
+    # restart of `shanzhi up` (docs/configuration.md, the working-day calendar).
+    "calendar_seed": ("shanzhi.core.tasks.seed_calendar", 86400),
     # A signed checkpoint of the audit chain's head, when it moved (docs/audit.md).
     "audit_checkpoint": (
         "shanzhi.core.tasks.write_audit_checkpoint",

@@ -44,3 +44,5 @@ urlpatterns = [
 admin.site.site_header = "善治 · 系统管理"
 admin.site.site_title = "善治"
 admin.site.index_title = "配置与数据"
+# Django's own home page, with the working-day calendar's gaps on top (web/templates/admin).
+admin.site.index_template = "admin/shanzhi_index.html"

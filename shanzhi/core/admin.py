@@ -1,5 +1,14 @@
+import hashlib
+
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.admin import DBTaskResultAdmin
@@ -7,7 +16,10 @@ from django_tasks_db.models import DBTaskResult
 
 from shanzhi.core import labels, services
 from shanzhi.core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
-from shanzhi.core.checks import calendar_warnings
+from shanzhi.core.checks import calendar_gaps, calendar_warnings
+from shanzhi.core.choices import CalendarDaySource
+from shanzhi.core.errors import ServiceError
+from shanzhi.core.holiday_notice import FIRST_YEAR, LAST_YEAR, MAX_LENGTH, weekday_name
 from shanzhi.core.models import (
     ApiToken,
     AuditChainHead,
@@ -19,18 +31,161 @@ from shanzhi.core.models import (
 )
 
 
+class NoticeForm(forms.Form):
+    """The State Council's notice, pasted; the year only when the text has no title."""
+
+    text = forms.CharField(
+        label=_("通知全文"),
+        max_length=MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 100}),
+        help_text=_(
+            "从中国政府网复制“国务院办公厅关于 X 年部分节假日安排的通知”，连标题一起粘贴。"
+        ),
+    )
+    year = forms.IntegerField(
+        label=_("年份"),
+        required=False,
+        min_value=FIRST_YEAR,
+        max_value=LAST_YEAR,
+        help_text=_("通知标题里有年份时不必填写。"),
+    )
+    # The digest of the text and year that were previewed: confirming other text previews it.
+    previewed = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def digest(self) -> str:
+        data = f"{self.cleaned_data.get('year') or ''}\n{self.cleaned_data['text']}"
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(ServiceAdmin):
-    list_display = ["date", "kind", "name", "source", "updated_at"]
+    list_display = ["date", "weekday", "kind", "name", "source_label", "updated_at"]
     list_filter = ["kind", "source"]
     search_fields = ["name"]
     date_hierarchy = "date"
     readonly_fields = ["source", "updated_at"]
 
+    @admin.display(description=_("星期"))
+    def weekday(self, obj):
+        return weekday_name(obj.date)
+
+    @admin.display(description=_("来源"), ordering="source")
+    def source_label(self, obj):
+        if obj.source == CalendarDaySource.PROVISIONAL:
+            return format_html("<strong>{}</strong>", obj.get_source_display())
+        return obj.get_source_display()
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "import-notice/",
+                view(self.import_notice_view),
+                name="core_calendarday_import_notice",
+            ),
+            path(
+                "provisional/",
+                view(self.provisional_view),
+                name="core_calendarday_provisional",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _may_import(self, request) -> bool:
+        return all(
+            check(request)
+            for check in (
+                self.has_add_permission,
+                self.has_change_permission,
+                self.has_delete_permission,
+            )
+        )
+
     def changelist_view(self, request, extra_context=None):
-        for message in calendar_warnings():
-            messages.warning(request, message)
+        if request.method != "POST":
+            for message in calendar_warnings():
+                messages.warning(request, message)
+        extra_context = {**(extra_context or {}), "may_import": self._may_import(request)}
         return super().changelist_view(request, extra_context)
+
+    def import_notice_view(self, request):
+        """Paste the notice, see every date it gives and what it changes, then confirm."""
+        if not self._may_import(request):
+            raise PermissionDenied
+        form = NoticeForm(request.POST or None)
+        plan = None
+        if request.method == "POST" and form.is_valid():
+            text, year = form.cleaned_data["text"], form.cleaned_data["year"]
+            confirmed = (
+                "confirm" in request.POST and form.cleaned_data["previewed"] == form.digest()
+            )
+            try:
+                if confirmed:
+                    plan = services.calendar_notice_import(actor=request.user, text=text, year=year)
+                else:
+                    plan = services.calendar_notice_plan(text=text, year=year)
+            except ServiceError as refusal:
+                form.add_error(
+                    refusal.field if refusal.field in form.fields else None, refusal.message
+                )
+                plan = None
+            else:
+                if confirmed:
+                    messages.success(
+                        request,
+                        gettext(
+                            "已导入 %(year)d 年的节假日安排：写入 %(written)d 个日期，"
+                            "删除 %(removed)d 个临时或旧的日期。"
+                        )
+                        % {
+                            "year": plan.year,
+                            "written": len(plan.writes),
+                            "removed": len(plan.removals),
+                        },
+                    )
+                    changelist = reverse("admin:core_calendarday_changelist")
+                    return HttpResponseRedirect(f"{changelist}?date__year={plan.year}")
+                if "confirm" in request.POST:
+                    messages.warning(
+                        request, gettext("文本在预览后改动过，请核对新的预览后再确认。")
+                    )
+                form = NoticeForm({"text": text, "year": year or "", "previewed": form.digest()})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("导入国务院节假日安排通知"),
+            "form": form,
+            "plan": plan,
+            "calendar_gaps": calendar_gaps(),
+        }
+        return TemplateResponse(request, "admin/core/calendarday/import_notice.html", context)
+
+    def provisional_view(self, request):
+        """POST year: rule-based rows for a year without its official arrangement."""
+        if not self._may_import(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        target = reverse("admin:core_calendarday_import_notice")
+        year = request.POST.get("year", "")
+        if not (year.isascii() and year.isdigit() and len(year) == 4):
+            messages.error(request, gettext("请给出四位数的年份。"))
+            return HttpResponseRedirect(target)
+        try:
+            added = services.calendar_provisional_seed(actor=request.user, year=int(year))
+        except ServiceError as refusal:
+            messages.error(request, refusal.message)
+            return HttpResponseRedirect(target)
+        messages.success(
+            request,
+            gettext(
+                "已按规则生成 %(year)s 年的临时日历，共 %(added)d 个日期；"
+                "收到国务院通知后请在此导入，临时日期会被替换。"
+            )
+            % {"year": year, "added": added},
+        )
+        changelist = reverse("admin:core_calendarday_changelist")
+        return HttpResponseRedirect(f"{changelist}?date__year={year}")
 
     def save_model(self, request, obj, form, change):
         # Through the service, so the change is audited and the cache refreshed.

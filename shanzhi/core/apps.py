@@ -35,6 +35,8 @@ class CoreConfig(AppConfig):
                 "auth.locked_out": _("登录锁定"),
                 "auth.lockout_released": _("解除登录锁定"),
                 "calendar.seed": _("生成工作日历"),
+                "calendar.provisional": _("按规则生成临时工作日历"),
+                "calendar.import_notice": _("导入国务院放假通知"),
                 "calendar_day.set": _("设置工作日历日"),
                 "calendar_day.remove": _("删除工作日历日"),
                 "delivery.retry": _("重新投递"),
@@ -44,5 +46,6 @@ class CoreConfig(AppConfig):
                 "shanzhi.core.tasks.send_deliveries": _("投递消息"),
                 "shanzhi.core.tasks.prune_task_results": _("清理任务记录"),
                 "shanzhi.core.tasks.write_audit_checkpoint": _("写审计检查点"),
+                "shanzhi.core.tasks.seed_calendar": _("补全工作日历"),
             },
         )

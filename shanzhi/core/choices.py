@@ -10,8 +10,12 @@ class CalendarDayKind(models.TextChoices):
 
 
 class CalendarDaySource(models.TextChoices):
-    PACKAGE = "package", _("法定节假日数据")
-    ADMIN = "admin", _("管理员录入")
+    PACKAGE = "package", _("法定节假日数据")  # the chinese-calendar package
+    ADMIN = "admin", _("管理员录入")  # entered one by one in the admin
+    NOTICE = "notice", _("国务院通知")  # imported from the State Council's annual notice
+    # Rule-based, from the `holidays` package, for a year whose official arrangement is not
+    # known yet: festivals but no 调休. Does not count as covering the year (workdays.py).
+    PROVISIONAL = "provisional", _("临时（按规则推算）")
 
 
 class DurationUnit(models.TextChoices):

@@ -7,21 +7,30 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from shanzhi.core import auditkeys
 from shanzhi.core.choices import CalendarDayKind, CalendarDaySource, DeliveryChannel
 from shanzhi.core.errors import Conflict, InvalidInput, NotFound
+from shanzhi.core.holiday_notice import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    NoticeDay,
+    ParsedNotice,
+    parse_holiday_notice,
+)
 from shanzhi.core.middleware import current_request_id
 from shanzhi.core.models import ApiToken, AuditChainHead, AuditEvent, CalendarDay, DingTalkRobot
 
@@ -213,13 +222,22 @@ def forget_tokens() -> None:
 
 
 def calendar_day_set(
-    *, actor, date: datetime.date, kind: str, name: str = "", reason: str = ""
+    *,
+    actor,
+    date: datetime.date,
+    kind: str,
+    name: str = "",
+    reason: str = "",
+    source: str = CalendarDaySource.ADMIN,
 ) -> CalendarDay:
-    """An administrator marks a date as holiday or make-up working day."""
+    """An administrator marks a date as holiday or make-up working day (by hand, source ADMIN,
+    or by importing the State Council's notice, source NOTICE)."""
     from shanzhi.core import workdays
 
     if kind not in CalendarDayKind.values:
         raise InvalidInput(gettext("未知的日期类型"), "kind")
+    if source not in CalendarDaySource.values:
+        raise InvalidInput(gettext("未知的来源"), "source")
     with transaction.atomic():
         existing = CalendarDay.objects.filter(date=date).first()
         before = (
@@ -229,7 +247,7 @@ def calendar_day_set(
         )
         day, _ = CalendarDay.objects.update_or_create(
             date=date,
-            defaults={"kind": kind, "name": name, "source": CalendarDaySource.ADMIN},
+            defaults={"kind": kind, "name": name, "source": source},
         )
         audit_record(
             actor=actor,
@@ -237,7 +255,7 @@ def calendar_day_set(
             object_type="calendar_day",
             object_id=date.isoformat(),
             before=before,
-            after={"kind": kind, "name": name, "source": CalendarDaySource.ADMIN},
+            after={"kind": kind, "name": name, "source": source},
             reason=reason,
         )
     transaction.on_commit(workdays.clear_cache)
@@ -266,36 +284,218 @@ def calendar_day_remove(*, actor, date: datetime.date, reason: str = "") -> None
 
 def calendar_seed_from_package(*, actor="system") -> int:
     """Insert the holidays and make-up days that `chinese-calendar` knows. Dates an administrator
-    entered are left as they are. Returns how many dates were added."""
+    entered or imported from a notice are left as they are; provisional rows of a year the
+    package now knows (after an upgrade) give way to it. Returns how many dates were added."""
     import chinese_calendar
 
     from shanzhi.core import workdays
 
     chinese_names = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
-    existing = set(CalendarDay.objects.values_list("date", flat=True))
-    rows = []
-    for day, name in chinese_calendar.holidays.items():
-        if day.weekday() < 5 and day not in existing:
-            label = chinese_names.get(name, name or "")
-            rows.append(CalendarDay(date=day, kind=CalendarDayKind.HOLIDAY, name=label))
-    for day, name in chinese_calendar.workdays.items():
-        if day.weekday() >= 5 and day not in existing:
-            label = chinese_names.get(name, name or "") + "调休"
-            rows.append(CalendarDay(date=day, kind=CalendarDayKind.WORKDAY, name=label))
+    known_years = sorted({day.year for day in chinese_calendar.holidays})
     with transaction.atomic():
+        superseded = CalendarDay.objects.filter(
+            source=CalendarDaySource.PROVISIONAL, date__year__in=known_years
+        ).delete()[0]
+        existing = set(CalendarDay.objects.values_list("date", flat=True))
+        rows = []
+        for day, name in chinese_calendar.holidays.items():
+            if day.weekday() < 5 and day not in existing:
+                label = chinese_names.get(name, name or "")
+                rows.append(CalendarDay(date=day, kind=CalendarDayKind.HOLIDAY, name=label))
+        for day, name in chinese_calendar.workdays.items():
+            if day.weekday() >= 5 and day not in existing:
+                label = chinese_names.get(name, name or "") + "调休"
+                rows.append(CalendarDay(date=day, kind=CalendarDayKind.WORKDAY, name=label))
         for row in rows:
             row.source = CalendarDaySource.PACKAGE
         CalendarDay.objects.bulk_create(rows, batch_size=500)
-        if rows:
+        if rows or superseded:
+            after = {"added": len(rows), "years": sorted({r.date.year for r in rows})}
+            if superseded:
+                after["provisional_removed"] = superseded
             audit_record(
                 actor=actor,
                 action="calendar.seed",
                 object_type="calendar",
                 object_id="chinese-calendar",
-                after={"added": len(rows), "years": sorted({r.date.year for r in rows})},
+                after=after,
             )
     transaction.on_commit(workdays.clear_cache)
     return len(rows)
+
+
+# "休息日（由 2026-01-04 调休）": a rest day of the `holidays` package that names its make-up day.
+_MADE_UP_FOR = re.compile(r"由\s*(\d{4}-\d{2}-\d{2})\s*调休")
+
+
+def calendar_provisional_seed(*, actor, year: int) -> int:
+    """Rule-based rows for a year whose official arrangement is not known yet, from the
+    `holidays` package (holidays.China): the festivals and their rule-based extra days, and,
+    where the package names a make-up working day ("休息日（由 … 调休）"), that day too. Source
+    PROVISIONAL: deadlines count them, the warnings go on (workdays.covered_years), and the
+    import of the State Council's notice replaces them. Dates already in the table are left as
+    they are. Returns how many dates were added."""
+    import holidays
+
+    from shanzhi.core import workdays
+
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(gettext("年份 %(year)d 不在可接受的范围内。") % {"year": year}, "year")
+    workdays.clear_cache()
+    if year in workdays.covered_years():
+        raise Conflict(
+            gettext("%(year)d 年已有正式的节假日安排，不需要临时日历。") % {"year": year}, "year"
+        )
+    wanted: dict[datetime.date, tuple[str, str]] = {}
+    for day, name in sorted(holidays.China(years=year, language="zh_CN").items()):
+        made_up = _MADE_UP_FOR.search(name)
+        if made_up:
+            workday = datetime.date.fromisoformat(made_up.group(1))
+            wanted.setdefault(workday, (CalendarDayKind.WORKDAY, gettext("调休上班")))
+        wanted.setdefault(day, (CalendarDayKind.HOLIDAY, name[:64]))
+    existing = set(CalendarDay.objects.values_list("date", flat=True))
+    rows = [
+        CalendarDay(date=day, kind=kind, name=name, source=CalendarDaySource.PROVISIONAL)
+        for day, (kind, name) in sorted(wanted.items())
+        if day not in existing
+        and (day.weekday() >= 5) == (kind == CalendarDayKind.WORKDAY)  # exceptions only
+    ]
+    with transaction.atomic():
+        CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
+        audit_record(
+            actor=actor,
+            action="calendar.provisional",
+            object_type="calendar",
+            object_id=str(year),
+            after={"added": len(rows), "year": year, "holidays": holidays.__version__},
+        )
+    transaction.on_commit(workdays.clear_cache)
+    return len(rows)
+
+
+def calendar_seed(*, actor="system", today: datetime.date | None = None) -> int:
+    """The seeding that `shanzhi up` and `shanzhi manage seed_calendar` run: every year the
+    `chinese-calendar` package knows, then provisional rows (calendar_provisional_seed) for each
+    watched year that still lacks its official arrangement: this year always, next year from
+    November 1st (workdays.watched_years). Returns how many dates were added."""
+    from shanzhi.core import workdays
+
+    added = calendar_seed_from_package(actor=actor)
+    workdays.clear_cache()
+    for year in workdays.missing_years(today or timezone.localdate()):
+        if year not in workdays.provisional_years():
+            added += calendar_provisional_seed(actor=actor, year=year)
+    return added
+
+
+@dataclass
+class NoticePlanRow:
+    """One date of the notice and what importing it does to the table."""
+
+    day: NoticeDay
+    existing: CalendarDay | None
+
+    @property
+    def writes(self) -> bool:
+        return self.day.is_exception
+
+    @property
+    def unchanged(self) -> bool:
+        old = self.existing
+        return bool(
+            old
+            and (old.kind, old.name, old.source)
+            == (self.day.kind, self.day.name, CalendarDaySource.NOTICE)
+        )
+
+
+@dataclass
+class NoticePlan:
+    """What importing a notice would do: its dates (each with the row it replaces), the
+    provisional or earlier-notice rows of its year that go, and the rows of its year that an
+    administrator or the package entered and the notice does not mention, which stay."""
+
+    notice: ParsedNotice
+    rows: list[NoticePlanRow]
+    removals: list[CalendarDay]
+    kept: list[CalendarDay]
+
+    @property
+    def year(self) -> int:
+        return self.notice.year
+
+    @property
+    def writes(self) -> list[NoticePlanRow]:
+        return [row for row in self.rows if row.writes and not row.unchanged]
+
+
+def calendar_notice_plan(
+    *, text: str, year: int | None = None, today: datetime.date | None = None
+) -> NoticePlan:
+    """Parse the State Council's notice and compare it with the table; writes nothing. Refuses
+    (InvalidInput) unreadable text and a notice for a year other than this one or the next."""
+    notice = parse_holiday_notice(text, year=year)
+    today = today or timezone.localdate()
+    if notice.year not in (today.year, today.year + 1):
+        raise InvalidInput(
+            gettext(
+                "只能导入今年或明年（%(this)d 或 %(next)d 年）的安排，这份通知是 %(year)d 年的。"
+            )
+            % {"this": today.year, "next": today.year + 1, "year": notice.year},
+            "year",
+        )
+    dates = {day.date for day in notice.days}
+    existing = {
+        row.date: row
+        for row in CalendarDay.objects.filter(Q(date__year=notice.year) | Q(date__in=dates))
+    }
+    rows = [NoticePlanRow(day=day, existing=existing.get(day.date)) for day in notice.days]
+    written = {row.day.date for row in rows if row.writes}
+    replaceable = (CalendarDaySource.PROVISIONAL, CalendarDaySource.NOTICE)
+    of_year = sorted(
+        (row for row in existing.values() if row.date.year == notice.year), key=lambda r: r.date
+    )
+    return NoticePlan(
+        notice=notice,
+        rows=rows,
+        removals=[r for r in of_year if r.source in replaceable and r.date not in written],
+        kept=[r for r in of_year if r.source not in replaceable and r.date not in dates],
+    )
+
+
+def calendar_notice_import(
+    *, actor, text: str, year: int | None = None, today: datetime.date | None = None
+) -> NoticePlan:
+    """Write the notice's holidays on weekdays and its make-up working days on weekends through
+    calendar_day_set (source NOTICE, each audited), and remove the year's provisional rows and
+    those of an earlier import that the notice no longer has: all of it or, on a refusal,
+    nothing."""
+    with transaction.atomic():
+        plan = calendar_notice_plan(text=text, year=year, today=today)
+        reason = gettext("国务院办公厅关于%(year)d年部分节假日安排的通知") % {"year": plan.year}
+        for row in plan.removals:
+            calendar_day_remove(actor=actor, date=row.date, reason=reason)
+        for row in plan.writes:
+            calendar_day_set(
+                actor=actor,
+                date=row.day.date,
+                kind=row.day.kind,
+                name=row.day.name,
+                reason=reason,
+                source=CalendarDaySource.NOTICE,
+            )
+        audit_record(
+            actor=actor,
+            action="calendar.import_notice",
+            object_type="calendar",
+            object_id=str(plan.year),
+            after={
+                "year": plan.year,
+                "written": len(plan.writes),
+                "removed": len(plan.removals),
+            },
+        )
+    return plan
 
 
 def api_token_revoke(*, actor, token_id: int) -> None:

@@ -28,3 +28,13 @@ def write_audit_checkpoint() -> str:
 
     path = audit_checkpoint_write()
     return path.name if path else ""
+
+
+@task()
+def seed_calendar() -> int:
+    """Once a day (see PERIODIC_JOBS): what `shanzhi up` seeds on start, for servers that run
+    for months: the package's new years, and from November 1st a provisional calendar for next
+    year while its official arrangement is missing. Returns how many dates were added."""
+    from shanzhi.core.services import calendar_seed
+
+    return calendar_seed(actor="scheduler")

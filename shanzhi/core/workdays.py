@@ -13,13 +13,19 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from shanzhi.core.choices import CalendarDayKind, DurationUnit
+from shanzhi.core.choices import CalendarDayKind, CalendarDaySource, DurationUnit
 
 # Calendar rows change a few times a year; every process keeps them in memory and reloads them
 # after a minute, or at once in the process that changed them (services call clear_cache).
 _CACHE_SECONDS = 60
 _lock = threading.Lock()
-_cache: dict = {"loaded_at": 0.0, "days": {}, "years": frozenset(), "counts": None}
+_cache: dict = {
+    "loaded_at": 0.0,
+    "days": {},
+    "years": frozenset(),
+    "provisional": frozenset(),
+    "counts": None,
+}
 # Working days are counted through a table of running totals over this span (outside it, day by
 # day): handling times over millions of orders would otherwise walk every day of every order.
 _SPAN = (datetime.date(2000, 1, 1), datetime.date(2100, 12, 31))
@@ -31,19 +37,22 @@ def clear_cache() -> None:
 
 
 def _overrides() -> tuple[dict[datetime.date, bool], frozenset[int]]:
-    """{date: is_working} for every exception, and the years the table covers."""
+    """{date: is_working} for every exception, and the years the table covers officially."""
     now = time.monotonic()
     if now - _cache["loaded_at"] > _CACHE_SECONDS:
         from shanzhi.core.models import CalendarDay
 
-        days = {
-            date: kind == CalendarDayKind.WORKDAY
-            for date, kind in CalendarDay.objects.values_list("date", "kind")
-        }
+        days, official, provisional = {}, set(), set()
+        for date, kind, source in CalendarDay.objects.values_list("date", "kind", "source"):
+            days[date] = kind == CalendarDayKind.WORKDAY
+            (provisional if source == CalendarDaySource.PROVISIONAL else official).add(date.year)
         with _lock:
             _cache.update(
                 days=days,
-                years=frozenset(d.year for d in days),
+                # Provisional rows count for the arithmetic but not as coverage: a year that still
+                # has any is waiting for its official arrangement.
+                years=frozenset(official - provisional),
+                provisional=frozenset(provisional),
                 counts=None,
                 loaded_at=time.monotonic(),
             )
@@ -76,13 +85,41 @@ def is_working_day(day: datetime.date) -> bool:
 
 
 def covered_years() -> frozenset[int]:
-    """Years for which the table holds the official arrangement (any row at all)."""
+    """Years for which the table holds the official arrangement: at least one row from the
+    package, the State Council's notice or an administrator, and no provisional row left."""
     return _overrides()[1]
+
+
+def provisional_years() -> frozenset[int]:
+    """Years with provisional (rule-based) rows, waiting for the official arrangement."""
+    _overrides()
+    return _cache["provisional"]
 
 
 def uncovered_years(years) -> list[int]:
     known = covered_years()
     return [year for year in years if year not in known]
+
+
+# The State Council publishes next year's arrangement in late October or in November (the 2024
+# notice on 2023-10-25, the 2025 one on 2024-11-12): from November 1st its absence is worth a
+# loud warning.
+NEXT_YEAR_WATCHED_FROM_MONTH = 11
+
+
+def watched_years(today: datetime.date) -> list[int]:
+    """The years whose official arrangement must be in the table by `today`: this year always,
+    next year from November 1st on. Earlier in the year next year's arrangement cannot be
+    known yet, so a warning would only be noise."""
+    years = [today.year]
+    if today.month >= NEXT_YEAR_WATCHED_FROM_MONTH:
+        years.append(today.year + 1)
+    return years
+
+
+def missing_years(today: datetime.date) -> list[int]:
+    """The watched years that have no official arrangement in the table."""
+    return uncovered_years(watched_years(today))
 
 
 def end_of_day(moment: datetime.datetime) -> datetime.datetime:

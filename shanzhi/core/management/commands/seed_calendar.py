@@ -1,11 +1,15 @@
 from django.core.management.base import BaseCommand
 
-from shanzhi.core.services import calendar_seed_from_package
+from shanzhi.core.services import calendar_seed
 
 
 class Command(BaseCommand):
-    help = "Load statutory holidays and make-up working days from the chinese-calendar package."
+    help = (
+        "Load statutory holidays and make-up working days from the chinese-calendar package, and a "
+        "provisional rule-based calendar (the holidays package) for this year, and from November "
+        "on for next year, when the official arrangement is missing."
+    )
 
     def handle(self, *args, **options):
-        added = calendar_seed_from_package(actor="cli")
+        added = calendar_seed(actor="cli")
         self.stdout.write(f"added {added} calendar dates")

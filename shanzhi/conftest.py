@@ -172,7 +172,7 @@ def table_counts(db):
 
     from shanzhi.core.models import ApiToken, AuditEvent, CalendarDay
     from shanzhi.org.models import GridAssignment, Household, Membership, PartyMember, Unit
-    from shanzhi.territory.models import Grid, Region
+    from shanzhi.territory.models import Grid, Region, RegionOutline
     from shanzhi.workorders.models import Appeal, Assignment, Attachment, WorkOrder
 
     models = [
@@ -184,6 +184,7 @@ def table_counts(db):
         ApiToken,
         CalendarDay,
         Region,
+        RegionOutline,
         Grid,
         Unit,
         Membership,

@@ -18,6 +18,7 @@ from shanzhi.territory.models import Grid, Region
 from shanzhi.territory.services import (
     grids_import,
     national_regions_available,
+    outlines_load_package,
     region_save,
     regions_load_national,
 )
@@ -200,6 +201,7 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
                             }
                         )
         grids_import(actor=ACTOR, features=features)
+        outlines_load_package(actor=ACTOR)  # 湖州市 and its counties, under the grids
         first_village = villages_by_township[units["township"].region_id][0]
         units["village"] = committees[first_village.code]
 

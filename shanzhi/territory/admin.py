@@ -5,10 +5,10 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.core.admin_mixins import ServiceAdmin
-from shanzhi.territory.models import Grid, Region
+from shanzhi.core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
+from shanzhi.territory.models import Grid, Region, RegionOutline
 from shanzhi.territory.services import (
-    GridImportError,
+    FeatureImportError,
     grids_import,
     grids_validate,
     region_save,
@@ -40,6 +40,19 @@ class RegionAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # regions are referenced by everything; rename instead
+
+
+@admin.register(RegionOutline)
+class RegionOutlineAdmin(ReadOnlyAdmin):
+    """Outlines come from `shanzhi manage load_outlines` (a package or a surveying office's file,
+    docs/territory.md): shown here so that the administrator sees what each map draws and from
+    where."""
+
+    list_display = ["region", "source", "updated_at"]
+    list_filter = ["region__level", "source"]
+    search_fields = ["region__code", "region__name"]
+    list_select_related = ["region"]
+    exclude = ["geometry"]
 
 
 class GridForm(forms.ModelForm):
@@ -91,7 +104,7 @@ class GridAdmin(ServiceAdmin):
                 if not self.errors:
                     try:
                         grids_validate(features=[self.feature])
-                    except GridImportError as error:
+                    except FeatureImportError as error:
                         raise ValidationError([p.message for p in error.problems]) from None
                 return data
 

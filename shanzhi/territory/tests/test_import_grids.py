@@ -107,10 +107,10 @@ def test_every_invalid_feature_is_reported_and_nothing_is_imported(
         call_command("import_grids", str(path))
     assert table_counts() == before
 
-    from shanzhi.territory.services import GridImportError, grids_import
+    from shanzhi.territory.services import FeatureImportError, grids_import
 
     lines = path.read_text().splitlines()
-    with pytest.raises(GridImportError) as caught:
+    with pytest.raises(FeatureImportError) as caught:
         from shanzhi.territory.management.commands.import_grids import read_feature_collection
 
         parsed, starts = read_feature_collection(path.read_text())

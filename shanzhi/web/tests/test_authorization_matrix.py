@@ -120,6 +120,7 @@ API_OTHER_OPERATIONS = {
     ("GET", "/api/v1/regions"): "the national division codes: public reference data",
     ("GET", "/api/v1/grids/locate"): "public: which grid a point lies in, no people",
     ("GET", "/api/v1/public/grids"): "public: grid outlines and names, no people",
+    ("GET", "/api/v1/public/outlines"): "public: city, county and township outlines, no people",
 }
 
 # Bodies that would be valid for an object one may act on, so that a refusal is about who asks.

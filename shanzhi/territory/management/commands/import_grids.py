@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from shanzhi.territory.services import GridImportError, grids_import
+from shanzhi.territory.services import FeatureImportError, grids_import
 
 
 def read_feature_collection(text: str) -> tuple[list, list[int | None]]:
@@ -21,6 +21,18 @@ def read_feature_collection(text: str) -> tuple[list, list[int | None]]:
     if not isinstance(features, list):
         raise CommandError("FeatureCollection 缺少 features 数组")
     return features, _feature_lines(text, len(features))
+
+
+def read_feature_file(file: str) -> tuple[list, list[int | None]]:
+    """The features of a UTF-8 GeoJSON file and the line each one starts on."""
+    path = Path(file)
+    if not path.is_file():
+        raise CommandError(f"文件不存在：{path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CommandError("文件不是 UTF-8 编码") from None
+    return read_feature_collection(text)
 
 
 def _feature_lines(text: str, count: int) -> list[int | None]:
@@ -59,19 +71,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file=None, overlap_tolerance=None, **options):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"文件不存在：{path}")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise CommandError("文件不是 UTF-8 编码") from None
-        features, lines = read_feature_collection(text)
+        features, lines = read_feature_file(file)
         try:
             result = grids_import(
                 actor="cli", features=features, lines=lines, overlap_tolerance=overlap_tolerance
             )
-        except GridImportError as error:
+        except FeatureImportError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))
             raise CommandError(

@@ -4,7 +4,6 @@ number, the monthly assessment (红黑榜) and report, and the Excel exports."""
 import datetime
 import tempfile
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
@@ -26,6 +25,7 @@ from shanzhi.core.privacy import mask_phone
 from shanzhi.core.text import cell
 from shanzhi.interop.selectors import open_alarm_events
 from shanzhi.territory.choices import territory_prefix
+from shanzhi.territory.selectors import map_base
 from shanzhi.workorders.choices import Channel, Nature, State
 from shanzhi.workorders.models import Appeal, Category
 
@@ -133,7 +133,7 @@ def dashboard(request):
     if request.GET.get("partial"):
         return render(request, "command/_dashboard_partial.html", context)
     context["map_config"] = {
-        "tiles": settings.MAP_BASE_LAYERS,
+        **map_base(),
         "gridsUrl": "/api/v1/grids" + (f"?within={scope.region.code}" if scope.region else ""),
         "layerUrl": reverse("command-map") + "?" + urlencode(scope.params),
         "ordersUrl": reverse("workorder-list") + "?box=all&region=",

@@ -2,7 +2,6 @@
 members and households. They live here, not in territory, because what they show depends on
 the person's memberships (their scope) and on org's own rows."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max
@@ -45,7 +44,7 @@ def territory_map(request):
                 # Open sensor alarms (物联感知告警), redrawn every refresh seconds.
                 "alarmsUrl": f"/api/v1/alarm-events?within={region.code}",
                 "alarmsRefreshSeconds": 10,
-                "tiles": settings.MAP_BASE_LAYERS,
+                **territory.map_base(),
                 "centre": [region.lat, region.lon] if region.lat is not None else None,
             },
         },
@@ -74,7 +73,7 @@ def grid_page(request, code: str):
             "breadcrumb": [r for r in [grid.village.parent, grid.village] if r is not None],
             "map_config": {
                 "geometry": grid.geometry,
-                "tiles": settings.MAP_BASE_LAYERS,
+                **territory.map_base(),
             },
         },
     )

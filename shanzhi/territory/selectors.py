@@ -2,11 +2,12 @@
 code prefixes, `core.scoping`) rather than a user: territory sits below org, where a person's
 scope is worked out (`org.selectors.user_scope`, and `grids_visible_to(user)` and the like)."""
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from shanzhi.core.errors import NotFound
 from shanzhi.core.scoping import in_scope, prefix_q
-from shanzhi.territory.models import Grid, Region
+from shanzhi.territory.models import Grid, Region, RegionOutline
 
 
 def region_children(parent_code: str | None) -> QuerySet[Region]:
@@ -14,6 +15,20 @@ def region_children(parent_code: str | None) -> QuerySet[Region]:
     if parent_code:
         return Region.objects.filter(parent_id=parent_code)
     return Region.objects.filter(parent__isnull=True)
+
+
+def map_base() -> dict:
+    """What every map draws first (territory/basemap.js): the configured tile layers, and the
+    URL of the region outlines drawn over them, or alone on an offline install."""
+    return {"tiles": settings.MAP_BASE_LAYERS, "outlinesUrl": "/api/v1/public/outlines"}
+
+
+def outlines_within(region: Region | None = None) -> QuerySet[RegionOutline]:
+    """Region outlines are public map data: the region's own and those of the regions in it."""
+    outlines = RegionOutline.objects.select_related("region").order_by("region__code")
+    if region is not None:
+        outlines = outlines.filter(region__code__startswith=region.prefix)
+    return outlines
 
 
 def region_get(code: str) -> Region:

@@ -26,6 +26,7 @@ from shanzhi.org.choices import PHONE_ROLES
 from shanzhi.org.selectors import grids_visible_to
 from shanzhi.territory.choices import RegionLevel
 from shanzhi.territory.models import Grid, Region
+from shanzhi.territory.selectors import map_base
 from shanzhi.workorders import actions, forms, selectors, services
 from shanzhi.workorders.actions import ACTIONS
 from shanzhi.workorders.choices import (
@@ -122,7 +123,7 @@ def _photos_registered(request) -> None:
 
 def _map_config(**extra) -> dict:
     return {
-        "tiles": settings.MAP_BASE_LAYERS,
+        **map_base(),
         **extra,
     }
 

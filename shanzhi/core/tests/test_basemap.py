@@ -74,6 +74,7 @@ def test_the_pages_hand_the_layers_to_the_maps(settings, client, client_as):
         assert found, path
         config = json.loads(found.group(1))
         assert [t["url"].split("/")[3] for t in config["tiles"]] == ["vec_w", "cva_w"], path
+        assert config["outlinesUrl"] == "/api/v1/public/outlines", path
 
 
 @pytest.mark.django_db

@@ -6,9 +6,7 @@
   var status = document.getElementById("map-status");
   var map = L.map(element, { zoomSnap: 0.25 });
   map.attributionControl.setPrefix("Leaflet");
-  (config.tiles || []).forEach(function (tiles) {  // the base layer, if one is configured
-    L.tileLayer(tiles.url, { subdomains: tiles.subdomains, attribution: tiles.attribution, maxZoom: tiles.maxZoom }).addTo(map);
-  });
+  shanzhiBaseMap(map, config);  // tiles if configured, and the region outlines
   var grids = null, overlay = L.layerGroup().addTo(map), layer = { density: {}, overdue: {}, events: [] };
 
   function colour(n, max) {

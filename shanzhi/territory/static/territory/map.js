@@ -1,14 +1,12 @@
-// Draws grids with Leaflet. Without a configured tile server the map has no base layer, which is
-// what an offline intranet gets; the grids alone still show the territory.
+// Draws grids with Leaflet, over the base map (territory/basemap.js): tiles when a server is
+// configured, and the real county and township outlines even on an offline intranet.
 (function () {
   var config = JSON.parse(document.getElementById("map-config").textContent);
   var element = document.getElementById("grid-map");
   var status = document.getElementById("grid-map-status");
   var map = L.map(element, { zoomSnap: 0.25 });
   map.attributionControl.setPrefix("Leaflet");
-  (config.tiles || []).forEach(function (tiles) {  // the base layer, if one is configured
-    L.tileLayer(tiles.url, { subdomains: tiles.subdomains, attribution: tiles.attribution, maxZoom: tiles.maxZoom }).addTo(map);
-  });
+  shanzhiBaseMap(map, config);  // tiles if configured, and the region outlines
   var style = { color: "#a61b1b", weight: 1.5, fillColor: "#f0ad4e", fillOpacity: 0.25 };
 
   function show(collection) {
@@ -16,9 +14,6 @@
       style: style,
       onEachFeature: function (feature, shape) {
         var p = feature.properties || {};
-        if (p.name) {
-          shape.bindTooltip(p.name, { className: "sz-grid-label" });
-        }
         if (config.gridPageUrl && p.code) {
           shape.on("click", function () {
             window.location.href = config.gridPageUrl + encodeURIComponent(p.code) + "/";
@@ -26,6 +21,7 @@
         }
       }
     }).addTo(map);
+    shanzhiGridNames(map, layer, "sz-grid-label", 15);
     var bounds = layer.getBounds();
     if (bounds.isValid()) {
       map.fitBounds(bounds, { padding: [10, 10] });

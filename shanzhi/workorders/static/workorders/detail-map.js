@@ -1,5 +1,5 @@
-// The work order's point, and the outline of its grid, on a small map (no base layer unless a
-// tile server is configured). The view is set before the shapes are added, as Leaflet wants.
+// The work order's point, and the outline of its grid, on a small map over the base map
+// (territory/basemap.js). The view is set before the shapes are added, as Leaflet wants.
 (function () {
   var element = document.getElementById("sz-detail-map");
   var configNode = document.getElementById("detail-map-config");
@@ -7,9 +7,7 @@
   var config = JSON.parse(configNode.textContent);
   var map = L.map(element, { zoomSnap: 0.25, scrollWheelZoom: false });
   map.attributionControl.setPrefix("Leaflet");
-  (config.tiles || []).forEach(function (tiles) {  // the base layer, if one is configured
-    L.tileLayer(tiles.url, { subdomains: tiles.subdomains, attribution: tiles.attribution, maxZoom: tiles.maxZoom }).addTo(map);
-  });
+  shanzhiBaseMap(map, config);  // tiles if configured, and the region outlines
   var grid = null;
   var bounds = null;
   if (config.geometry) {

@@ -1,6 +1,6 @@
 // A location picker: tap the map to set a pin (hidden lon/lat inputs), or use the device's
-// position. Without a configured tile server the map has no base layer (offline intranets), so
-// township names are drawn as landmarks; signed-in staff also see the grid the pin falls in.
+// position. Under it the base map (territory/basemap.js: tiles if configured, region outlines
+// always), and township names as landmarks; signed-in staff also see the grid the pin falls in.
 (function () {
   var element = document.getElementById("sz-picker");
   var configNode = document.getElementById("picker-config");
@@ -11,9 +11,7 @@
   var status = document.getElementById("sz-picker-status");
   var map = L.map(element, { zoomSnap: 0.25, tap: true });
   map.attributionControl.setPrefix("Leaflet");
-  (config.tiles || []).forEach(function (tiles) {  // the base layer, if one is configured
-    L.tileLayer(tiles.url, { subdomains: tiles.subdomains, attribution: tiles.attribution, maxZoom: tiles.maxZoom }).addTo(map);
-  });
+  shanzhiBaseMap(map, config);  // tiles if configured, and the region outlines
   var labels = (config.places || []).map(function (place) {
     return L.circleMarker([place.lat, place.lon], { radius: 3, color: "#888", weight: 1, fillOpacity: 0.6 })
       .bindTooltip(place.name, { permanent: true, direction: "top", className: "sz-place-label" })
@@ -125,15 +123,11 @@
       .then(function (collection) {
         if (!collection || !collection.features || !collection.features.length) { return; }
         var grids = L.geoJSON(collection, {
-          style: { color: "#a61b1b", weight: 1, fillColor: "#f0ad4e", fillOpacity: 0.12 },
-          onEachFeature: function (feature, shape) {
-            if (feature.properties && feature.properties.name) {
-              shape.bindTooltip(feature.properties.name, { className: "sz-place-label", sticky: true });
-            }
-          }
+          style: { color: "#a61b1b", weight: 1, fillColor: "#f0ad4e", fillOpacity: 0.12 }
         });
         if (!marker) { map.fitBounds(grids.getBounds(), { padding: [6, 6] }); }
         grids.addTo(map);
+        shanzhiGridNames(map, grids, "sz-place-label", 15);
         if (marker) { marker.bringToFront(); }
       })
       .catch(function () { /* the map works without the grids */ });

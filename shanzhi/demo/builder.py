@@ -5,6 +5,7 @@ import random
 import secrets
 from dataclasses import dataclass, field
 
+import shapely
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +35,27 @@ class DemoResult:
     password: str
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # username, name, role
     counts: dict = field(default_factory=dict)
+
+
+def _township_corner(county: Region, t_index: int, placed: list) -> tuple[float, float]:
+    """The south-west corner of a township's block: in a row across the county's centre, or,
+    where that would cross the county's real outline, the nearest place well inside it that no
+    other township takes, so that the grids lie where the map says the county is."""
+    width, height = TOWNSHIP_SIZE
+    west = county.lon - 1.5 * width + t_index * width
+    south = county.lat - height / 2
+    inside = shapely.geometry.shape(county.outline.geometry).buffer(-0.005)
+    step = 0.01
+    offsets = sorted(
+        ((dx * step, dy * step) for dx in range(-30, 31) for dy in range(-30, 31)),
+        key=lambda d: (d[0] ** 2 + d[1] ** 2, d),
+    )
+    for dx, dy in offsets:
+        block = shapely.box(west + dx, south + dy, west + dx + width, south + dy + height)
+        if inside.contains(block) and not any(block.intersection(o).area for o in placed):
+            placed.append(block)
+            return round(west + dx, 6), round(south + dy, 6)
+    raise ValueError(f"no room for a township in {county.name}")
 
 
 def _village_polygons(rng: random.Random, west: float, south: float, width: float, height: float):
@@ -86,6 +108,7 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
     kpi_rules_default()  # `demo --reset` empties the table the migration filled
     with transaction.atomic():
         build_regions()
+        outlines_load_package(actor=ACTOR, within=[data.CITY_CODE])  # under the grids
         city = Region.objects.get(code=data.CITY_CODE)
         community_names = rng.sample(data.COMMUNITY_NAMES, len(data.COMMUNITY_NAMES))
         village_names = rng.sample(data.VILLAGE_NAMES, len(data.VILLAGE_NAMES))
@@ -124,16 +147,16 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
             )
             if county_code == "330502000000":
                 units.update(county=centre, department=departments[0], mediation=mediation)
+            placed = []
             for t_index, (suffix, township_name) in enumerate(townships):
                 code = county_code[:6] + suffix + "000"
-                west = county.lon - 1.5 * TOWNSHIP_SIZE[0] + t_index * TOWNSHIP_SIZE[0]
-                south = county.lat - TOWNSHIP_SIZE[1] / 2
+                west, south = _township_corner(county, t_index, placed)
                 township = region_save(
                     actor=ACTOR,
                     code=code,
                     name=township_name,
                     lon=round(west + TOWNSHIP_SIZE[0] / 2, 6),
-                    lat=round(county.lat, 6),
+                    lat=round(south + TOWNSHIP_SIZE[1] / 2, 6),
                 )
                 command_room = org.unit_create(
                     actor=ACTOR,
@@ -201,7 +224,6 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
                             }
                         )
         grids_import(actor=ACTOR, features=features)
-        outlines_load_package(actor=ACTOR)  # 湖州市 and its counties, under the grids
         first_village = villages_by_township[units["township"].region_id][0]
         units["village"] = committees[first_village.code]
 

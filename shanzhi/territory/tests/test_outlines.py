@@ -64,6 +64,22 @@ def test_the_demo_draws_huzhou_and_its_counties_where_they_really_are():
 
 
 @pytest.mark.django_db
+def test_every_demo_grid_lies_inside_its_countys_real_outline():
+    from shanzhi.territory.models import Grid
+
+    counties = {
+        o.region_id[:6]: shapely.geometry.shape(o.geometry)
+        for o in RegionOutline.objects.filter(region__level="county")
+    }
+    outside = [
+        grid.code
+        for grid in Grid.objects.all()
+        if not counties[grid.code[:6]].contains(shapely.geometry.shape(grid.geometry))
+    ]
+    assert Grid.objects.count() == 225 and outside == []
+
+
+@pytest.mark.django_db
 def test_anyone_reads_the_outlines_without_signing_in(client):
     response = client.get("/api/v1/public/outlines")
     assert response.status_code == 200

@@ -15,7 +15,12 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from pydantic_core.core_schema import ErrorType
 
 from shanzhi.core.api_auth import API_AUTH
-from shanzhi.core.errors import ServiceError
+from shanzhi.core.errors import (
+    DATABASE_OUTAGE,
+    DATABASE_OUTAGE_MESSAGE,
+    DATABASE_OUTAGE_RETRY_AFTER,
+    ServiceError,
+)
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -45,6 +50,7 @@ ERROR_DESCRIPTIONS = {
     413: "请求体过大 · Payload too large",
     422: "请求参数不符合本文档的格式要求 · Validation failed",
     429: "请求过于频繁 · Too many requests",
+    503: "数据库暂时无法访问，按 Retry-After 秒后重试 · Database briefly unavailable, retry",
 }
 
 # Refusals the generic rules of error_statuses cannot see: the lookups and role checks that the
@@ -67,6 +73,7 @@ ACTION_ERROR_STATUSES = {403, 409}  # every work-order action: the role, the sta
 def error_statuses(method: str, path: str, operation: dict, throttled: bool) -> set[int]:
     """The error statuses one operation of the document can answer with."""
     statuses = {400}  # RejectNulMiddleware refuses NUL in any path, query string or body
+    statuses.add(503)  # the database is unreachable for a moment (Retry-After, docs/operations.md)
     has_input = bool(operation.get("parameters") or operation.get("requestBody"))
     if operation.get("security"):
         statuses.add(401)
@@ -274,6 +281,16 @@ def on_service_error(request, exc: ServiceError):
     """Every refusal of core.errors (raised by services, selectors or the API's own checks)."""
     errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
     return error_response(request, exc.status, exc.message, errors)
+
+
+def on_database_outage(request, exc):
+    response = error_response(request, 503, str(DATABASE_OUTAGE_MESSAGE))
+    response["Retry-After"] = str(DATABASE_OUTAGE_RETRY_AFTER)
+    return response
+
+
+for _outage in DATABASE_OUTAGE:
+    api.add_exception_handler(_outage, on_database_outage)
 
 
 def _add_routers():

@@ -41,6 +41,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# A database outage is 503 with Retry-After, not a 500 (pages, Open311; the API answers itself).
+handler500 = "shanzhi.web.views.server_error"
+
 admin.site.site_header = "善治 · 系统管理"
 admin.site.site_title = "善治"
 admin.site.index_title = "配置与数据"

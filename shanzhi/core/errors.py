@@ -4,7 +4,14 @@ that the API answers with. The API (shanzhi.api), Open311 (interop.views) and th
 (core.middleware.ServiceErrorMiddleware) each translate them into their own format; see
 docs/architecture.md#errors."""
 
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy
+
+# The database is unreachable (restarting, failing over, the network): not the request's fault,
+# and over in seconds. Pages and the API answer 503 with Retry-After, workers wait and reconnect.
+DATABASE_OUTAGE = (OperationalError, InterfaceError)
+DATABASE_OUTAGE_RETRY_AFTER = 10  # seconds
+DATABASE_OUTAGE_MESSAGE = gettext_lazy("数据库暂时无法访问，请稍后重试。")
 
 
 class ServiceError(Exception):

@@ -1,6 +1,7 @@
 """Open311 GeoReport v2 endpoints (plus FixMyStreet's servicerequestupdates), mounted at
 /open311/v2/. Every answer is XML or JSON by the path's suffix; every refusal is the spec's
-error list with 400, 403, 404 or 405. Reads are public; only POST requests needs an api_key."""
+error list with 400, 403, 404 or 405, and a database outage 503 with Retry-After. Reads are
+public; only POST requests needs an api_key."""
 
 import functools
 import hashlib
@@ -11,7 +12,12 @@ from django.http import UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
-from shanzhi.core.errors import ServiceError
+from shanzhi.core.errors import (
+    DATABASE_OUTAGE,
+    DATABASE_OUTAGE_MESSAGE,
+    DATABASE_OUTAGE_RETRY_AFTER,
+    ServiceError,
+)
 from shanzhi.core.services import api_token_authenticate
 from shanzhi.interop import open311, selectors
 from shanzhi.interop.open311 import Open311Error, param
@@ -43,6 +49,10 @@ def endpoint(*methods: str):
             except ServiceError as error:
                 status = error.status if error.status in (403, 404) else 400
                 return render_errors(fmt, status, error.message)
+            except DATABASE_OUTAGE:
+                response = render_errors(fmt, 503, str(DATABASE_OUTAGE_MESSAGE))
+                response["Retry-After"] = str(DATABASE_OUTAGE_RETRY_AFTER)
+                return response
 
         return wrapped
 

@@ -1,9 +1,12 @@
+import sys
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -11,6 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from shanzhi.command import selectors as command_selectors
+from shanzhi.core.errors import (
+    DATABASE_OUTAGE,
+    DATABASE_OUTAGE_MESSAGE,
+    DATABASE_OUTAGE_RETRY_AFTER,
+)
+from shanzhi.core.selectors import workers_alive
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import Role
 from shanzhi.org.selectors import grids_visible_to, user_scope
@@ -50,6 +59,28 @@ def _leader_workbench(user) -> dict | None:
     }
 
 
+def server_error(request):
+    """Django's handler500, but a database outage (a restart, a fail-over) is 503 with
+    Retry-After: nothing is wrong with the request, and it will work again in seconds. Called
+    while the exception is being handled, so sys.exc_info() names it."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_OUTAGE):
+        retry = str(DATABASE_OUTAGE_RETRY_AFTER)
+        if request.path.startswith(("/api/", "/open311/")) or "json" in request.headers.get(
+            "Accept", ""
+        ):
+            response = JsonResponse(
+                {"detail": str(DATABASE_OUTAGE_MESSAGE), "errors": []}, status=503
+            )
+        else:
+            # Without the request: the context processors would ask the database for the user.
+            page = loader.render_to_string("503.html", {"retry_after": retry})
+            response = HttpResponse(page, status=503)
+        response["Retry-After"] = retry
+        return response
+    return HttpResponse(loader.render_to_string("500.html"), status=500)
+
+
 @never_cache
 @require_GET
 def healthz(request):
@@ -58,8 +89,10 @@ def healthz(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        response = JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+        response["Retry-After"] = str(DATABASE_OUTAGE_RETRY_AFTER)
+        return response
+    return JsonResponse({"status": "ok", "database": "ok", "workers": workers_alive()})
 
 
 def login_locked_out(request, original_response=None, credentials=None):

@@ -14,6 +14,7 @@ shanzhi manage ...                             any Django management command
 """
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -100,8 +101,8 @@ def cmd_up(args) -> int:
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
     url = f"http://{shown_host}:{args.port}/"
 
-    web = subprocess.Popen(
-        [
+    commands = {
+        "web": [
             sys.executable,
             "-m",
             "gunicorn",
@@ -114,23 +115,25 @@ def cmd_up(args) -> int:
             "-",
             "--graceful-timeout",
             "10",
+            # Django is imported once, in the master: a worker that dies is replaced in
+            # milliseconds instead of importing everything again (2–8 s).
+            "--preload",
         ],
-        env=env,
-    )
-    worker = subprocess.Popen([sys.executable, "-m", "shanzhi.cli", "worker"], env=env)
-    children = [web, worker]
+        "worker": [sys.executable, "-m", "shanzhi.cli", "worker"],
+    }
     if settings.MQTT_URL:
         print(f"物联感知告警 sensor alarms: subscribing to {settings.MQTT_TOPIC}", flush=True)
-        children.append(subprocess.Popen([sys.executable, "-m", "shanzhi.cli", "mqtt"], env=env))
-
-    def stop(*_):
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
+        commands["mqtt"] = [sys.executable, "-m", "shanzhi.cli", "mqtt"]
+    supervisor = Supervisor(commands, env)
+    supervisor.start()
 
     # The box comes last, once the server answers, so that the start-up lines of the server and
     # the worker do not push the address and the password out of sight.
-    _wait_for_port(shown_host, args.port, web)
+    _wait_for_port(shown_host, args.port, supervisor.children["web"])
+    if supervisor.children["web"].poll() is not None:  # never answered: the port, the settings
+        supervisor.stop()
+        print(f"善治未能启动：端口 {args.port} 上的网页服务已退出 (the web server exited)")
+        return 1
     time.sleep(1)  # the server's and the worker's start-up lines come first
     print()
     if not args.no_demo:
@@ -144,20 +147,69 @@ def cmd_up(args) -> int:
         flush=True,
     )
 
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    stop()
-    for child in children:
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-    failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
-    return 1 if failed else 0
+    signal.signal(signal.SIGTERM, lambda *_: supervisor.request_stop())
+    with contextlib.suppress(KeyboardInterrupt):
+        supervisor.watch()
+    supervisor.stop()
+    return 0
+
+
+class Supervisor:
+    """The children of `shanzhi up` (web server, worker, MQTT consumer). One that dies is started
+    again, after a pause that doubles while it keeps dying young (up to a minute), so that one
+    failing part never takes the whole system down with it."""
+
+    RESTART_MAX = 60.0
+    YOUNG = 30.0  # seconds: a child that dies sooner is failing, not crashed once
+
+    def __init__(self, commands: dict[str, list[str]], env: dict):
+        self.commands = commands
+        self.env = env
+        self.children: dict[str, subprocess.Popen] = {}
+        self.started: dict[str, float] = {}
+        self.pause: dict[str, float] = {}
+        self.stopping = False
+
+    def start(self, names=None) -> None:
+        for name in names or self.commands:
+            self.children[name] = subprocess.Popen(self.commands[name], env=self.env)
+            self.started[name] = time.monotonic()
+
+    def request_stop(self) -> None:
+        self.stopping = True
+
+    def watch(self, poll: float = 0.5) -> None:
+        due: dict[str, float] = {}
+        while not self.stopping:
+            now = time.monotonic()
+            for name, child in self.children.items():
+                if name in due or child.poll() is None:
+                    continue
+                young = now - self.started[name] < self.YOUNG
+                pause = min(self.pause.get(name, 0.5) * 2, self.RESTART_MAX) if young else 1.0
+                self.pause[name] = pause
+                due[name] = now + pause
+                print(
+                    f"！{name} 进程已退出（返回码 {child.returncode}），{pause:.0f} 秒后重启"
+                    f" ({name} exited with {child.returncode}; restarting in {pause:.0f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            for name, when in list(due.items()):
+                if now >= when:
+                    del due[name]
+                    self.start([name])
+            time.sleep(poll)
+
+    def stop(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in self.children.values():
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def _wait_for_port(host: str, port: int, server: subprocess.Popen, seconds: float = 60) -> None:
@@ -200,12 +252,27 @@ def _banner(url: str, password: str | None, warnings: list[str] | None = None) -
 
 
 def cmd_worker(args) -> int:
-    """The task loop, plus the scheduler thread that enqueues periodic jobs when due."""
+    """The task loop, plus the scheduler thread that beats the worker's heartbeat and enqueues
+    periodic jobs when due. A database outage pauses both; neither ends the process."""
     _setup()
     from shanzhi.core.scheduler import start_thread
+    from shanzhi.core.worker import ResilientWorker, new_worker_id
 
-    start_thread()
-    return _command("db_worker", "--queue-name", "*", "--interval", str(args.interval))
+    worker_id = new_worker_id()
+    start_thread(worker_id=worker_id)
+    worker = ResilientWorker(
+        queue_names=["*"],
+        interval=args.interval,
+        batch=False,
+        backend_name="default",
+        startup_delay=True,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )
+    worker.configure_signals()
+    worker.run()
+    return 0
 
 
 def cmd_mqtt(args) -> int:

@@ -213,6 +213,8 @@ PERIODIC_JOBS = {
         "shanzhi.core.tasks.send_deliveries",
         int(os.environ.get("SHANZHI_DELIVERY_INTERVAL", "10")),
     ),
+    # Tasks left RUNNING by a worker that was killed are closed as failed (shanzhi/core/worker.py).
+    "tasks_recover": ("shanzhi.core.tasks.recover_tasks", 60),
     # The jobs above leave a result row per run; finished ones are pruned every hour.
     "task_results_prune": ("shanzhi.core.tasks.prune_task_results", 3600),
     # Photos kept for a refused appeal form go after a day if it is never sent again.

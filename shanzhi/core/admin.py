@@ -28,6 +28,7 @@ from shanzhi.core.models import (
     Delivery,
     DingTalkRobot,
     PeriodicJob,
+    WorkerHeartbeat,
 )
 
 
@@ -263,6 +264,13 @@ class PeriodicJobAdmin(ReadOnlyAdmin):
     def task_name(self, job):
         task_path, _seconds = settings.PERIODIC_JOBS.get(job.name, (job.name, None))
         return labels.task_label(task_path)
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    """Which worker processes are alive (docs/operations.md): each beats every few seconds."""
+
+    list_display = ["worker_id", "host", "pid", "started_at", "seen_at"]
 
 
 class TaskResultStatusFilter(admin.SimpleListFilter):

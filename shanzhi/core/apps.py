@@ -47,5 +47,6 @@ class CoreConfig(AppConfig):
                 "shanzhi.core.tasks.prune_task_results": _("清理任务记录"),
                 "shanzhi.core.tasks.write_audit_checkpoint": _("写审计检查点"),
                 "shanzhi.core.tasks.seed_calendar": _("补全工作日历"),
+                "shanzhi.core.tasks.recover_tasks": _("收回失联进程的任务"),
             },
         )

@@ -128,6 +128,26 @@ class PeriodicJob(models.Model):
         return self.name
 
 
+class WorkerHeartbeat(models.Model):
+    """A worker process saying it is alive (every few seconds, from its scheduler thread): how
+    /healthz knows background work runs, and how tasks left RUNNING by a killed worker are
+    found (`core.worker.tasks_recover`)."""
+
+    worker_id = models.CharField(_("工作进程"), max_length=64, primary_key=True)
+    host = models.CharField(_("主机"), max_length=100)
+    pid = models.IntegerField(_("进程号"))
+    started_at = models.DateTimeField(_("启动时间"))
+    seen_at = models.DateTimeField(_("最近心跳"), db_index=True)
+
+    class Meta:
+        verbose_name = _("工作进程心跳")
+        verbose_name_plural = _("工作进程心跳")
+        ordering = ["-seen_at"]
+
+    def __str__(self):
+        return self.worker_id
+
+
 class Delivery(models.Model):
     """One message to send to the outside world (an SMS, a DingTalk robot post, a callback),
     written in the same transaction as the change it reports, so a rolled-back action leaves

@@ -30,14 +30,23 @@ def run_due(now: datetime.datetime | None = None) -> list[str]:
     return enqueued
 
 
-def start_thread(interval: float = 5.0) -> threading.Thread:
-    """Check for due jobs every `interval` seconds in a daemon thread beside the task loop."""
+def start_thread(interval: float = 5.0, worker_id: str | None = None) -> threading.Thread:
+    """Every `interval` seconds in a daemon thread beside the task loop: the worker's heartbeat
+    first (so that a worker back from a database outage is seen alive before any recovery job
+    could run), then the due jobs."""
+    from shanzhi.core.errors import DATABASE_OUTAGE
+    from shanzhi.core.worker import close_connections, heartbeat
+
     stop = threading.Event()
 
     def loop():
         while not stop.wait(interval):
             try:
+                if worker_id:
+                    heartbeat(worker_id)
                 run_due()
+            except DATABASE_OUTAGE:
+                close_connections()  # the task loop says it once; try again next round
             except Exception:  # keep scheduling whatever one round did
                 logger.exception("periodic job scheduling failed")
             finally:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 from shanzhi.core import auditkeys
 from shanzhi.core.models import AuditChainHead, AuditEvent
@@ -189,3 +190,17 @@ def audit_events_for(*, object_type: str, object_id) -> list[AuditEvent]:
         .select_related("actor")
         .order_by("pk")
     )
+
+
+def workers_alive(now=None) -> dict:
+    """The background workers that beat within the last two minutes, for /healthz: how many,
+    and the seconds since the most recent beat (None if none ever beat)."""
+    from shanzhi.core.models import WorkerHeartbeat
+    from shanzhi.core.worker import LOST_AFTER
+
+    now = now or timezone.now()
+    latest = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    return {
+        "alive": WorkerHeartbeat.objects.filter(seen_at__gte=now - LOST_AFTER).count(),
+        "last_beat_seconds": None if latest is None else round((now - latest).total_seconds(), 1),
+    }

@@ -38,3 +38,12 @@ def seed_calendar() -> int:
     from shanzhi.core.services import calendar_seed
 
     return calendar_seed(actor="scheduler")
+
+
+@task()
+def recover_tasks() -> int:
+    """Every minute (see PERIODIC_JOBS): close as failed the tasks left RUNNING by a worker that
+    was killed or lost its machine; returns how many."""
+    from shanzhi.core.worker import tasks_recover
+
+    return tasks_recover()

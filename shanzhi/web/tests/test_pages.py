@@ -1,9 +1,11 @@
 """Signing in, the workbench and the map page, as a person in a browser would use them."""
 
+import datetime
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -66,12 +68,48 @@ def test_every_page_names_the_favicon(client):
     assert '<link rel="icon" href="/static/web/favicon.svg" type="image/svg+xml">' in page
 
 
-def test_healthz_reports_the_database(client):
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+def test_healthz_reports_the_database_and_the_workers(client):
+    from shanzhi.core.worker import heartbeat
+
+    assert client.get("/healthz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "workers": {"alive": 0, "last_beat_seconds": None},
+    }
+    heartbeat("host-1-abc", now=timezone.now() - datetime.timedelta(seconds=3))
+    heartbeat("host-2-def", now=timezone.now() - datetime.timedelta(minutes=5))  # lost
+    workers = client.get("/healthz").json()["workers"]
+    assert workers["alive"] == 1 and 3 <= workers["last_beat_seconds"] < 10
     with mock.patch("shanzhi.web.views.connection.cursor", side_effect=OperationalError("down")):
         response = client.get("/healthz")
     assert response.status_code == 503
+    assert response["Retry-After"] == "10"
     assert response.json() == {"status": "error", "database": "unreachable"}
+
+
+@pytest.mark.parametrize("error", [OperationalError, InterfaceError])
+def test_a_database_outage_is_a_503_that_says_when_to_retry(client_as, client, error):
+    """A restart or fail-over of the database is not the request's fault: pages, the API and
+    Open311 answer 503 with Retry-After (in their own formats), never a 500."""
+    outage = error("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
+    client.raise_request_exception = False
+    staff = client_as("dispatcher")
+    staff.raise_request_exception = False
+    with mock.patch("shanzhi.web.views.user_scope", side_effect=outage):
+        page = staff.get("/")
+    assert page.status_code == 503 and page["Retry-After"] == "10"
+    assert "系统暂时无法访问" in page.content.decode()
+    assert "connection to server" not in page.content.decode()
+
+    with mock.patch("shanzhi.territory.selectors.outlines_within", side_effect=outage):
+        api = client.get("/api/v1/public/outlines")
+    assert api.status_code == 503 and api["Retry-After"] == "10"
+    assert api.json() == {"detail": "数据库暂时无法访问，请稍后重试。", "errors": []}
+
+    with mock.patch("shanzhi.interop.selectors.services_list", side_effect=outage):
+        open311 = client.get("/open311/v2/services.json")
+    assert open311.status_code == 503 and open311["Retry-After"] == "10"
+    assert open311.json() == [{"code": 503, "description": "数据库暂时无法访问，请稍后重试。"}]
 
 
 def test_navigation_follows_roles(client_as):

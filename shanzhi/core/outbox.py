@@ -51,7 +51,9 @@ from shanzhi.core.services import audit_record
 
 logger = logging.getLogger("shanzhi.outbox")
 
-BATCH = 50  # rows claimed at a time
+# Rows claimed at a time. Small, because it bounds the damage of a worker killed mid-send: at
+# most these rows may be sent again, and only after their lease (below), about 35 s.
+BATCH = 20
 CONCURRENCY = 4  # requests in flight at once
 RUN_SECONDS = 30  # a run stops claiming new batches after this long
 ERROR_MAX = 500  # characters of an error kept on the row
@@ -291,8 +293,11 @@ def deliveries_send(*, limit: int = BATCH, seconds: float = RUN_SECONDS) -> dict
 
 
 def _lease():
-    rounds = BATCH // CONCURRENCY + 1
-    return datetime.timedelta(seconds=rounds * settings.DELIVERY_TIMEOUT + 60)
+    """How long a claimed batch may take: every round of CONCURRENCY requests at its timeout, and
+    a margin for the database. A row still `sending` after it was cut short, and is sent again;
+    DingTalk and SMS cannot tell a repeat, so this is kept short (docs/integration.md)."""
+    rounds = -(-BATCH // CONCURRENCY)
+    return datetime.timedelta(seconds=rounds * settings.DELIVERY_TIMEOUT + 10)
 
 
 def claim(limit: int = BATCH) -> tuple[str, list[Delivery]]:

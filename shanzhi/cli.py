@@ -9,6 +9,8 @@ shanzhi token create USERNAME                  print a new API token
 shanzhi audit-verify [--anchors DIR] [--public-key FILE]
                                                check the checkpoints, walk the audit chain
 shanzhi audit-checkpoint                       sign the chain's head into anchors/ now
+shanzhi backup [PATH]                          database, uploads and checkpoints into one file
+shanzhi restore PATH [--force]                 put a backup back (docs/operations.md)
 shanzhi bench NAME [...]                       run a benchmark from bench/
 shanzhi manage ...                             any Django management command
 """
@@ -384,6 +386,19 @@ def main(argv: list[str] | None = None) -> int:
         "audit-checkpoint", help="write a signed checkpoint of the audit chain's head now"
     )
     checkpoint.set_defaults(func=lambda a: _command("audit_checkpoint"))
+
+    backup = sub.add_parser(
+        "backup", help="back up the database, uploads and audit checkpoints into one file"
+    )
+    backup.add_argument("path", nargs="?", help="file or folder (default: <data dir>/backups/)")
+    backup.set_defaults(func=lambda a: _command("backup", *([a.path] if a.path else [])))
+
+    restore = sub.add_parser("restore", help="restore a backup into this installation")
+    restore.add_argument("path")
+    restore.add_argument("--force", action="store_true", help="replace existing data")
+    restore.set_defaults(
+        func=lambda a: _command("restore", a.path, *(["--force"] if a.force else []))
+    )
 
     bench = sub.add_parser("bench", help="run a benchmark from bench/")
     bench.add_argument("name")

@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -97,6 +98,13 @@ def cmd_up(args) -> int:
     from django.core.management.base import OutputWrapper
 
     env = dict(os.environ)
+    if "PROMETHEUS_MULTIPROC_DIR" not in env:
+        # /metrics adds up the request figures of all web workers from files here
+        # (prometheus_client's multiprocess mode); emptied at each start.
+        metrics_dir = Path(settings.DATA_DIR) / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     if args.host not in ("127.0.0.1", "localhost", "::1") and not env.get("SHANZHI_ALLOWED_HOSTS"):
         env["SHANZHI_ALLOWED_HOSTS"] = "*"
         print("提示：已监听非本机地址，允许任意 Host；生产环境请设置 SHANZHI_ALLOWED_HOSTS。")

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shanzhi.core.middleware.RequestIdMiddleware",
+    # Latency and counts by route for /metrics (outermost of ours: it times the rest).
+    "shanzhi.core.request_metrics.RequestMetricsMiddleware",
     "shanzhi.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shanzhi.core.middleware.ChineseFirstLocaleMiddleware",
@@ -203,6 +205,15 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# GET /metrics (docs/operations.md#metrics): for a scraper with this Bearer token, or from these
+# addresses (comma-separated addresses or networks; default this machine only).
+METRICS_TOKEN = os.environ.get("SHANZHI_METRICS_TOKEN", "")
+METRICS_ALLOW = [
+    ipaddress.ip_network(part.strip(), strict=False)
+    for part in os.environ.get("SHANZHI_METRICS_ALLOW", "127.0.0.1,::1").split(",")
+    if part.strip()
+]
 
 # Periodic jobs the worker enqueues: name → (task, every N seconds).
 PERIODIC_JOBS = {

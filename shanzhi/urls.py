@@ -12,6 +12,7 @@ from shanzhi.web.forms import LoginForm
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("metrics", web_views.metrics, name="metrics"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm),

@@ -23,13 +23,15 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import InvalidInput
+from shanzhi.core.models import AuditChainHead
 
 FORMAT = 1
 CHECKPOINT_NAME = re.compile(r"^checkpoint-(\d{12})-.*\.json$")
@@ -39,42 +41,38 @@ class BackupError(InvalidInput):
     pass
 
 
-def _counted_models():
-    from django.contrib.auth import get_user_model
+def _counted_tables() -> dict[str, str]:
+    """ "app_label.model" → table, for every table of Shanzhi's apps and the accounts."""
+    tables = {}
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.proxy or not meta.managed:
+            continue
+        if model.__module__.startswith("shanzhi.") or meta.label_lower == "auth.user":
+            tables[meta.label_lower] = meta.db_table
+    return dict(sorted(tables.items()))
 
-    from shanzhi.core.models import AuditEvent, Delivery
-    from shanzhi.org.models import Unit
-    from shanzhi.territory.models import Grid, Region
-    from shanzhi.workorders.models import Appeal, Attachment, WorkOrder
 
-    return {
-        "appeals": Appeal,
-        "work_orders": WorkOrder,
-        "attachments": Attachment,
-        "audit_events": AuditEvent,
-        "deliveries": Delivery,
-        "users": get_user_model(),
-        "units": Unit,
-        "regions": Region,
-        "grids": Grid,
-    }
+def _count(cursor, tables: dict[str, str]) -> dict[str, int]:
+    counts = {}
+    for label, table in tables.items():
+        cursor.execute(f'SELECT COUNT(*) FROM "{table}"')  # noqa: S608  (our own table names)
+        counts[label] = cursor.fetchone()[0]
+    return counts
+
+
+def _head(cursor) -> dict:
+    table = AuditChainHead._meta.db_table
+    cursor.execute(f'SELECT last_event_id, last_hash, keyed_from FROM "{table}"')  # noqa: S608
+    row = cursor.fetchone()
+    if row is None:
+        return {"last_event_id": 0, "last_hash": "", "keyed_from": 1}
+    return {"last_event_id": row[0], "last_hash": row[1], "keyed_from": row[2]}
 
 
 def row_counts() -> dict[str, int]:
-    return {name: model.objects.count() for name, model in _counted_models().items()}
-
-
-def _audit_head() -> dict:
-    from shanzhi.core.models import AuditChainHead
-
-    head = AuditChainHead.objects.first()
-    if head is None:
-        return {"last_event_id": 0, "last_hash": "", "keyed_from": 1}
-    return {
-        "last_event_id": head.last_event_id,
-        "last_hash": head.last_hash,
-        "keyed_from": head.keyed_from,
-    }
+    with connection.cursor() as cursor:
+        return _count(cursor, _counted_tables())
 
 
 def _migrations() -> dict[str, str]:
@@ -84,15 +82,15 @@ def _migrations() -> dict[str, str]:
     return latest
 
 
-def manifest_now() -> dict:
+def _manifest(counts: dict, head: dict) -> dict:
     return {
         "format": FORMAT,
         "shanzhi_version": version("shanzhi"),
         "created_at": timezone.now().isoformat(),
         "database": connection.vendor,
         "migrations": _migrations(),
-        "counts": row_counts(),
-        "audit_head": _audit_head(),
+        "counts": counts,
+        "audit_head": head,
     }
 
 
@@ -108,21 +106,39 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
-def _dump_database(folder: Path) -> Path:
+def _dump_database(folder: Path) -> tuple[Path, dict, dict]:
+    """The database's copy, and the row counts and audit head *of that copy*: the system keeps
+    writing meanwhile, and the restore checks against these."""
+    tables = _counted_tables()
     if connection.vendor == "sqlite":
         target = folder / "database.sqlite3"
         source = sqlite3.connect(settings.DATABASES["default"]["NAME"])
         copy = sqlite3.connect(target)
         try:
             source.backup(copy)  # consistent while others write (SQLite's online backup API)
+            cursor = copy.cursor()
+            counts, head = _count(cursor, tables), _head(cursor)
         finally:
             copy.close()
             source.close()
-        return target
+        return target, counts, head
     if connection.vendor == "postgresql":
         target = folder / "database.pgdump"
-        _run_pg("pg_dump", "--format=custom", "--no-owner", f"--file={target}")
-        return target
+        # One snapshot for the counts and for pg_dump, which joins it while this transaction
+        # stays open.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            counts, head = _count(cursor, tables), _head(cursor)
+            _run_pg(
+                "pg_dump",
+                "--format=custom",
+                "--no-owner",
+                f"--snapshot={snapshot}",
+                f"--file={target}",
+            )
+        return target, counts, head
     raise BackupError(_("不支持备份 %(vendor)s 数据库") % {"vendor": connection.vendor})
 
 
@@ -161,7 +177,6 @@ class BackupResult:
 
 def backup_write(path: Path | None = None) -> BackupResult:
     """Write a backup tar file (default: <data dir>/backups/shanzhi-<time>.tar)."""
-    manifest = manifest_now()
     stamp = timezone.localtime().strftime("%Y%m%dT%H%M%S")
     path = Path(path) if path else settings.DATA_DIR / "backups" / f"shanzhi-{stamp}.tar"
     if path.exists() and path.is_dir():
@@ -170,7 +185,8 @@ def backup_write(path: Path | None = None) -> BackupResult:
     partial = path.with_name(path.name + ".partial")
     files = {"media": 0, "anchors": 0}
     with tempfile.TemporaryDirectory(prefix="shanzhi-backup-") as folder:
-        dump = _dump_database(Path(folder))
+        dump, counts, head = _dump_database(Path(folder))
+        manifest = _manifest(counts, head)
         with tarfile.open(partial, "w") as archive:
             archive.add(dump, arcname=dump.name)
             for name, root in (("media", Path(settings.MEDIA_ROOT)), ("anchors", _anchor_dir())):

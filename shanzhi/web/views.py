@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from shanzhi.command import selectors as command_selectors
 from shanzhi.core.errors import (
@@ -23,6 +24,7 @@ from shanzhi.core.selectors import workers_alive
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import Role
 from shanzhi.org.selectors import grids_visible_to, user_scope
+from shanzhi.web import metrics as web_metrics
 
 
 @login_required
@@ -79,6 +81,15 @@ def server_error(request):
         response["Retry-After"] = retry
         return response
     return HttpResponse(loader.render_to_string("500.html"), status=500)
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus' text format, for a scraper with the token or from an allowed address."""
+    if not web_metrics.allowed(request):
+        return HttpResponse(status=403)
+    return HttpResponse(web_metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
 @never_cache

@@ -52,12 +52,13 @@ def test_a_backup_restores_into_a_working_system(engine, tmp_path, request):
     photo.write_bytes(b"\xff\xd8 a photo")
     assert run(source, "audit-checkpoint").returncode == 0
     filled = counts(source)
-    assert filled["appeals"] > 30 and filled["audit_events"] > 1000
+    assert filled["workorders.appeal"] > 30 and filled["core.auditevent"] > 1000
+    assert filled["workorders.workorder"] > 30 and filled["auth.user"] > 200
 
     archive = tmp_path / "backup.tar"
     made = run(source, "backup", str(archive))
     assert made.returncode == 0, made.stderr
-    assert f"工单 {filled['work_orders']}" in made.stdout and "附件文件 1，检查点 1" in made.stdout
+    assert f"审计事件 {filled['core.auditevent']}，附件文件 1，检查点 1" in made.stdout
 
     # The new machine: an empty installation, and the keys from their own backup.
     (tmp_path / "b" / "data").mkdir(parents=True)
@@ -69,7 +70,7 @@ def test_a_backup_restores_into_a_working_system(engine, tmp_path, request):
     assert counts(target) == filled
     verified = run(target, "audit-verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert f"审计链完整 audit chain intact: {filled['audit_events']} events" in verified.stdout
+    assert f"审计链完整 audit chain intact: {filled['core.auditevent']} events" in verified.stdout
     copied = tmp_path / "b" / "data" / "media" / "appeals" / "2026" / "photo.jpg"
     assert copied.read_bytes() == b"\xff\xd8 a photo"
 

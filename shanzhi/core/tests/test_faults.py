@@ -6,6 +6,7 @@ with Retry-After, the worker reconnects and runs its jobs again, `up` starts a n
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -120,6 +121,17 @@ def test_shanzhi_up_starts_a_new_worker_when_one_is_killed(tmp_path):
     )
     try:
         wait_for(lambda: fetch(f"http://127.0.0.1:{port}/healthz")[0] == 200, 90, "shanzhi up")
+        # /metrics adds up the requests of both gunicorn workers (prometheus multiprocess mode).
+        for _ in range(6):
+            fetch(f"http://127.0.0.1:{port}/healthz")
+        status, _headers, text = fetch(f"http://127.0.0.1:{port}/metrics", accept="text/plain")
+        assert status == 200
+        served = re.search(
+            r'^shanzhi_http_requests_total\{method="GET",route="healthz",status="2xx"\} (\S+)$',
+            text,
+            re.M,
+        )
+        assert served and float(served.group(1)) >= 7
         (first,) = wait_for(lambda: children_running(up.pid, "shanzhi.cli worker"), 30, "a worker")
         os.kill(first, signal.SIGKILL)
         (second,) = wait_for(

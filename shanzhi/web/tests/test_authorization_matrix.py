@@ -83,6 +83,7 @@ PAGE_LIST_ROUTES = {
 PAGE_OTHER_ROUTES = {
     "": "the home page: links by role",
     "healthz": "liveness, no data",
+    "metrics": "figures for a scraper with the token or from an allowed address (test_metrics)",
     "accounts/login/": "signing in",
     "accounts/logout/": "signing out",
     "i18n/setlang/": "the language switch",

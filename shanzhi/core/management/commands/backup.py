@@ -22,8 +22,7 @@ class Command(BaseCommand):
         files = result.manifest["files"]
         self.stdout.write(
             f"备份完成 backup written: {result.path}\n"
-            f"  诉求 {counts['appeals']}，工单 {counts['work_orders']}，"
-            f"审计事件 {counts['audit_events']}，附件文件 {files['media']}，"
-            f"检查点 {files['anchors']}"
-            " (appeals, work orders, audit events, uploaded files, checkpoints)"
+            f"  {len(counts)} 张表共 {sum(counts.values())} 行，"
+            f"审计事件 {counts['core.auditevent']}，附件文件 {files['media']}，"
+            f"检查点 {files['anchors']} (tables, rows, audit events, uploaded files, checkpoints)"
         )

@@ -24,7 +24,8 @@ class Command(BaseCommand):
         head = result.manifest["audit_head"]
         self.stdout.write(
             f"还原完成 restored: {path}（{result.manifest['created_at']}）\n"
-            f"  行数与备份清单一致 row counts match the manifest: {result.counts}\n"
+            f"  行数与备份清单一致 row counts match the manifest: {len(result.counts)} 张表，"
+            f"{sum(result.counts.values())} 行\n"
             f"  审计链末尾 audit head: event {head['last_event_id']}"
         )
         if result.archived_checkpoints:

@@ -3,6 +3,7 @@
 shanzhi up [--host H] [--port P] [--no-demo] [--history N]
                                                migrate, demo data if empty, web + worker
 shanzhi demo [--reset] [--seed N] [--password P] [--history N]
+shanzhi serve [--bind A:P] [--workers N]       the production web server alone (gunicorn)
 shanzhi worker                                 the background worker alone
 shanzhi mqtt                                   the consumer of sensor alarms (SHANZHI_MQTT_URL)
 shanzhi token create USERNAME                  print a new API token
@@ -97,14 +98,7 @@ def cmd_up(args) -> int:
             notify_log.setLevel(level)
     from django.core.management.base import OutputWrapper
 
-    env = dict(os.environ)
-    if "PROMETHEUS_MULTIPROC_DIR" not in env:
-        # /metrics adds up the request figures of all web workers from files here
-        # (prometheus_client's multiprocess mode); emptied at each start.
-        metrics_dir = Path(settings.DATA_DIR) / "prometheus"
-        shutil.rmtree(metrics_dir, ignore_errors=True)
-        metrics_dir.mkdir(parents=True)
-        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    env = _with_metrics_dir(dict(os.environ), settings.DATA_DIR)
     if args.host not in ("127.0.0.1", "localhost", "::1") and not env.get("SHANZHI_ALLOWED_HOSTS"):
         env["SHANZHI_ALLOWED_HOSTS"] = "*"
         print("提示：已监听非本机地址，允许任意 Host；生产环境请设置 SHANZHI_ALLOWED_HOSTS。")
@@ -112,23 +106,7 @@ def cmd_up(args) -> int:
     url = f"http://{shown_host}:{args.port}/"
 
     commands = {
-        "web": [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "shanzhi.wsgi:application",
-            "--bind",
-            f"{args.host}:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--access-logfile",
-            "-",
-            "--graceful-timeout",
-            "10",
-            # Django is imported once, in the master: a worker that dies is replaced in
-            # milliseconds instead of importing everything again (2–8 s).
-            "--preload",
-        ],
+        "web": gunicorn_command(f"{args.host}:{args.port}", args.workers),
         "worker": [sys.executable, "-m", "shanzhi.cli", "worker"],
     }
     if settings.MQTT_URL:
@@ -162,6 +140,55 @@ def cmd_up(args) -> int:
         supervisor.watch()
     supervisor.stop()
     return 0
+
+
+def _with_metrics_dir(env: dict, data_dir) -> dict:
+    """/metrics adds up the request figures of all web workers from files in this folder
+    (prometheus_client's multiprocess mode); emptied at each start."""
+    if "PROMETHEUS_MULTIPROC_DIR" not in env:
+        metrics_dir = Path(data_dir) / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    return env
+
+
+def gunicorn_command(bind: str, workers: int, *, timeout: int = 30) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "shanzhi.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--timeout",
+        str(timeout),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+        # Django is imported once, in the master: a worker that dies is replaced in
+        # milliseconds instead of importing everything again (2–8 s).
+        "--preload",
+    ]
+
+
+def cmd_serve(args) -> int:
+    """The production web server alone: gunicorn with preloaded workers, no demo, no
+    migrations, no worker (run `shanzhi worker` beside it). Replaces this process, so that a
+    service manager's signals reach gunicorn: HUP reloads the workers, TERM stops gracefully."""
+    _setup()
+    from django.conf import settings
+
+    # Client addresses behind a proxy are Django's business (SHANZHI_TRUSTED_PROXIES), as is the
+    # scheme (SHANZHI_BEHIND_HTTPS_PROXY): gunicorn's own forwarded-header options stay unused.
+    command = gunicorn_command(args.bind, args.workers, timeout=args.timeout)
+    env = _with_metrics_dir(dict(os.environ), settings.DATA_DIR)
+    sys.stdout.flush()
+    os.execve(sys.executable, command, env)  # noqa: S606  (our own arguments, no shell)
+    return 0  # not reached
 
 
 class Supervisor:
@@ -346,6 +373,19 @@ def main(argv: list[str] | None = None) -> int:
         help="past work orders the demo gets on its first start (default 20,000; 0: none)",
     )
     up.set_defaults(func=cmd_up)
+
+    serve = sub.add_parser("serve", help="the production web server alone (gunicorn)")
+    serve.add_argument(
+        "--bind", default="127.0.0.1:8000", help="address:port (default %(default)s)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="worker processes (default: 2 × cores + 1)",
+    )
+    serve.add_argument("--timeout", type=int, default=30, help="seconds before a hung worker dies")
+    serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="build the demo municipality")
     demo.add_argument("--reset", action="store_true")

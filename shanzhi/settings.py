@@ -341,10 +341,17 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SHANZHI_BEHIND_HTTPS_PROXY", False) else None
 )
 
+LOG_FORMAT = os.environ.get("SHANZHI_LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("SHANZHI_LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # SHANZHI_LOG_FORMAT=json: a JSON object per line with the request id (core/logging.py).
+        "json": {"()": "shanzhi.core.logging.JsonFormatter"},
+    },
     "filters": {
         "routine": {
             "()": "shanzhi.core.logging.RoutineFilter",
@@ -354,7 +361,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "shanzhi.core.logging.StderrHandler",
-            "formatter": "plain",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
             "filters": ["routine"],
         }
     },

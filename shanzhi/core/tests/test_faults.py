@@ -145,3 +145,25 @@ def test_shanzhi_up_starts_a_new_worker_when_one_is_killed(tmp_path):
         assert "worker 进程已退出（返回码 -9），1 秒后重启" in up.stderr.read()
     finally:
         stop(up)
+
+
+def test_shanzhi_serve_is_gunicorn_that_stops_gracefully(tmp_path):
+    env = environment(tmp_path)
+    subprocess.run(shanzhi("manage", "migrate", "-v0"), env=env, check=True)
+    port = free_port()
+    serve = subprocess.Popen(
+        shanzhi("serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: fetch(f"http://127.0.0.1:{port}/healthz")[0] == 200, 60, "shanzhi serve")
+        # The command became gunicorn's master (same process), with the two workers below it.
+        assert len(children_running(serve.pid, "gunicorn shanzhi.wsgi:application")) == 2
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=30) == 0
+        assert "Shutting down: Master" in serve.stderr.read()
+    finally:
+        stop(serve)

@@ -206,6 +206,10 @@ TASKS = {
     }
 }
 
+# /healthz says "degraded" when the oldest audit event not yet folded into the command
+# centre's figures is older than this (seconds): the dashboard is behind the work orders.
+FOLD_LAG_DEGRADED_SECONDS = int(os.environ.get("SHANZHI_FOLD_LAG_DEGRADED_SECONDS", "120"))
+
 # GET /metrics (docs/operations.md#metrics): for a scraper with this Bearer token, or from these
 # addresses (comma-separated addresses or networks; default this machine only).
 METRICS_TOKEN = os.environ.get("SHANZHI_METRICS_TOKEN", "")

@@ -40,8 +40,9 @@ class DatabaseFigures:
     def collect(self):
         from django_tasks_db.models import DBTaskResult
 
-        from shanzhi.command.models import DayFigures, RollupCursor
-        from shanzhi.core.models import AuditChainHead, AuditEvent, Delivery
+        from shanzhi.command.models import DayFigures
+        from shanzhi.command.selectors import fold_lag
+        from shanzhi.core.models import Delivery
         from shanzhi.core.selectors import workers_alive
 
         now = timezone.now()
@@ -91,24 +92,16 @@ class DatabaseFigures:
             outbox.add_metric([state], waiting.get(state, 0))
         yield outbox
 
-        cursor = RollupCursor.objects.first()
-        folded = cursor.last_event_id if cursor else 0
-        head = AuditChainHead.objects.values_list("last_event_id", flat=True).first() or 0
-        oldest = (
-            AuditEvent.objects.filter(pk__gt=folded)
-            .order_by("pk")
-            .values_list("created_at", flat=True)
-            .first()
-        )
+        lag_events, lag_seconds = fold_lag(now)
         yield GaugeMetricFamily(
             "shanzhi_rollup_fold_lag_events",
             "Audit events not yet folded into the command centre's figures.",
-            value=max(head - folded, 0),
+            value=lag_events,
         )
         yield GaugeMetricFamily(
             "shanzhi_rollup_fold_lag_seconds",
             "Age of the oldest audit event not yet folded (0 when the fold is caught up).",
-            value=max((now - oldest).total_seconds(), 0) if oldest else 0,
+            value=lag_seconds,
         )
 
         finished = DBTaskResult.objects.filter(status="SUCCESSFUL")

@@ -103,7 +103,17 @@ def healthz(request):
         response = JsonResponse({"status": "error", "database": "unreachable"}, status=503)
         response["Retry-After"] = str(DATABASE_OUTAGE_RETRY_AFTER)
         return response
-    return JsonResponse({"status": "ok", "database": "ok", "workers": workers_alive()})
+    lag_events, lag_seconds = command_selectors.fold_lag()
+    # A fold that lags leaves the dashboard's figures behind: degraded, not failed (still 200).
+    status = "degraded" if lag_seconds > settings.FOLD_LAG_DEGRADED_SECONDS else "ok"
+    return JsonResponse(
+        {
+            "status": status,
+            "database": "ok",
+            "workers": workers_alive(),
+            "fold": {"lag_events": lag_events, "lag_seconds": lag_seconds},
+        }
+    )
 
 
 def login_locked_out(request, original_response=None, credentials=None):

@@ -187,3 +187,23 @@ def leader_overview(scope: Scope, red_limit: int = 10) -> Overview:
             .order_by(F("handle_deadline").asc(nulls_last=True), "id")[:red_limit]
         ),
     )
+
+
+def fold_lag(now=None) -> tuple[int, float]:
+    """How far the figures are behind the work orders: audit events not yet folded into the
+    rollups, and the age in seconds of the oldest of them (0, 0 when caught up). For /healthz
+    and /metrics."""
+    from shanzhi.command.models import RollupCursor
+    from shanzhi.core.models import AuditChainHead, AuditEvent
+
+    now = now or timezone.now()
+    folded = RollupCursor.objects.values_list("last_event_id", flat=True).first() or 0
+    head = AuditChainHead.objects.values_list("last_event_id", flat=True).first() or 0
+    oldest = (
+        AuditEvent.objects.filter(pk__gt=folded)
+        .order_by("pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    seconds = max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
+    return max(head - folded, 0), round(seconds, 1)

@@ -4,8 +4,11 @@ import datetime
 from unittest import mock
 
 import pytest
+import time_machine
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
+
+from shanzhi.core.services import audit_record
 
 pytestmark = pytest.mark.django_db
 
@@ -69,17 +72,32 @@ def test_every_page_names_the_favicon(client):
 
 
 def test_healthz_reports_the_database_and_the_workers(client):
+    from shanzhi.command.services import rollups_fold
     from shanzhi.core.worker import heartbeat
 
+    rollups_fold()
     assert client.get("/healthz").json() == {
         "status": "ok",
         "database": "ok",
         "workers": {"alive": 0, "last_beat_seconds": None},
+        "fold": {"lag_events": 0, "lag_seconds": 0.0},
     }
     heartbeat("host-1-abc", now=timezone.now() - datetime.timedelta(seconds=3))
     heartbeat("host-2-def", now=timezone.now() - datetime.timedelta(minutes=5))  # lost
     workers = client.get("/healthz").json()["workers"]
     assert workers["alive"] == 1 and 3 <= workers["last_beat_seconds"] < 10
+    # Work orders changed three minutes ago and not folded since: the figures are behind.
+    from shanzhi.core.models import AuditEvent
+    from shanzhi.workorders.models import WorkOrder
+
+    order = WorkOrder.objects.order_by("pk").first()
+    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=3), tick=False):
+        audit_record(actor="test", action="test", object_type="workorder", object_id=str(order.pk))
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json()["status"] == "degraded"
+    assert health.json()["fold"]["lag_events"] == 1
+    assert 175 <= health.json()["fold"]["lag_seconds"] <= 200
+    assert AuditEvent.objects.count() > 0
     with mock.patch("shanzhi.web.views.connection.cursor", side_effect=OperationalError("down")):
         response = client.get("/healthz")
     assert response.status_code == 503

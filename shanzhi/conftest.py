@@ -122,7 +122,7 @@ def _fresh_caches(request):
     workdays.clear_cache()
     locate.invalidate()
     memo.clear_all()
-    forget_tokens()
+    forget_tokens(everywhere=False)
     caches["default"].clear()
     if request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames):
         caches["throttle"].clear()  # throttles count there (a database table)

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "shanzhi.core.middleware.RequestIdMiddleware",
     # Latency and counts by route for /metrics (outermost of ours: it times the rest).
     "shanzhi.core.request_metrics.RequestMetricsMiddleware",
+    # One read of the shared generations per request, on first use (core/generations.py).
+    "shanzhi.core.generations.GenerationsMiddleware",
     "shanzhi.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shanzhi.core.middleware.ChineseFirstLocaleMiddleware",
@@ -323,6 +325,13 @@ for _proxy in TRUSTED_PROXIES:
 # database by default (no extra service; created by the core migrations). See docs/adr/0010.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # What every process must see alike: the generations of the per-process memories
+    # (core.generations). The same database table as the throttles.
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "shanzhi_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 4},
+    },
     "throttle": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "shanzhi_cache",

@@ -94,7 +94,7 @@ def _load_robot_units() -> frozenset[int]:
 
 
 # Units with a robot of their own, remembered for 30 s (admin changes clear it at once).
-robot_units = Memo(_load_robot_units, seconds=30)
+robot_units = Memo("robot_units", _load_robot_units, seconds=60)
 
 
 def channel_for(message: Message) -> tuple[str, str] | None:

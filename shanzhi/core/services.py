@@ -189,14 +189,21 @@ def api_token_create(*, user, name: str = "", actor=None) -> str:
 
 
 # Recently seen tokens: digest → (valid until, user). Machine clients send one request after
-# another with the same token; a revoked token keeps working at most this long in the other
-# processes (in the revoking process, at once).
+# another with the same token. Revoking one bumps the shared generation "tokens"
+# (core.generations), so every process forgets them all at its next request.
 TOKEN_MEMORY_SECONDS = 30
 _recent_tokens: dict[str, tuple[float, object]] = {}
+_tokens_generation = {"seen": None}
 
 
 def api_token_authenticate(token: str):
     """The user a bearer token belongs to, or None. Records when the token was last used."""
+    from shanzhi.core import generations
+
+    generation = generations.current("tokens")
+    if generation != _tokens_generation["seen"]:
+        _recent_tokens.clear()
+        _tokens_generation["seen"] = generation
     digest = hashlib.sha256(token.encode()).hexdigest()
     seen = _recent_tokens.get(digest)
     if seen is not None and seen[0] > time.monotonic():
@@ -217,8 +224,14 @@ def api_token_authenticate(token: str):
     return row.user
 
 
-def forget_tokens() -> None:
+def forget_tokens(*, everywhere: bool = True) -> None:
+    """After a revocation: this process at once, and (`everywhere`) every other one at its
+    next request."""
     _recent_tokens.clear()
+    if everywhere:
+        from shanzhi.core import generations
+
+        generations.bump("tokens")
 
 
 def calendar_day_set(

@@ -421,7 +421,7 @@ def _load_category_tree() -> list[Category]:
 
 
 # Every list page shows the categories in its filter: kept in memory like the intake's.
-category_tree = Memo(_load_category_tree, seconds=30)
+category_tree = Memo("category_tree", _load_category_tree, seconds=60)
 
 
 def categories_tree() -> list[Category]:

@@ -99,4 +99,4 @@ def _answer(question, value, field: str):
     return text
 
 
-active_categories = Memo(_load_categories, seconds=30)
+active_categories = Memo("categories", _load_categories, seconds=60)

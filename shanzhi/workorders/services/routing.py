@@ -21,7 +21,7 @@ def _load_triage_units() -> dict[str, tuple[int, str]]:
     return found
 
 
-triage_units = Memo(_load_triage_units, seconds=30)
+triage_units = Memo("triage_units", _load_triage_units, seconds=60)
 
 
 def dispatch_unit_id_for(area_code: str) -> int:

@@ -172,6 +172,9 @@ def gunicorn_command(bind: str, workers: int, *, timeout: int = 30) -> list[str]
         # Django is imported once, in the master: a worker that dies is replaced in
         # milliseconds instead of importing everything again (2–8 s).
         "--preload",
+        # gunicorn's control socket would go to ~/.gunicorn/, shared by every instance on the
+        # machine and absent for a service user without a home: signals do the same.
+        "--no-control-socket",
     ]
 
 

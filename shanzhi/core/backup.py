@@ -13,6 +13,7 @@ the restored chain can no longer reach, are moved aside into `anchors/archived-<
 import datetime
 import io
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,12 +157,8 @@ def _run_pg(program: str, *args: str) -> None:
             _("找不到 PostgreSQL 客户端程序 %(program)s：请安装 postgresql-client")
             % {"program": program}
         )
-    env = None
     password = settings.DATABASES["default"].get("PASSWORD")
-    if password:
-        import os
-
-        env = {**os.environ, "PGPASSWORD": password}
+    env = {**os.environ, "PGPASSWORD": password} if password else None
     done = subprocess.run(  # noqa: S603  (our own arguments, no shell)
         [program, *args, f"--dbname={_pg_url()}"], capture_output=True, text=True, env=env
     )
@@ -224,7 +221,7 @@ def read_manifest(path: Path) -> dict:
 def _installation_is_empty() -> bool:
     try:
         return not any(row_counts().values())
-    except Exception:  # no tables yet: a fresh database
+    except DatabaseError:  # no tables yet: a fresh database
         return True
 
 

@@ -154,3 +154,13 @@ def stop(*processes) -> None:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def start_web(env: dict, port: int) -> subprocess.Popen:
+    """The web server as deployed (`shanzhi serve`: gunicorn, preloaded), one worker."""
+    return subprocess.Popen(
+        shanzhi("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -7,7 +7,6 @@ the system serves. A restore over data is refused unless forced, and changes not
 import json
 import shutil
 import subprocess
-import sys
 
 import pytest
 
@@ -17,6 +16,7 @@ from shanzhi.core.tests.processes import (  # noqa: F401  (fixture)
     fetch,
     free_port,
     shanzhi,
+    start_web,
     stop,
     wait_for,
 )
@@ -76,21 +76,7 @@ def test_a_backup_restores_into_a_working_system(engine, tmp_path, request):
 
     # It serves.
     port = free_port()
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "shanzhi.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ],
-        env=target,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    web = start_web(target, port)
     try:
         wait_for(lambda: fetch(f"http://127.0.0.1:{port}/healthz")[0] == 200, 60, "the web")
         status, _headers, body = fetch(f"http://127.0.0.1:{port}/api/v1/public/outlines")

@@ -9,7 +9,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from shanzhi.core.tests.processes import (  # noqa: F401  (fixture)
     fetch,
     free_port,
     shanzhi,
+    start_web,
     stop,
     wait_for,
 )
@@ -47,22 +47,7 @@ def test_a_postgresql_restart_pauses_the_worker_and_the_web_but_ends_neither(clu
         worker = subprocess.Popen(
             shanzhi("worker", "--interval", "0.5"), env=env, stdout=log, stderr=subprocess.STDOUT
         )
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "shanzhi.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--preload",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    web = start_web(env, port)
     try:
         wait_for(
             lambda: json.loads(fetch(f"{base}/healthz")[2])["workers"]["alive"] == 1,

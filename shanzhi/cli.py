@@ -295,11 +295,16 @@ def cmd_worker(args) -> int:
     """The task loop, plus the scheduler thread that beats the worker's heartbeat and enqueues
     periodic jobs when due. A database outage pauses both; neither ends the process."""
     _setup()
+    from django.conf import settings
+
     from shanzhi.core.scheduler import start_thread
-    from shanzhi.core.worker import ResilientWorker, new_worker_id
+    from shanzhi.core.worker import ResilientWorker, new_worker_id, run_rq_worker
 
     worker_id = new_worker_id()
     start_thread(worker_id=worker_id)
+    if settings.TASKS_BACKEND == "rq":
+        run_rq_worker(worker_id)
+        return 0
     worker = ResilientWorker(
         queue_names=["*"],
         interval=args.interval,

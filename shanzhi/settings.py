@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After each change by a signed-in user, where the replica must have got to before that
+    # user's reads may go there (core/replica.py; idle without a replica).
+    "shanzhi.core.replica.ReplicaWriteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A refusal of core.errors that a page's view let through: the 404/403/400 page, never a 500.
@@ -143,6 +146,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL streaming replica for the big reads that may be a moment old (dashboard, KPI
+# table, exports); never for a read that must see the user's own write (core/replica.py).
+DATABASE_REPLICA_URL = os.environ.get("SHANZHI_DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("SHANZHI_DATABASE_REPLICA_URL needs PostgreSQL as DATABASE_URL")
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["shanzhi.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2 first, as Django recommends: a login checks one hash in about 0.1 s on two cores, where
@@ -201,12 +214,37 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Redis, for several processes on several machines (docs/deployment.md): the RQ task backend,
+# and the shared caches (throttles, generations) instead of the database's cache table.
+REDIS_URL = os.environ.get("SHANZHI_REDIS_URL", "")
+# How long a request waits for Redis before it counts as down (seconds).
+REDIS_TIMEOUT = float(os.environ.get("SHANZHI_REDIS_TIMEOUT") or "0.5")
+
+# Background work: "database" (the default: a table of the database, no extra service) or "rq"
+# (Redis Queue, for several workers on several machines; needs SHANZHI_REDIS_URL). The periodic
+# jobs are claimed in the database either way, so each runs once across all workers.
+TASK_BACKENDS = {"database": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+TASKS_BACKEND = os.environ.get("SHANZHI_TASKS_BACKEND") or "database"
+# The dotted paths of earlier releases are still understood.
+_BACKEND_NAMES = {path: name for name, path in TASK_BACKENDS.items()}
+TASKS_BACKEND = _BACKEND_NAMES.get(TASKS_BACKEND, TASKS_BACKEND)
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"SHANZHI_TASKS_BACKEND: {TASKS_BACKEND!r} is none of {', '.join(TASK_BACKENDS)}"
+    )
+if TASKS_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("SHANZHI_TASKS_BACKEND=rq needs SHANZHI_REDIS_URL")
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("SHANZHI_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": TASK_BACKENDS[TASKS_BACKEND],
         "QUEUES": ["default"],
     }
 }
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    # A job killed with its worker stays "started" until RQ's cleanup fails it after this
+    # timeout; every job of ours is periodic, so the next run does its work anyway.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}}
 
 # /healthz says "degraded" when the oldest audit event not yet folded into the command
 # centre's figures is older than this (seconds): the dashboard is behind the work orders.
@@ -339,6 +377,17 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 4},
     },
 }
+if REDIS_URL:
+    # Several machines: counters and generations in Redis, not in the database's table. A
+    # request waits at most REDIS_TIMEOUT for it; what each user does when it is down is in
+    # docs/deployment.md#redis (public throttles refuse, generations fall back to reloading).
+    _REDIS_CACHE = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "shanzhi",
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+    }
+    CACHES["shared"] = CACHES["throttle"] = _REDIS_CACHE
 # The public tracking page and API together: requests per minute from one client address.
 TRACK_RATE = os.environ.get("SHANZHI_TRACK_RATE") or "30/m"
 # Wrong phone tails (or unknown codes) for one tracking code in one local day, tracking and

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from shanzhi.command import selectors
 from shanzhi.command.services import rollups_lag
 from shanzhi.core.errors import InvalidInput
+from shanzhi.core.replica import reads_from_replica
 from shanzhi.core.text import CleanSchema
 
 router = Router(tags=["command"])
@@ -112,6 +113,7 @@ def _params(question: Question) -> dict:
 
 
 @router.get("/command/kpis", response=KpiTableOut, summary="指标表（按单位或按下级区域）")
+@reads_from_replica
 def kpi_table(request, question: Query[Question]):
     """KPIs with numerators and denominators for a period (`period` day/week/month/quarter/year
     with `date`, or custom with `from`/`to`), territory (`region`), unit, category subtree and
@@ -158,6 +160,7 @@ def kpi_table(request, question: Query[Question]):
 
 
 @router.get("/command/dashboard", response=DashboardOut, summary="大屏数据")
+@reads_from_replica
 def dashboard(request, region: str = ""):
     """The figures of the dashboard for the viewer's territory (or `region` inside it)."""
     selectors.require_viewer(request.user)

@@ -22,6 +22,7 @@ from shanzhi.command.models import Assessment
 from shanzhi.core.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from shanzhi.core.pagination import CappedPaginator
 from shanzhi.core.privacy import mask_phone
+from shanzhi.core.replica import reads_from_replica
 from shanzhi.core.text import cell
 from shanzhi.interop.selectors import open_alarm_events
 from shanzhi.territory.choices import territory_prefix
@@ -121,6 +122,7 @@ def _dashboard_context(scope) -> dict:
 
 
 @login_required
+@reads_from_replica
 def dashboard(request):
     """一屏展示: the viewer's territory (or a region inside it) at a glance; the page fetches
     its own body again every 30 s (?partial=1) without reloading."""
@@ -147,6 +149,7 @@ def dashboard(request):
 
 
 @login_required
+@reads_from_replica
 def map_layer(request):
     """Per grid: appeals this month and open overdue orders; open sensor events with points."""
     try:
@@ -177,6 +180,7 @@ def map_layer(request):
 
 
 @login_required
+@reads_from_replica
 def kpi_table(request):
     """A KPI table for any territory, unit, category subtree, channel and period: by unit (the
     ranking) or by sub-region (drill-down)."""
@@ -250,6 +254,7 @@ def kpi_table(request):
 
 
 @login_required
+@reads_from_replica
 def orders(request):
     """The work orders behind one figure: a measure of a KPI table (`measure` with a period),
     or a live figure of the dashboard (`live`: open, overdue, warned, red)."""
@@ -482,6 +487,7 @@ def _xlsx_response(
 
 
 @login_required
+@reads_from_replica
 def export_kpis(request):
     try:
         scope, period = _question(request)
@@ -511,6 +517,7 @@ def export_kpis(request):
 
 
 @login_required
+@reads_from_replica
 def export_orders(request):
     """The console's work-order list with its filters, as Excel (phones masked)."""
     from shanzhi.workorders import forms as workorder_forms

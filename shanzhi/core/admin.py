@@ -258,7 +258,15 @@ class AuditChainHeadAdmin(ReadOnlyAdmin):
 
 @admin.register(PeriodicJob)
 class PeriodicJobAdmin(ReadOnlyAdmin):
-    list_display = ["name", "task_name", "last_run_at", "next_run_at"]
+    list_display = [
+        "name",
+        "task_name",
+        "last_run_at",
+        "next_run_at",
+        "last_success_at",
+        "last_duration",
+        "successes",
+    ]
 
     @admin.display(description=_("任务"))
     def task_name(self, job):

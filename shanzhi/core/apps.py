@@ -10,8 +10,12 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Registers the system checks; audits login lockouts.
         from django.apps import apps
+        from django_tasks.signals import task_finished
 
         from shanzhi.core import checks, labels, login_guard  # noqa: F401
+        from shanzhi.core.scheduler import record_success
+
+        task_finished.connect(record_success, dispatch_uid="shanzhi.periodic_success")
 
         # The admin heads each app with its verbose name; these two packages name theirs in
         # English without gettext, so they are named here.

@@ -14,6 +14,19 @@ DATABASE_OUTAGE_RETRY_AFTER = 10  # seconds
 DATABASE_OUTAGE_MESSAGE = gettext_lazy("数据库暂时无法访问，请稍后重试。")
 
 
+def _redis_outage() -> tuple[type[Exception], ...]:
+    try:
+        import redis
+    except ImportError:  # Redis is optional (the redis extra): nothing of it can fail then
+        return ()
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+# The shared cache or the task queue is unreachable: Redis down, or the database when the cache
+# is its table. Throttles, generations and the metrics decide each what that means.
+CACHE_OUTAGE = _redis_outage() + DATABASE_OUTAGE
+
+
 class ServiceError(Exception):
     status = 400
     default_message = ""

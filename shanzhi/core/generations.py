@@ -9,10 +9,15 @@ worker) at most every second. So a change, a revoked API token included, reaches
 with its next request instead of within 30 seconds (docs/operations.md)."""
 
 import contextvars
+import logging
 import threading
 import time
 
 from django.core.cache import caches
+
+from shanzhi.core.errors import CACHE_OUTAGE
+
+logger = logging.getLogger("shanzhi.generations")
 
 ALIAS = "shared"
 NAMES = ("categories", "category_tree", "triage_units", "robot_units", "tokens")
@@ -29,8 +34,16 @@ def _key(name: str) -> str:
     return f"generation:{name}"
 
 
-def _fetch() -> dict[str, int]:
-    found = caches[ALIAS].get_many([_key(name) for name in NAMES])
+def _fetch() -> dict[str, int | object]:
+    try:
+        found = caches[ALIAS].get_many([_key(name) for name in NAMES])
+    except CACHE_OUTAGE:
+        # The shared cache is down: a generation equal to nothing, so every memory reloads from
+        # the database at each use until it is back (slower, never stale). A bump lost
+        # meanwhile is covered by the memories' own expiry (Memo's seconds).
+        logger.warning("shared cache unreachable: memories reload from the database")
+        unknown = object()
+        return dict.fromkeys(NAMES, unknown)
     return {name: found.get(_key(name), 0) for name in NAMES}
 
 
@@ -50,10 +63,13 @@ def bump(name: str) -> None:
     """Tell every process that `name` changed (call on commit of the change)."""
     cache = caches[ALIAS]
     try:
-        cache.incr(_key(name))
-    except ValueError:  # never bumped, or forgotten by the cache: any new value differs
-        if not cache.add(_key(name), 1, timeout=None):
+        try:
             cache.incr(_key(name))
+        except ValueError:  # never bumped, or forgotten by the cache: any new value differs
+            if not cache.add(_key(name), 1, timeout=None):
+                cache.incr(_key(name))
+    except CACHE_OUTAGE:
+        logger.warning("shared cache unreachable: %s changed without telling other processes", name)
     with _lock:
         _outside["at"] = 0.0
     snapshot = _request.get()

@@ -118,7 +118,11 @@ class PeriodicJob(models.Model):
 
     name = models.CharField(max_length=100, primary_key=True)
     next_run_at = models.DateTimeField()
-    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(_("最近入队"), null=True, blank=True)
+    # Recorded by whichever worker ran it, whatever the task backend (/metrics reads these).
+    last_success_at = models.DateTimeField(_("最近成功"), null=True, blank=True)
+    last_duration = models.FloatField(_("最近用时（秒）"), null=True, blank=True)
+    successes = models.PositiveBigIntegerField(_("成功次数"), default=0)
 
     class Meta:
         verbose_name = _("定时任务")

@@ -7,6 +7,7 @@ import threading
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -28,6 +29,27 @@ def run_due(now: datetime.datetime | None = None) -> list[str]:
             import_string(task_path).enqueue()
             enqueued.append(name)
     return enqueued
+
+
+def record_success(sender, task_result, **kwargs) -> None:
+    """django-tasks' task_finished signal, sent by every backend in the worker that ran the
+    task: a periodic job's successful run is counted on its row."""
+    if task_result.status != "SUCCESSFUL":
+        return
+    names = [
+        name
+        for name, (path, _seconds) in settings.PERIODIC_JOBS.items()
+        if path == task_result.task.module_path
+    ]
+    if not names:
+        return
+    now = timezone.now()
+    started = task_result.started_at
+    PeriodicJob.objects.filter(name__in=names).update(
+        last_success_at=now,
+        last_duration=(now - started).total_seconds() if started else None,
+        successes=F("successes") + 1,
+    )
 
 
 def start_thread(interval: float = 5.0, worker_id: str | None = None) -> threading.Thread:

@@ -204,3 +204,23 @@ def workers_alive(now=None) -> dict:
         "alive": WorkerHeartbeat.objects.filter(seen_at__gte=now - LOST_AFTER).count(),
         "last_beat_seconds": None if latest is None else round((now - latest).total_seconds(), 1),
     }
+
+
+def task_queue_depth() -> dict[str, int]:
+    """Background tasks waiting (READY) and being run (RUNNING), from the configured backend:
+    the database's task table, or RQ's queue and its started-job registry in Redis."""
+    if settings.TASKS_BACKEND == "rq":
+        import django_rq
+
+        queue = django_rq.get_queue("default")
+        return {"READY": queue.count, "RUNNING": queue.started_job_registry.count}
+    from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
+
+    states = dict(
+        DBTaskResult.objects.filter(status__in=("READY", "RUNNING"))
+        .values_list("status")
+        .annotate(Count("id"))
+        .order_by()
+    )
+    return {state: states.get(state, 0) for state in ("READY", "RUNNING")}

@@ -11,6 +11,7 @@ answer a refusal with `refused_page`, the API with the `RateThrottle` class for 
 
 import contextvars
 import ipaddress
+import logging
 import math
 import time
 from functools import lru_cache
@@ -21,7 +22,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from ninja.throttling import BaseThrottle
 
+from shanzhi.core.errors import CACHE_OUTAGE
+
+logger = logging.getLogger("shanzhi.throttle")
+
 CACHE_ALIAS = "throttle"
+UNCOUNTED_RETRY_AFTER = 10  # seconds: a refusal while the counters cannot be reached
 CACHE_TABLE = "shanzhi_cache"  # the DatabaseCache table, created by core's migration 0006
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -97,6 +103,17 @@ def hit(request, scope: str, rate: str) -> int | None:
     within the last `seconds`, so a burst across a window's edge is not counted afresh. Counts
     are shared by every process through the throttle cache."""
     limit, seconds = parse_rate(rate)
+    try:
+        return _count(request, scope, limit, seconds)
+    except CACHE_OUTAGE:
+        # The counters are out of reach (Redis down): refuse rather than let the public through
+        # uncounted. Every throttled scope is public; staff are limited only by the login
+        # lockout, which lives in the database, so staff never meet this (docs/deployment.md).
+        logger.warning("throttle counters unreachable: %s refused", scope)
+        return UNCOUNTED_RETRY_AFTER
+
+
+def _count(request, scope: str, limit: int, seconds: int) -> int | None:
     now = time.time()
     window = int(now // seconds)
     prefix = f"throttle:{scope}:{_bucket(client_address(request))}:"

@@ -139,3 +139,46 @@ class ResilientWorker(Worker):
                 "数据库连接中断，任务未完成 (the database went away while this task ran)",
                 timezone.now(),
             )
+
+
+def run_rq_worker(worker_id: str) -> None:
+    """The RQ backend's task loop (SHANZHI_TASKS_BACKEND=rq), until SIGTERM or Ctrl+C.
+
+    RQ's SimpleWorker runs each job in this process rather than in a forked child: a fork
+    would share the scheduler thread's database connection with the child. RQ itself waits and
+    reconnects when Redis goes away while it waits for jobs; a Redis outage at start or between
+    jobs is waited out here with the same back-off as the database's."""
+    import django_rq
+    import redis
+    from django.db import close_old_connections
+    from django_tasks_rq.backend import Job
+    from rq import SimpleWorker
+
+    class DjangoWorker(SimpleWorker):
+        def execute_job(self, job, queue):
+            close_old_connections()  # a connection broken by an outage is replaced, not reused
+            try:
+                return super().execute_job(job, queue)
+            finally:
+                close_old_connections()
+
+    delay = 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            worker = django_rq.get_worker(
+                "default", job_class=Job, worker_class=DjangoWorker, name=worker_id
+            )
+            worker.work(with_scheduler=False, logging_level="INFO")
+            return  # stopped by a signal
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+            if time.monotonic() - started > 60:
+                delay = 1.0
+            logger.warning(
+                "Redis 不可用，%.0f 秒后重连 (Redis unavailable, retry in %.0f s): %s",
+                delay,
+                delay,
+                error,
+            )
+            time.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX)

@@ -5,16 +5,21 @@ channel, the task queue, the outbox, the command centre's fold lag, the last dea
 the last success of each periodic job and the live workers."""
 
 import ipaddress
+import logging
 import os
 import secrets
 
 from django.conf import settings
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY
+
+from shanzhi.core.errors import CACHE_OUTAGE
+
+logger = logging.getLogger("shanzhi.metrics")
 
 
 def allowed(request) -> bool:
@@ -38,12 +43,10 @@ class DatabaseFigures:
         return []  # not collected at registration: that would query the database at import
 
     def collect(self):
-        from django_tasks_db.models import DBTaskResult
-
         from shanzhi.command.models import DayFigures
         from shanzhi.command.selectors import fold_lag
-        from shanzhi.core.models import Delivery
-        from shanzhi.core.selectors import workers_alive
+        from shanzhi.core.models import Delivery, PeriodicJob
+        from shanzhi.core.selectors import task_queue_depth, workers_alive
 
         now = timezone.now()
         today = timezone.localdate()
@@ -64,17 +67,16 @@ class DatabaseFigures:
 
         queue = GaugeMetricFamily(
             "shanzhi_task_queue",
-            "Background tasks by state (the database task backend): READY is the queue's depth.",
+            "Background tasks by state (READY is the queue's depth), of the configured backend.",
             labels=["backend", "state"],
         )
-        states = dict(
-            DBTaskResult.objects.filter(status__in=("READY", "RUNNING"))
-            .values_list("status")
-            .annotate(Count("id"))
-            .order_by()
-        )
-        for state in ("READY", "RUNNING"):
-            queue.add_metric(["database", state], states.get(state, 0))
+        try:
+            depth = task_queue_depth()
+        except CACHE_OUTAGE:  # Redis down: the scrape still shows the rest
+            logger.warning("task queue depth unavailable: Redis unreachable")
+        else:
+            for state, count in depth.items():
+                queue.add_metric([settings.TASKS_BACKEND, state], count)
         yield queue
 
         outbox = GaugeMetricFamily(
@@ -104,33 +106,32 @@ class DatabaseFigures:
             value=lag_seconds,
         )
 
-        finished = DBTaskResult.objects.filter(status="SUCCESSFUL")
-        sweep = (
-            finished.filter(task_path="shanzhi.workorders.tasks.sweep_deadlines")
-            .order_by("-finished_at")
-            .values_list("started_at", "finished_at")
-            .first()
-        )
-        if sweep and sweep[0] and sweep[1]:
+        jobs = {job.name: job for job in PeriodicJob.objects.all()}
+        sweep = jobs.get("deadlines_sweep")
+        if sweep and sweep.last_duration is not None:
             yield GaugeMetricFamily(
                 "shanzhi_deadline_sweep_duration_seconds",
                 "How long the last deadline sweep took.",
-                value=(sweep[1] - sweep[0]).total_seconds(),
+                value=sweep.last_duration,
             )
 
         last = GaugeMetricFamily(
             "shanzhi_periodic_job_last_success_timestamp_seconds",
-            "When each periodic job last finished successfully (Unix time; kept a day).",
+            "When each periodic job last finished successfully (Unix time).",
             labels=["job"],
         )
-        jobs = {path: name for name, (path, _seconds) in settings.PERIODIC_JOBS.items()}
-        for path, at in (
-            finished.filter(task_path__in=jobs)
-            .values_list("task_path")
-            .annotate(Max("finished_at"))
-        ):
-            last.add_metric([jobs[path]], at.timestamp())
+        runs = CounterMetricFamily(
+            "shanzhi_periodic_job_successes",
+            "Successful runs of each periodic job, across all workers.",
+            labels=["job"],
+        )
+        for name in settings.PERIODIC_JOBS:
+            job = jobs.get(name)
+            if job and job.last_success_at:
+                last.add_metric([name], job.last_success_at.timestamp())
+                runs.add_metric([name], job.successes)
         yield last
+        yield runs
 
         alive = workers_alive(now)
         yield GaugeMetricFamily(

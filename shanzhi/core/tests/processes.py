@@ -50,7 +50,7 @@ def fetch(url: str, accept: str = "application/json") -> tuple[int, dict, str]:
 class Cluster:
     """A throw-away PostgreSQL server of this machine's version, on its own port and folder."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, initialise: bool = True):
         if not PG_BINARIES:
             pytest.fail(
                 "The fault tests need PostgreSQL's server programs (apt-get install postgresql)"
@@ -61,6 +61,8 @@ class Cluster:
         folder.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             shutil.chown(folder, "postgres")
+        if not initialise:
+            return
         self.run(
             "initdb",
             "-D",
@@ -82,8 +84,33 @@ class Cluster:
         if done.returncode:
             pytest.fail(f"{program} failed: {done.stdout}{done.stderr}")
 
-    def start(self) -> None:
+    @classmethod
+    def replica_of(cls, primary: "Cluster", folder: Path) -> "Cluster":
+        """A streaming replica of `primary`, made as an operator makes one: pg_basebackup with
+        -R (standby.signal and primary_conninfo written), WAL streamed during the copy."""
+        replica = cls(folder, initialise=False)
+        replica.run(
+            "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(folder / "data"),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",  # start at once, not after a spread checkpoint (minutes)
+            "--no-sync",
+        )
+        return replica
+
+    def start(self, *settings: str) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options += "".join(f" -c {setting}" for setting in settings)
         self.run(
             "pg_ctl",
             "-D",
@@ -107,18 +134,7 @@ class Cluster:
         return self.url(name)
 
 
-@pytest.fixture
-def cluster():
-    # Not under tmp_path: pytest's folders are private to root, and the server runs as postgres.
-    folder = Path(tempfile.mkdtemp(prefix="shanzhi-faults-"))
-    folder.chmod(0o755)
-    try:
-        cluster = Cluster(folder / "pg")
-        cluster.start()
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    yield cluster
+def kill_cluster(cluster: Cluster) -> None:
     subprocess.run(
         (["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else [])
         + [
@@ -132,7 +148,73 @@ def cluster():
         capture_output=True,
         cwd=cluster.folder,
     )
+
+
+@pytest.fixture
+def cluster():
+    # Not under tmp_path: pytest's folders are private to root, and the server runs as postgres.
+    folder = Path(tempfile.mkdtemp(prefix="shanzhi-faults-"))
+    folder.chmod(0o755)
+    try:
+        cluster = Cluster(folder / "pg")
+        cluster.start()
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    yield cluster
+    kill_cluster(cluster)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+class RedisServer:
+    """A throw-away Redis of this machine (Debian's redis-server), nothing kept on disk, on a
+    free port: a test may stop and start it to see what an outage does."""
+
+    def __init__(self, folder: Path):
+        self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not Path(self.binary).exists():
+            pytest.fail("The deployment tests need Redis' server (apt-get install redis-server)")
+        self.folder = folder
+        self.port = free_port()
+        self.process = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(
+            lambda: socket.create_connection(("127.0.0.1", self.port), 1).close() or True,
+            20,
+            "redis-server",
+        )
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 def shanzhi(*args: str) -> list[str]:

@@ -45,7 +45,10 @@ class CoreConfig(AppConfig):
                 "calendar_day.remove": _("删除工作日历日"),
                 "delivery.retry": _("重新投递"),
             },
-            messages={"audit.checkpoint": _("审计检查点")},
+            messages={
+                "audit.checkpoint": _("审计检查点"),
+                "calendar.missing": _("工作日历缺少放假安排"),
+            },
             tasks={
                 "shanzhi.core.tasks.send_deliveries": _("投递消息"),
                 "shanzhi.core.tasks.prune_task_results": _("清理任务记录"),

@@ -401,6 +401,54 @@ def calendar_seed(*, actor="system", today: datetime.date | None = None) -> int:
     return added
 
 
+def calendar_gaps_notify(today: datetime.date | None = None) -> int:
+    """A message (DingTalk's global robot, else the local backend) to every active user who may
+    import the State Council's notice (add, change and delete calendar days), for each watched
+    year without its official arrangement. Run daily by the calendar job, so administrators hear
+    of it every day from November 1st until they import it. Returns how many were sent."""
+    from django.contrib.auth import get_user_model
+
+    from shanzhi.core import workdays
+    from shanzhi.core.checks import calendar_gaps
+    from shanzhi.core.notify import Message, notify_all
+
+    workdays.clear_cache()  # the seeding just before may have added provisional rows
+    gaps = calendar_gaps(today)
+    if not gaps:
+        return 0
+    users = get_user_model().objects
+    may_import = set.intersection(
+        *(
+            set(
+                users.with_perm(
+                    f"core.{verb}_calendarday", backend="django.contrib.auth.backends.ModelBackend"
+                ).values_list("pk", flat=True)
+            )
+            for verb in ("add", "change", "delete")
+        )
+    )
+    messages = []
+    for gap in gaps:
+        meanwhile = "暂按规则推算的临时日历（不含调休上班）" if gap.provisional else "按周一至周五"
+        text = (
+            f"【善治】工作日历缺少 {gap.year} 年的法定节假日安排，办理时限{meanwhile}计算。"
+            "请在管理后台“工作日历”中粘贴国务院办公厅的放假通知导入。"
+        )
+        messages += [
+            Message(
+                kind="calendar.missing",
+                text=text,
+                user_id=user_id,
+                object_type="calendar",
+                object_id=str(gap.year),
+            )
+            for user_id in sorted(may_import)
+        ]
+    with transaction.atomic():
+        notify_all(messages)
+    return len(messages)
+
+
 @dataclass
 class NoticePlanRow:
     """One date of the notice and what importing it does to the table."""

@@ -34,10 +34,13 @@ def write_audit_checkpoint() -> str:
 def seed_calendar() -> int:
     """Once a day (see PERIODIC_JOBS): what `shanzhi up` seeds on start, for servers that run
     for months: the package's new years, and from November 1st a provisional calendar for next
-    year while its official arrangement is missing. Returns how many dates were added."""
-    from shanzhi.core.services import calendar_seed
+    year while its official arrangement is missing, and a message to everyone who may import the
+    State Council's notice while it is. Returns how many dates were added."""
+    from shanzhi.core.services import calendar_gaps_notify, calendar_seed
 
-    return calendar_seed(actor="scheduler")
+    added = calendar_seed(actor="scheduler")
+    calendar_gaps_notify()
+    return added
 
 
 @task()

@@ -343,17 +343,29 @@ def test_only_those_who_can_change_the_calendar_may_import(client_as, table_coun
     assert table_counts() == counts
 
 
-def test_the_daily_job_makes_next_years_provisional_calendar_without_a_restart():
+def test_the_daily_job_makes_next_years_provisional_calendar_without_a_restart(
+    outbox, django_capture_on_commit_callbacks
+):
     from django.conf import settings
 
     from shanzhi.core.tasks import seed_calendar
 
     assert settings.PERIODIC_JOBS["calendar_seed"] == ("shanzhi.core.tasks.seed_calendar", 86400)
-    with travel(2026, 10, 31, 3, 0):
+    with travel(2026, 10, 31, 3, 0), django_capture_on_commit_callbacks(execute=True):
         assert seed_calendar.call() == 0
-    with travel(2026, 11, 1, 3, 0):
+    assert outbox == []
+    with travel(2026, 11, 1, 3, 0), django_capture_on_commit_callbacks(execute=True):
         assert seed_calendar.call() == 13
     assert {source for *_, source in rows(2027)} == {"provisional"}
+    # … and everyone who may import the notice hears of it, every day until it is imported.
+    may_import = {u.pk for u in get_user_model().objects.filter(is_active=True, is_superuser=True)}
+    assert may_import and {m.user_id for m in outbox} == may_import
+    assert {(m.kind, m.object_id) for m in outbox} == {("calendar.missing", "2027")}
+    assert "2027 年的法定节假日安排" in outbox[0].text and "临时日历" in outbox[0].text
+    outbox.clear()
+    with travel(2026, 11, 2, 3, 0), django_capture_on_commit_callbacks(execute=True):
+        seed_calendar.call()
+    assert len(outbox) == len(may_import)
 
 
 def test_a_year_the_package_learns_replaces_its_provisional_rows():

@@ -4,12 +4,12 @@
 
 For each backend a fresh database is built in a temporary data directory (SQLite file, or a
 throwaway PostgreSQL database, dropped at the end): migrate, demo data, an API token for
-"operator". Two gunicorn servers with 2 sync workers each run side by side on 127.0.0.1: the
-application (POST /api/v1/appeals) and the floor (bench/_floor.py: POST /floor, one INSERT in a
-transaction, same settings and middleware). C client threads post the same bodies (a random demo
-grid centre, a random leaf category, varied content, no Idempotency-Key) to one, then the other,
-in `--rounds` interleaved rounds. Sync workers close the connection after each response, so every
-request opens a new TCP connection. The client runs on the same 2 cores as the servers.
+"operator". Two gunicorn servers with 2 sync workers each (--workers N) run side by side on
+127.0.0.1: the application (POST /api/v1/appeals) and the floor (bench/_floor.py: POST /floor, one
+INSERT in a transaction, same settings and middleware). C client threads post the same bodies (a
+random demo grid centre, a random leaf category, varied content, no Idempotency-Key) to one, then
+the other, in `--rounds` interleaved rounds. Sync workers close the connection after each response,
+so every request opens a new TCP connection. The client runs on the same 2 cores as the servers.
 Targets (issue): ≥ 300 appeals/s on PostgreSQL, and appeals within 2× of the floor.
 """
 
@@ -63,14 +63,15 @@ def shanzhi(env, *args):
 
 
 class Server:
-    """gunicorn with 2 workers on a free port of 127.0.0.1, stopped on exit: sync workers, or
-    with threads > 1 gthread workers (which also keep connections alive)."""
+    """gunicorn with `workers` workers on a free port of 127.0.0.1, stopped on exit: sync
+    workers, or with threads > 1 gthread workers (which also keep connections alive)."""
 
-    def __init__(self, app, env, log, threads: int = 1):
+    def __init__(self, app, env, log, threads: int = 1, workers: int = 2):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        self.cmd = [sys.executable, "-m", "gunicorn", app, "-w", "2", "--log-level", "warning"]
+        self.cmd = [sys.executable, "-m", "gunicorn", app, "-w", str(workers)]
+        self.cmd += ["--log-level", "warning"]
         if threads > 1:
             self.cmd += ["--worker-class", "gthread", "--threads", str(threads)]
         self.cmd += ["-b", f"127.0.0.1:{self.port}", "--chdir", str(REPO)]
@@ -164,7 +165,7 @@ def run_backend(name, env, args, rng, workdir):
     per_round = args.requests // args.rounds
     with open(workdir / f"{name}-gunicorn.log", "w") as log:
         servers = {
-            t: Server(app, env, log, threads=args.threads)
+            t: Server(app, env, log, threads=args.threads, workers=args.workers)
             for t, (app, _path, _headers) in targets.items()
         }
         with servers["appeals"], servers["floor"]:
@@ -265,6 +266,7 @@ def main():
     parser.add_argument("--max-seconds", type=float, default=900, help="time limit per round")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument(
         "--threads",
         type=int,
@@ -278,7 +280,7 @@ def main():
     rng = random.Random(args.seed)
     print(
         f"shanzhi bench intake: {os.cpu_count()} CPUs, Python {platform.python_version()},"
-        f" Django {django.get_version()}, gunicorn {gunicorn.__version__} (2 "
+        f" Django {django.get_version()}, gunicorn {gunicorn.__version__} ({args.workers} "
         f"{'sync workers' if args.threads == 1 else f'gthread workers × {args.threads} threads'}),"
         f" SQLite {sqlite3.sqlite_version}, psycopg {psycopg.__version__}\n"
         f"{args.requests:,} measured requests per target in {args.rounds} interleaved rounds after"

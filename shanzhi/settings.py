@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "shanzhi.knowledge",
     "shanzhi.web",
     "shanzhi.workorders",
+    "shanzhi.mediation",
     "shanzhi.interop",
     "shanzhi.command",
     "shanzhi.demo",

@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("", include("shanzhi.workorders.urls")),
     path("", include("shanzhi.command.urls")),
+    path("", include("shanzhi.mediation.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("shanzhi.interop.urls")),
     path("deliveries/", delivery_views.delivery_list, name="delivery-list"),

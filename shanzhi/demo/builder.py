@@ -318,6 +318,9 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
 
         devices = demo_devices.build_devices(seed)
         orders += demo_devices.build_alarms()
+        from shanzhi.demo import mediation as demo_mediation
+
+        mediation_counts = demo_mediation.build(rng, people, villages_by_township)
         result.counts = {
             "townships": sum(len(t) for t in data.TOWNSHIPS.values()),
             "villages": sum(len(v) for v in villages_by_township.values()),
@@ -328,6 +331,7 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
             "dispatch_rules": rules,
             "work_orders": orders,
             "devices": devices,
+            **mediation_counts,
         }
     return result
 

@@ -85,6 +85,11 @@ HOTLINE_ROLES = frozenset(
     {Role.OPERATOR, Role.TOWNSHIP_DISPATCHER, Role.DISTRICT_COMMANDER, Role.ADMIN}
 )
 
+# The mediation centre (mediation app): its staff take in, assign and mediate disputes of their
+# organisations; oversight roles see the cases of their territory, with the parties masked.
+MEDIATION_ROLES = frozenset({Role.MEDIATOR})
+MEDIATION_OVERSIGHT_ROLES = frozenset({Role.LEADER, Role.DISTRICT_COMMANDER, Role.ADMIN})
+
 
 class GridDuty(models.TextChoices):
     LEADER = "leader", _("网格长")

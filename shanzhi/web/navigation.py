@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from shanzhi.org.choices import (
     COMMAND_ROLES,
     HOTLINE_ROLES,
+    MEDIATION_OVERSIGHT_ROLES,
+    MEDIATION_ROLES,
     REGISTER_ROLES,
     SCOPED_ROLES,
     Role,
@@ -30,6 +32,7 @@ NAV_ITEMS = [
     NavItem(_("指挥大屏"), "command-dashboard", COMMAND_ROLES),
     NavItem(_("考核排名"), "command-assessment", COMMAND_ROLES),
     NavItem(_("热线来件"), "hotline-list", HOTLINE_ROLES),
+    NavItem(_("矛盾调解"), "mediation-list", MEDIATION_ROLES | MEDIATION_OVERSIGHT_ROLES),
     NavItem(_("消息投递"), "delivery-list", frozenset({Role.ADMIN, Role.DISTRICT_COMMANDER})),
     NavItem(_("我要反映"), "appeal-new"),
     NavItem(_("进度查询"), "track"),

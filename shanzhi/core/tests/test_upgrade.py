@@ -4,7 +4,7 @@ with nothing lost, its audit chain intact, and the system serves it.
 The previous release's code is taken from this repository's history (`git archive`) and run
 with the installed dependencies: it migrates a fresh database (SQLite, or a new database on the
 suite's PostgreSQL server) and builds its demo. Then this release's `migrate` runs on it, and
-every table the old release had must hold exactly the rows it held. When a release is cut, move
+every table the old release had must hold at least the rows it held. When a release is cut, move
 PREVIOUS_RELEASE to it (docs/deployment.md#upgrades)."""
 
 import os
@@ -125,7 +125,11 @@ def test_the_previous_release_s_database_migrates_forward_with_nothing_lost(tmp_
     assert "[ ]" in unapplied, "nothing to migrate: move PREVIOUS_RELEASE to an older release"
     run(env, "manage", "migrate", "-v0")
     after = row_counts(database)
-    assert {t: after.get(t) for t in before} == before
+    # Nothing lost: every table keeps at least its rows (new models add permissions and content
+    # types); the residents' appeals and their orders are exactly what they were.
+    assert {t: n for t, n in before.items() if after.get(t, -1) < n} == {}
+    for table in ("workorders_appeal", "workorders_workorder", "org_unit", "auth_user"):
+        assert after[table] == before[table], table
     run(env, "audit-verify")
 
     port = free_port()

@@ -23,6 +23,8 @@ from django.utils import timezone
 
 from shanzhi.core.outbox import Outgoing, enqueue
 from shanzhi.interop.models import HotlineOrder, HotlinePlatform
+from shanzhi.mediation.models import DisputeCase, MediationOrg
+from shanzhi.mediation.services import CaseInput, PartyInput, case_register
 from shanzhi.org.models import Household, Unit
 from shanzhi.territory.models import Grid
 from shanzhi.workorders.models import Appeal, Attachment, WorkOrder
@@ -34,6 +36,7 @@ FOREIGN_TOWNSHIP = "330503101"  # 南浔区南浔镇
 FOREIGN_TITLE = "矩阵测试：南浔镇河埠头护栏断裂"
 FOREIGN_PHONE = "13700009999"
 FOREIGN_HOTLINE_NO = "NX-MATRIX-0001"
+FOREIGN_DISPUTE = "矩阵测试：南浔镇楼上漏水纠纷"
 PERSONAS = [
     None,  # anonymous
     "resident",
@@ -62,6 +65,8 @@ PAGE_OBJECT_ROUTES = {
     ("track/<str:code>/", "GET"),
     ("track/<str:code>/rate/", "POST"),
     ("track/<str:code>/files/<int:attachment_id>/", "GET"),
+    ("mediation/<int:case_id>/", "GET"),
+    ("mediation/<int:case_id>/act/<str:action>/", "POST"),
 }
 # Pages that list or export what is in the person's territory.
 PAGE_LIST_ROUTES = {
@@ -78,6 +83,7 @@ PAGE_LIST_ROUTES = {
     "command/export/orders.xlsx",
     "deliveries/",
     "hotline/",
+    "mediation/",
 }
 # Pages that are not about anyone's territory, and why.
 PAGE_OTHER_ROUTES = {
@@ -97,14 +103,18 @@ PAGE_OTHER_ROUTES = {
     "command/assessment/publish/": "publishing one's own territory's month (command tests)",
     "knowledge/search/": "the knowledge base: answers for any caller, staff only (knowledge tests)",
     "open311/v2/": "Open311: public reads of published orders only (interop test_open311)",
+    "mediation/new/": "the window: a case of its own organisation's territory (mediation tests)",
 }
 API_OBJECT_OPERATIONS = {
     ("GET", "/api/v1/workorders/{order_id}"),
     ("GET", "/api/v1/grids/{code}"),
     ("GET", "/api/v1/track/{code}"),
     ("POST", "/api/v1/track/{code}/rating"),
+    ("GET", "/api/v1/mediation/cases/{case_id}"),
+    ("GET", "/api/v1/mediation/cases/{case_id}/recommendations"),
 }
 ACTION_PREFIX = "/api/v1/workorders/{order_id}/actions/"
+MEDIATION_ACTION_PREFIX = "/api/v1/mediation/cases/{case_id}/actions/"
 API_LIST_OPERATIONS = {
     "/api/v1/workorders",
     "/api/v1/grids",
@@ -112,6 +122,7 @@ API_LIST_OPERATIONS = {
     "/api/v1/alarm-events",
     "/api/v1/command/kpis",
     "/api/v1/command/dashboard",
+    "/api/v1/mediation/cases",
 }
 API_OTHER_OPERATIONS = {
     ("POST", "/api/v1/appeals"): "anyone files an appeal anywhere",
@@ -122,6 +133,15 @@ API_OTHER_OPERATIONS = {
     ("GET", "/api/v1/grids/locate"): "public: which grid a point lies in, no people",
     ("GET", "/api/v1/public/grids"): "public: grid outlines and names, no people",
     ("GET", "/api/v1/public/outlines"): "public: city, county and township outlines, no people",
+    ("GET", "/api/v1/mediation/types"): "the dispute types: configuration, no people",
+    ("POST", "/api/v1/mediation/cases"): "the window: its own organisation's territory only",
+}
+MEDIATION_ACTION_BODIES = {
+    "assign": {"mediator": 1},
+    "escalate": {"reason": "需上级协调"},
+    "refer_out": {"target": "litigation", "reason": "转诉讼"},
+    "agree": {"agreement": "双方同意"},
+    "fail": {"reason": "分歧过大"},
 }
 
 # Bodies that would be valid for an object one may act on, so that a refusal is about who asks.
@@ -161,11 +181,9 @@ def _operations():
     return {(m.upper(), path) for path, ops in document["paths"].items() for m in ops}
 
 
-def _actions() -> list[str]:
+def _actions(prefix: str = ACTION_PREFIX) -> list[str]:
     """The actions with a route of their own (API and pages share them)."""
-    return sorted(
-        p.removeprefix(ACTION_PREFIX) for _m, p in _operations() if p.startswith(ACTION_PREFIX)
-    )
+    return sorted(p.removeprefix(prefix) for _m, p in _operations() if p.startswith(prefix))
 
 
 def test_every_route_is_classified():
@@ -174,8 +192,11 @@ def test_every_route_is_classified():
     known = {r for r, _m in PAGE_OBJECT_ROUTES} | PAGE_LIST_ROUTES | set(PAGE_OTHER_ROUTES)
     assert sorted(pages - known) == [], "classify these page routes in the matrix"
     assert sorted(known - pages) == [], "these routes no longer exist"
-    operations = {op for op in _operations() if not op[1].startswith(ACTION_PREFIX)}
+    operations = {
+        op for op in _operations() if not op[1].startswith((ACTION_PREFIX, MEDIATION_ACTION_PREFIX))
+    }
     assert len(_actions()) >= 14  # every action route is an object route, tried below
+    assert _actions(MEDIATION_ACTION_PREFIX) == sorted(MEDIATION_ACTION_BODIES)
     known_api = (
         API_OBJECT_OPERATIONS
         | {("GET", p) for p in API_LIST_OPERATIONS}
@@ -240,7 +261,24 @@ def foreign(settings, tmp_path):
             )
         ]
     )
+    # … and a dispute taken in at 南浔区's mediation centre
+    nanxun_centre = MediationOrg.objects.get(unit__name="南浔区人民调解委员会")
+    dispute = case_register(
+        actor_user=get_user_model().objects.get(username="admin"),
+        data=CaseInput(
+            dispute_type_code="0203",
+            title=FOREIGN_DISPUTE,
+            facts=FOREIGN_DISPUTE + "，楼下天花板发霉。",
+            region_code=FOREIGN_TOWNSHIP + "000",
+            org_id=nanxun_centre.pk,
+            parties=[
+                PartyInput(role="applicant", name="钱多多", phone=FOREIGN_PHONE),
+                PartyInput(role="respondent", name="孙少少", phone="13700008888"),
+            ],
+        ),
+    )
     return {
+        "dispute": dispute,
         "unit": Unit.objects.filter(region__code__startswith=FOREIGN_TOWNSHIP[:6])
         .exclude(kind__in=["centre", "command_room"])
         .order_by("pk")
@@ -258,6 +296,9 @@ def foreign(settings, tmp_path):
             household.address,
             "钱多多",
             FOREIGN_HOTLINE_NO,
+            dispute.code,
+            FOREIGN_DISPUTE,
+            "孙少少",
         ],
     }
 
@@ -265,7 +306,16 @@ def foreign(settings, tmp_path):
 def _snapshot(foreign):
     order = WorkOrder.objects.get(pk=foreign["order"].pk)
     appeal = Appeal.objects.get(pk=foreign["appeal"].pk)
-    return (order.state, order.version, order.lead_unit_id, order.supervision, appeal.rating)
+    dispute = DisputeCase.objects.get(pk=foreign["dispute"].pk)
+    return (
+        order.state,
+        order.version,
+        order.lead_unit_id,
+        order.supervision,
+        appeal.rating,
+        dispute.state,
+        dispute.version,
+    )
 
 
 def _client(persona, client_as):
@@ -312,6 +362,11 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
         ("POST", f"/workorders/{order.pk}/act/{action}/", {**ACTION_BODIES.get(action, {})})
         for action in _actions()
     ]
+    dispute = foreign["dispute"]
+    pages += [("GET", f"/mediation/{dispute.pk}/", {})] + [
+        ("POST", f"/mediation/{dispute.pk}/act/{action}/", body)
+        for action, body in MEDIATION_ACTION_BODIES.items()
+    ]
     for method, url, data in pages:
         response = client.get(url) if method == "GET" else client.post(url, data)
         assert _refused_page(response, persona), (url, response.status_code)
@@ -330,6 +385,13 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
     ] + [
         ("POST", f"/api/v1/workorders/{order.pk}/actions/{a}", ACTION_BODIES.get(a, {}))
         for a in _actions()
+    ]
+    api += [
+        ("GET", f"/api/v1/mediation/cases/{dispute.pk}", None),
+        ("GET", f"/api/v1/mediation/cases/{dispute.pk}/recommendations", None),
+    ] + [
+        ("POST", f"/api/v1/mediation/cases/{dispute.pk}/actions/{a}", body)
+        for a, body in MEDIATION_ACTION_BODIES.items()
     ]
     public = ("/api/v1/track/",)
     for method, url, body in api:
@@ -362,6 +424,7 @@ LIST_PAGES = [
     "/command/export/orders.xlsx",
     "/deliveries/",
     "/hotline/",
+    "/mediation/",
 ]
 LIST_API = [
     "/api/v1/workorders?limit=200",
@@ -371,6 +434,7 @@ LIST_API = [
     "/api/v1/alarm-events",
     "/api/v1/command/kpis",
     "/api/v1/command/dashboard",
+    "/api/v1/mediation/cases",
 ]
 
 

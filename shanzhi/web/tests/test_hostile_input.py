@@ -13,6 +13,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shanzhi.mediation.models import DisputeCase
 from shanzhi.workorders.models import Appeal, WorkOrder
 from shanzhi.workorders.tests.helpers import appeal_body
 
@@ -109,16 +110,35 @@ def _appeal_sample() -> dict:
     )
 
 
+def _dispute_sample() -> dict:
+    from shanzhi.mediation.tests.test_cases import body
+
+    return {**body(), "amount": 1200.5, "people_involved": 3, "is_major": False}
+
+
 API_SAMPLES = {
     "/api/v1/appeals": _appeal_sample,
+    "/api/v1/mediation/cases": _dispute_sample,
     "/api/v1/track/{code}/rating": lambda: {"phone_tail": "5678", "rating": "satisfied"},
     "/api/v1/inbound/hotline": _hotline_body,
 }
 
 
+MEDIATION_ACTION_PREFIX = "/api/v1/mediation/cases/{case_id}/actions/"
+MEDIATION_ACTION_BODIES = {
+    "assign": {"mediator": 1},
+    "escalate": {"reason": "需上级协调"},
+    "refer_out": {"target": "litigation", "reason": "转诉讼"},
+    "agree": {"agreement": "双方同意"},
+    "fail": {"reason": "分歧过大", "target": "litigation"},
+}
+
+
 def test_every_write_endpoint_has_a_sample():
     for _method, path in _operations():
-        if path.startswith(ACTION_PREFIX):
+        if path.startswith(MEDIATION_ACTION_PREFIX):
+            assert path.removeprefix(MEDIATION_ACTION_PREFIX) in MEDIATION_ACTION_BODIES, path
+        elif path.startswith(ACTION_PREFIX):
             assert path.removeprefix(ACTION_PREFIX) in ACTION_BODIES, path
         else:
             assert path in API_SAMPLES, f"add a valid sample body for POST {path}"
@@ -136,6 +156,7 @@ def world(client_as):
         "tracking_code": registered["tracking_code"],
         "hotline": make_platform(),
         "dispatcher": client_as("dispatcher"),
+        "mediator": client_as("mediator"),
         "resident": client_as("resident"),
     }
 
@@ -165,10 +186,12 @@ def _mutations(sample: dict):
     )
 
 
-def _check(response, appeals_before: int, body) -> None:
+def _check(response, appeals_before: int, body, disputes_before: int | None = None) -> None:
     assert response.status_code < 500, (response.status_code, body, response.content[:500])
     if response.status_code >= 400:
         assert Appeal.objects.count() == appeals_before, body
+        if disputes_before is not None:
+            assert DisputeCase.objects.count() == disputes_before, body
 
 
 # Random on a developer's machine, so that runs keep exploring; the same examples in CI (CI=true),
@@ -191,14 +214,14 @@ def test_hostile_bodies_on_the_api_never_give_a_500(world, path):
     def run(body):
         url = path.replace("{code}", world["tracking_code"])
         headers = {}
-        client = world["dispatcher"]
+        client = world["mediator"] if "/mediation/" in path else world["dispatcher"]
         if path == "/api/v1/inbound/hotline":
             client = Client()
             headers["HTTP_AUTHORIZATION"] = f"Bearer {world['hotline'].token}"
-        before = Appeal.objects.count()
+        before, disputes = Appeal.objects.count(), DisputeCase.objects.count()
         data = json.dumps(body, ensure_ascii=False, allow_nan=True)
         response = client.post(url, data, content_type="application/json", **headers)
-        _check(response, before, body)
+        _check(response, before, body, disputes)
 
     run()
 
@@ -219,6 +242,33 @@ def test_hostile_bodies_on_every_action_never_give_a_500(world, action):
         _check(response, Appeal.objects.count(), body)
         page = world["dispatcher"].post(
             f"/workorders/{order.pk}/act/{action}/",
+            {k: v for k, v in body.items() if v is not None and not isinstance(v, list)},
+        )
+        assert page.status_code < 500, (page.status_code, body)
+
+    run()
+
+
+@pytest.mark.parametrize("action", sorted(MEDIATION_ACTION_BODIES))
+def test_hostile_bodies_on_every_mediation_action_never_give_a_500(world, action):
+    from shanzhi.mediation.tests.test_cases import register
+
+    mediator = world["mediator"]
+    case_id = register(mediator)["id"]
+
+    @HYPOTHESIS
+    @given(body=_mutations(MEDIATION_ACTION_BODIES[action]))
+    def run(body):
+        case = DisputeCase.objects.get(pk=case_id)
+        response = mediator.post(
+            f"/api/v1/mediation/cases/{case_id}/actions/{action}",
+            json.dumps(body, ensure_ascii=False, allow_nan=True),
+            content_type="application/json",
+            HTTP_IF_MATCH=str(case.version),
+        )
+        assert response.status_code < 500, (response.status_code, body, response.content[:500])
+        page = mediator.post(
+            f"/mediation/{case_id}/act/{action}/",
             {k: v for k, v in body.items() if v is not None and not isinstance(v, list)},
         )
         assert page.status_code < 500, (page.status_code, body)

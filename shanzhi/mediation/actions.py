@@ -1,0 +1,64 @@
+"""The registry of the dispute case's actions (core.cases.Actions): each action's guard, service,
+page form, API schema and the message after success. The case page's forms and
+`POST /api/v1/mediation/cases/{id}/actions/<name>` are built from it."""
+
+from django.utils.translation import gettext_lazy
+
+from shanzhi.core.cases import Actions
+from shanzhi.mediation import forms, schemas, services
+from shanzhi.mediation.case import MEDIATION
+from shanzhi.mediation.choices import Action
+from shanzhi.org.access import Actor
+
+ACTIONS = Actions(MEDIATION, Actor.of)
+
+ACTIONS.add(
+    Action.ASSIGN,
+    services.guard_assign,
+    service=services.case_assign,
+    form=forms.AssignForm,
+    schema=schemas.AssignIn,
+    arguments=lambda data: {"mediator_id": data["mediator"]},
+    done=gettext_lazy("已分派"),
+)
+ACTIONS.add(
+    Action.ESCALATE,
+    services.guard_escalate,
+    service=services.case_escalate,
+    form=forms.ReasonForm,
+    schema=schemas.EscalateIn,
+    arguments=lambda data: {"reason": data["reason"]},
+    done=gettext_lazy("已上报上级调解组织"),
+)
+ACTIONS.add(
+    Action.REFER_OUT,
+    services.guard_refer_out,
+    service=services.case_refer_out,
+    form=forms.ReferForm,
+    schema=schemas.ReferIn,
+    arguments=lambda data: {"target": data["target"], "reason": data["reason"]},
+    done=gettext_lazy("已转出"),
+)
+ACTIONS.add(
+    Action.AGREE,
+    services.guard_close,
+    service=services.case_agree,
+    form=forms.AgreeForm,
+    schema=schemas.AgreeIn,
+    arguments=lambda data: {"agreement": data["agreement"]},
+    done=gettext_lazy("已记录调解协议"),
+)
+ACTIONS.add(
+    Action.FAIL,
+    services.guard_close,
+    service=services.case_fail,
+    form=forms.FailForm,
+    schema=schemas.FailIn,
+    arguments=lambda data: {"reason": data["reason"], "target": data.get("target") or ""},
+    done=gettext_lazy("已按调解不成结案"),
+)
+
+
+def perform(name: str, user, case_id, data: dict):
+    action = ACTIONS[name]
+    return action.service(actor=user, case_id=case_id, **action.interface["arguments"](data))

@@ -1,0 +1,273 @@
+"""The mediation API: the window's intake, the lists and case pages of mediation staff, the
+recommendation of mediators and the case's actions. Scoped exactly like the pages (the same
+selectors and services)."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from ninja import Field, Header, Query, Router, Schema, Status
+
+from shanzhi.core.cases import expecting_version
+from shanzhi.core.errors import InvalidInput
+from shanzhi.core.pagination import CappedPaginator
+from shanzhi.mediation import actions, selectors, services
+from shanzhi.mediation.case import MEDIATION
+from shanzhi.mediation.choices import DisputeState
+from shanzhi.mediation.models import DisputeCase
+from shanzhi.mediation.schemas import CaseIn
+
+router = Router(tags=["mediation"])
+PAGE_SIZE = 50
+
+
+class DisputeTypeOut(Schema):
+    code: str
+    name: str
+    parent: str | None
+    mediation_days: int
+
+
+class CaseSummary(Schema):
+    id: int
+    code: str
+    title: str
+    state: str
+    state_label: str
+    source: str
+    dispute_type: str
+    level: str
+    area_code: str
+    dispatch_org: str
+    lead_org: str | None
+    mediator: str | None
+    registered_at: datetime.datetime
+    due_at: datetime.datetime
+    is_major: bool
+    is_group: bool
+
+
+class CasePage(Schema):
+    items: list[CaseSummary]
+    count: int
+    page: int
+    pages: int
+
+
+class PartyOut(Schema):
+    id: int
+    role: str
+    role_label: str
+    kind: str
+    name: str
+    id_number: str
+    phone: str
+    address: str
+
+
+class StepOut(Schema):
+    at: datetime.datetime
+    action: str
+    actor: str
+    reason: str
+    after: dict
+
+
+class CaseOut(CaseSummary):
+    version: int
+    facts: str
+    request: str
+    amount: Decimal | None
+    people_involved: int
+    address: str
+    region: str
+    grid: str | None
+    agreement: str
+    outcome_reason: str
+    referral_target: str
+    closed_at: datetime.datetime | None
+    parties: list[PartyOut]
+    parties_masked: bool
+    allowed_actions: list[str]
+    timeline: list[StepOut]
+
+
+class RecommendationOut(Schema):
+    mediator_id: int
+    name: str
+    org_id: int
+    org_name: str
+    score: float
+    reasons: list[str]
+
+
+def _summary(case: DisputeCase) -> dict:
+    return {
+        "id": case.pk,
+        "code": case.code,
+        "title": case.title,
+        "state": case.state,
+        "state_label": case.get_state_display(),
+        "source": case.source,
+        "dispute_type": case.dispute_type.name,
+        "level": case.level,
+        "area_code": case.area_code,
+        "dispatch_org": case.dispatch_unit.name,
+        "lead_org": case.lead_unit.name if case.lead_unit else None,
+        "mediator": case.mediator.name if case.mediator else None,
+        "registered_at": case.registered_at,
+        "due_at": case.due_at,
+        "is_major": case.is_major,
+        "is_group": case.is_group,
+    }
+
+
+def _detail(request, case: DisputeCase) -> dict:
+    unmasked = selectors.sees_parties(request.user, case)
+    parties = selectors.parties_of(case, unmasked=unmasked)
+    if unmasked and parties:
+        services.parties_viewed(actor=request.user, case=case)
+    return {
+        **_summary(case),
+        "version": case.version,
+        "facts": case.facts,
+        "request": case.request,
+        "amount": case.amount,
+        "people_involved": case.people_involved,
+        "address": case.address,
+        "region": case.region_id,
+        "grid": case.grid_id,
+        "agreement": case.agreement,
+        "outcome_reason": case.outcome_reason,
+        "referral_target": case.referral_target,
+        "closed_at": case.closed_at,
+        "parties": parties,
+        "parties_masked": not unmasked,
+        "allowed_actions": MEDIATION.allowed(request.user, case),
+        "timeline": [
+            {
+                "at": event.created_at,
+                "action": event.action,
+                "actor": (event.actor.get_full_name() if event.actor else "") or event.actor_label,
+                "reason": event.reason,
+                "after": event.after or {},
+            }
+            for event in MEDIATION.timeline(case.pk)
+        ],
+    }
+
+
+@router.get("/mediation/types", response=list[DisputeTypeOut], summary="纠纷类型 · Dispute types")
+def dispute_types(request):
+    return [
+        {
+            "code": t.code,
+            "name": t.name,
+            "parent": t.parent.code if t.parent else None,
+            "mediation_days": t.mediation_days,
+        }
+        for t in selectors.dispute_types()
+    ]
+
+
+class CaseFilter(Schema):
+    state: DisputeState | None = None
+    box: str = Field(
+        "", max_length=16, description="assign（待分派）、mine（我调解的）、due（临近期限）"
+    )
+    page: int = Field(1, ge=1, le=10_000)
+
+
+@router.get("/mediation/cases", response=CasePage, summary="调解案件列表 · Dispute cases")
+def case_list(request, filters: Query[CaseFilter]):
+    cases = selectors.cases_visible_to(request.user).select_related(
+        "dispute_type", "dispatch_unit", "lead_unit", "mediator"
+    )
+    if filters.state:
+        cases = cases.filter(state=filters.state)
+    if filters.box:
+        inbox = MEDIATION.inboxes.get(filters.box)
+        if inbox is None:
+            raise InvalidInput(_("没有这个收件箱"), "box")
+        from shanzhi.org.access import Actor
+
+        cases = cases.filter(inbox.cases_for(Actor.of(request.user)))
+    paginator = CappedPaginator(cases.order_by("-registered_at", "-pk"), PAGE_SIZE)
+    if filters.page > max(paginator.num_pages, 1):
+        raise InvalidInput(_("页码超出范围"), "page")
+    page = paginator.page(filters.page)
+    return {
+        "items": [_summary(case) for case in page.object_list],
+        "count": paginator.count,
+        "page": filters.page,
+        "pages": paginator.num_pages,
+    }
+
+
+@router.post("/mediation/cases", response={201: CaseOut}, summary="窗口受理 · Take in a dispute")
+def case_create(request, payload: CaseIn):
+    case = services.case_register(
+        actor_user=request.user,
+        data=services.CaseInput(
+            dispute_type_code=payload.dispute_type,
+            title=payload.title,
+            facts=payload.facts,
+            request=payload.request,
+            region_code=payload.region,
+            lon=payload.lon,
+            lat=payload.lat,
+            address=payload.address,
+            amount=payload.amount,
+            people_involved=payload.people_involved,
+            is_major=payload.is_major,
+            is_group=payload.is_group,
+            org_id=payload.org,
+            parties=[services.PartyInput(**party.dict()) for party in payload.parties],
+        ),
+    )
+    return Status(201, _detail(request, selectors.case_get_for(request.user, case.pk)))
+
+
+@router.get("/mediation/cases/{case_id}", response=CaseOut, summary="调解案件详情 · One case")
+def case_detail(request, case_id: int):
+    return _detail(request, selectors.case_get_for(request.user, case_id))
+
+
+@router.get(
+    "/mediation/cases/{case_id}/recommendations",
+    response=list[RecommendationOut],
+    summary="推荐调解员 · Recommended mediators",
+)
+def case_recommendations(request, case_id: int):
+    """The best three available mediators for the case, each with the reasons."""
+    return selectors.recommend(selectors.case_get_for(request.user, case_id))
+
+
+def _action_route(action) -> None:
+    schema = action.interface["schema"]
+
+    def endpoint(
+        request,
+        case_id: int,
+        payload: schema,  # type: ignore[valid-type]
+        if_match: str = Header("", alias="If-Match"),
+    ):
+        selectors.case_get_for(request.user, case_id)  # not visible → the same 404 as missing
+        seen = if_match.strip().strip('"')
+        if seen and not seen.isdigit():
+            raise InvalidInput(_("If-Match 须为案件的版本号"), "If-Match")
+        with expecting_version(int(seen) if seen else None):
+            actions.perform(action.name, request.user, case_id, payload.dict())
+        return _detail(request, selectors.case_get_for(request.user, case_id))
+
+    endpoint.__name__ = f"mediation_action_{action.name}"
+    router.post(
+        f"/mediation/cases/{{case_id}}/actions/{action.name}",
+        response=CaseOut,
+        summary=f"{action.label} · {action.name}",
+        operation_id=f"mediation_action_{action.name}",
+    )(endpoint)
+
+
+for _registered in actions.ACTIONS:
+    _action_route(_registered)

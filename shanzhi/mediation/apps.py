@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MediationConfig(AppConfig):
+    name = "shanzhi.mediation"
+    label = "mediation"
+    verbose_name = _("矛盾纠纷调解")
+
+    def ready(self):
+        from shanzhi.core import labels
+        from shanzhi.mediation import actions  # noqa: F401  (the registry of the case's actions)
+        from shanzhi.mediation.choices import Action
+
+        labels.register(
+            objects={"mediation": _("调解案件")},
+            actions={**dict(Action.choices), "mediation.parties_view": _("查看当事人信息")},
+        )

@@ -1,0 +1,53 @@
+"""The dispute case as a kind of case for the kit (`core.cases`). The registry of its actions is
+`mediation/actions.py`."""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from shanzhi.core.cases import CaseKind, Inbox
+from shanzhi.mediation.choices import Action, DisputeState
+from shanzhi.mediation.models import DisputeCase
+from shanzhi.org.choices import MEDIATION_ROLES
+
+
+def _visible(actor):
+    from shanzhi.mediation.selectors import cases_visible_to
+
+    return cases_visible_to(actor.user)
+
+
+def _to_assign(actor) -> Q:
+    return Q(state=DisputeState.PENDING, dispatch_unit_id__in=actor.units_with(MEDIATION_ROLES))
+
+
+def _mine(actor) -> Q:
+    return Q(state=DisputeState.MEDIATING, mediator__user=actor.user)
+
+
+_THREE_DAYS = datetime.timedelta(days=3)
+
+
+def _due_soon(actor) -> Q:
+    return Q(
+        state__in=[DisputeState.PENDING, DisputeState.MEDIATING],
+        due_at__lte=timezone.now() + _THREE_DAYS,
+    )
+
+
+MEDIATION = CaseKind(
+    name="mediation",
+    model=DisputeCase,
+    noun=pgettext_lazy("the noun in messages about a case", "调解案件"),
+    states=DisputeState,
+    actions=Action,
+    related=("dispute_type", "dispatch_unit__region", "lead_unit", "mediator__user"),
+    visible_to=_visible,
+    inboxes={
+        "assign": Inbox(gettext_lazy("待分派"), _to_assign),
+        "mine": Inbox(gettext_lazy("我调解的"), _mine),
+        "due": Inbox(gettext_lazy("临近期限"), _due_soon),
+    },
+)

@@ -1,0 +1,66 @@
+"""The mediation centre's states, actions and kinds, with their Chinese labels."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgKind(models.TextChoices):
+    CENTRE = "centre", _("县级矛调中心")
+    TOWNSHIP_COMMITTEE = "township_committee", _("乡镇（街道）人民调解委员会")
+    VILLAGE_COMMITTEE = "village_committee", _("村（社区）人民调解委员会")
+    SECTOR_COMMITTEE = "sector_committee", _("行业性专业性调解委员会")
+    LAWYER_STUDIO = "lawyer_studio", _("律师调解工作室")
+    RED_BLUE_GROUP = "red_blue_group", _("红带蓝调解小组")
+
+
+class MediationLevel(models.TextChoices):
+    """Where a dispute is handled: 小事不出村、大事不出镇、矛盾不上交."""
+
+    VILLAGE = "village", _("村（社区）")
+    TOWNSHIP = "township", _("乡镇（街道）")
+    COUNTY = "county", _("县（区）")
+
+
+class DisputeSource(models.TextChoices):
+    WINDOW = "window", _("窗口受理")
+    WORKORDER = "workorder", _("工单转入")
+    ONLINE = "online", _("网上申请")
+    COURT = "court", _("法院委派")
+
+
+class DisputeState(models.TextChoices):
+    PENDING = "pending", _("待分派")
+    MEDIATING = "mediating", _("调解中")
+    AGREED = "agreed", _("已达成协议")
+    FAILED = "failed", _("调解不成")
+    REFERRED = "referred", _("已转出")
+
+
+OPEN_STATES = (DisputeState.PENDING, DisputeState.MEDIATING)
+
+
+class Action(models.TextChoices):
+    REGISTER = "register", _("受理")
+    ASSIGN = "assign", _("分派")
+    ESCALATE = "escalate", _("上报")
+    REFER_OUT = "refer_out", _("转出调解")
+    AGREE = "agree", _("达成协议")
+    FAIL = "fail", _("调解不成")
+
+
+class PartyRole(models.TextChoices):
+    APPLICANT = "applicant", _("申请人")
+    RESPONDENT = "respondent", _("被申请人")
+    AGENT = "agent", _("代理人")
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ORGANISATION = "organisation", _("单位")
+
+
+class ReferralTarget(models.TextChoices):
+    ARBITRATION = "arbitration", _("劳动人事争议仲裁")
+    LITIGATION = "litigation", _("诉讼")
+    PETITION = "petition", _("信访")
+    ADMINISTRATIVE = "administrative", _("行政裁决")

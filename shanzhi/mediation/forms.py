@@ -1,0 +1,96 @@
+"""The forms of the mediation pages: the window's intake form and one form per case action."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shanzhi.mediation.choices import PartyRole, ReferralTarget
+from shanzhi.workorders.forms import BootstrapMixin
+
+TEXT2 = forms.Textarea(attrs={"rows": 2})
+TEXT4 = forms.Textarea(attrs={"rows": 4})
+TEXT5 = forms.Textarea(attrs={"rows": 5})
+
+
+class IntakeForm(BootstrapMixin, forms.Form):
+    """The window (窗口受理): the dispute, where it happened, one applicant and one respondent
+    (more parties are added on the case page's later versions through the API)."""
+
+    org = forms.TypedChoiceField(label=_("受理组织"), coerce=int)
+    dispute_type = forms.ChoiceField(label=_("纠纷类型"))
+    title = forms.CharField(label=_("纠纷简述"), max_length=200)
+    facts = forms.CharField(label=_("纠纷事实"), max_length=4000, widget=TEXT4)
+    request = forms.CharField(
+        label=_("申请事项"),
+        max_length=2000,
+        required=False,
+        widget=TEXT2,
+    )
+    region = forms.ChoiceField(label=_("发生地（村社区或乡镇街道）"))
+    address = forms.CharField(label=_("详细地点"), max_length=200, required=False)
+    amount = forms.DecimalField(
+        label=_("涉及金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    people_involved = forms.IntegerField(
+        label=_("涉及人数"), min_value=1, max_value=100_000, initial=2
+    )
+    is_major = forms.BooleanField(label=_("重大疑难"), required=False)
+    is_group = forms.BooleanField(label=_("群体性"), required=False)
+    applicant_name = forms.CharField(label=_("申请人姓名"), max_length=100)
+    applicant_phone = forms.CharField(label=_("申请人电话"), max_length=32)
+    applicant_id_number = forms.CharField(label=_("申请人证件号码"), max_length=32, required=False)
+    respondent_name = forms.CharField(label=_("被申请人姓名或名称"), max_length=100)
+    respondent_phone = forms.CharField(label=_("被申请人电话"), max_length=32, required=False)
+
+    def __init__(self, *args, orgs=(), types=(), regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = [(org.pk, org.unit.name) for org in orgs]
+        self.fields["dispute_type"].choices = [("", "—")] + [
+            (t.code, f"{t.parent.name} › {t.name}" if t.parent else t.name) for t in types
+        ]
+        self.fields["region"].choices = [("", "—")] + [(r.code, r.name) for r in regions]
+
+    def parties(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "role": PartyRole.APPLICANT,
+                "name": data["applicant_name"],
+                "phone": data["applicant_phone"],
+                "id_number": data.get("applicant_id_number") or "",
+            },
+            {
+                "role": PartyRole.RESPONDENT,
+                "name": data["respondent_name"],
+                "phone": data.get("respondent_phone") or "",
+            },
+        ]
+
+
+class AssignForm(BootstrapMixin, forms.Form):
+    mediator = forms.TypedChoiceField(label=_("调解员"), coerce=int)
+
+    def __init__(self, *args, mediators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mediator"].choices = [("", "—")] + [
+            (m.pk, f"{m.name}（{m.org.unit.name}）") for m in mediators
+        ]
+
+
+class ReasonForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("理由"), max_length=2000, widget=TEXT2)
+
+
+class ReferForm(BootstrapMixin, forms.Form):
+    target = forms.ChoiceField(label=_("转出去向"), choices=ReferralTarget.choices)
+    reason = forms.CharField(label=_("理由"), max_length=2000, widget=TEXT2)
+
+
+class AgreeForm(BootstrapMixin, forms.Form):
+    agreement = forms.CharField(label=_("协议内容"), max_length=8000, widget=TEXT5)
+
+
+class FailForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("调解不成的原因"), max_length=2000, widget=TEXT2)
+    target = forms.ChoiceField(
+        label=_("建议去向"), choices=[("", "—"), *ReferralTarget.choices], required=False
+    )

@@ -1,0 +1,240 @@
+"""The dispute-mediation centre: dispute types, the roster (organisations and mediators), and the
+dispute case with its parties. A case is a kind of case of the kit (`mediation/case.py`)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shanzhi.mediation.choices import (
+    DisputeSource,
+    DisputeState,
+    MediationLevel,
+    OrgKind,
+    PartyKind,
+    PartyRole,
+    ReferralTarget,
+)
+
+
+class DisputeType(models.Model):
+    """婚姻家庭, 邻里, 宅基地/土地承包 …: a tree administrators edit. The mediation period is in
+    working days (default 30)."""
+
+    code = models.CharField(_("编码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级类型"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    mediation_days = models.PositiveSmallIntegerField(_("调解期限（工作日）"), default=30)
+    sort = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("纠纷类型")
+        verbose_name_plural = _("纠纷类型")
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class MediationOrg(models.Model):
+    """A mediation organisation: the profile of a unit of kind 调解组织. Who works in it is a
+    membership of that unit with the role 调解员 (org app); its jurisdiction is the unit's
+    region."""
+
+    unit = models.OneToOneField(
+        "org.Unit",
+        verbose_name=_("单位"),
+        primary_key=True,
+        on_delete=models.PROTECT,
+        related_name="mediation_org",
+    )
+    kind = models.CharField(_("组织类型"), max_length=32, choices=OrgKind.choices)
+    level = models.CharField(_("层级"), max_length=16, choices=MediationLevel.choices)
+    specialities = models.ManyToManyField(
+        DisputeType, verbose_name=_("擅长类型"), blank=True, related_name="orgs"
+    )
+    # Where a case that outgrows this organisation goes (上报): the township committee of a
+    # village committee, the county centre of a township committee.
+    escalates_to = models.ForeignKey(
+        "self",
+        verbose_name=_("上报至"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalated_from",
+    )
+
+    class Meta:
+        verbose_name = _("调解组织")
+        verbose_name_plural = _("调解组织")
+
+    def __str__(self):
+        return self.unit.name
+
+
+class Mediator(models.Model):
+    """A mediator of the roster (调解员名册). Not every mediator has an account: the 老娘舅 of a
+    village committee may be assigned by the centre without ever signing in."""
+
+    org = models.ForeignKey(
+        MediationOrg,
+        verbose_name=_("所属组织"),
+        on_delete=models.PROTECT,
+        related_name="mediators",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mediator",
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    specialities = models.ManyToManyField(
+        DisputeType, verbose_name=_("擅长类型"), blank=True, related_name="mediators"
+    )
+    area = models.ForeignKey(
+        "territory.Region",
+        verbose_name=_("服务区域"),
+        on_delete=models.PROTECT,
+        related_name="mediators",
+    )
+    certificate = models.CharField(_("资格证书"), max_length=100, blank=True)
+    is_available = models.BooleanField(_("可接案"), default=True)
+
+    class Meta:
+        verbose_name = _("调解员")
+        verbose_name_plural = _("调解员")
+        ordering = ["org_id", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class DisputeCase(models.Model):
+    """One dispute, one code from intake to closure (一窗受理、一事一编码).
+
+    `dispatch_unit` is the organisation that assigns it (the one that took it in, or the one it
+    was escalated to); `lead_unit` the organisation whose mediator handles it. Both are units, so
+    the memberships of `org.access.Actor` say who may act."""
+
+    code = models.CharField(_("案件编号"), max_length=20, unique=True)
+    source = models.CharField(_("来源"), max_length=16, choices=DisputeSource.choices)
+    dispute_type = models.ForeignKey(
+        DisputeType, verbose_name=_("纠纷类型"), on_delete=models.PROTECT, related_name="cases"
+    )
+    title = models.CharField(_("纠纷简述"), max_length=200)
+    facts = models.TextField(_("纠纷事实"), max_length=4000)
+    request = models.TextField(_("申请事项"), max_length=2000, blank=True)
+    amount = models.DecimalField(
+        _("涉及金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    people_involved = models.PositiveIntegerField(_("涉及人数"), default=2)
+    is_major = models.BooleanField(_("重大疑难"), default=False)
+    is_group = models.BooleanField(_("群体性"), default=False)
+    region = models.ForeignKey(
+        "territory.Region", verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="+"
+    )
+    grid = models.ForeignKey(
+        "territory.Grid",
+        verbose_name=_("网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    address = models.CharField(_("地点"), max_length=200, blank=True)
+    area_code = models.CharField(_("区域编码"), max_length=12, db_index=True)
+    level = models.CharField(_("调解层级"), max_length=16, choices=MediationLevel.choices)
+    dispatch_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("分派组织"),
+        on_delete=models.PROTECT,
+        related_name="mediation_dispatched",
+    )
+    lead_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("承办组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mediation_led",
+    )
+    mediator = models.ForeignKey(
+        Mediator,
+        verbose_name=_("调解员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    state = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=DisputeState.choices,
+        default=DisputeState.PENDING,
+        db_index=True,
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    registered_at = models.DateTimeField(_("受理时间"))
+    assigned_at = models.DateTimeField(_("分派时间"), null=True, blank=True)
+    due_at = models.DateTimeField(_("调解期限"))
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    agreement = models.TextField(_("协议内容"), max_length=8000, blank=True)
+    outcome_reason = models.TextField(_("结案说明"), max_length=2000, blank=True)
+    referral_target = models.CharField(
+        _("转出去向"), max_length=16, choices=ReferralTarget.choices, blank=True
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受理人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("调解案件")
+        verbose_name_plural = _("调解案件")
+        ordering = ["-registered_at", "-pk"]
+        indexes = [models.Index(fields=["state", "area_code"], name="mediation_state_area")]
+
+    def __str__(self):
+        return self.code
+
+
+class Party(models.Model):
+    """An applicant, a respondent or an agent. Name, ID number and phone are shown masked except
+    to the case's own mediation staff, and every unmasked view is logged."""
+
+    case = models.ForeignKey(
+        DisputeCase, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="parties"
+    )
+    role = models.CharField(_("身份"), max_length=16, choices=PartyRole.choices)
+    kind = models.CharField(
+        _("类别"), max_length=16, choices=PartyKind.choices, default=PartyKind.PERSON
+    )
+    name = models.CharField(_("姓名或名称"), max_length=100)
+    id_number = models.CharField(_("证件号码"), max_length=32, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,56 @@
+"""Input of the mediation API (CleanSchema: NUL refused, text cleaned)."""
+
+from ninja import Field
+
+from shanzhi.core.text import CleanSchema
+from shanzhi.mediation.choices import PartyKind, PartyRole, ReferralTarget
+
+
+class PartyIn(CleanSchema):
+    role: PartyRole
+    name: str = Field(..., min_length=1, max_length=100)
+    kind: PartyKind = PartyKind.PERSON
+    phone: str = Field("", max_length=32)
+    id_number: str = Field("", max_length=32)
+    address: str = Field("", max_length=200)
+
+
+class CaseIn(CleanSchema):
+    dispute_type: str = Field(..., min_length=1, max_length=16, description="纠纷类型编码")
+    title: str = Field(..., min_length=1, max_length=200)
+    facts: str = Field(..., min_length=1, max_length=4000)
+    request: str = Field("", max_length=2000)
+    region: str = Field(..., min_length=1, max_length=12, description="纠纷发生地的区划代码")
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    address: str = Field("", max_length=200)
+    amount: float | None = Field(None, ge=0, lt=10**12, description="元，按分取整")
+    people_involved: int = Field(2, ge=1, le=100_000)
+    is_major: bool = False
+    is_group: bool = False
+    org: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="受理组织（默认：本人所在的矛调中心）"
+    )
+    parties: list[PartyIn] = Field(..., min_length=1, max_length=20)
+
+
+class AssignIn(CleanSchema):
+    mediator: int = Field(..., ge=1, le=2**31 - 1)
+
+
+class EscalateIn(CleanSchema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class ReferIn(CleanSchema):
+    target: ReferralTarget
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class AgreeIn(CleanSchema):
+    agreement: str = Field(..., min_length=1, max_length=8000)
+
+
+class FailIn(CleanSchema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+    target: ReferralTarget | None = None

@@ -1,0 +1,160 @@
+"""Reads of the mediation centre, for one person: what they may see, with the parties masked
+unless they are entitled to them."""
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from shanzhi.core.errors import NotFound
+from shanzhi.core.ids import parse_id
+from shanzhi.core.privacy import mask_id_number, mask_name, mask_phone
+from shanzhi.core.scoping import prefix_q
+from shanzhi.mediation.choices import OPEN_STATES, DisputeState
+from shanzhi.mediation.models import DisputeCase, DisputeType, MediationOrg, Mediator, Party
+from shanzhi.org.access import Actor
+from shanzhi.org.choices import MEDIATION_OVERSIGHT_ROLES, MEDIATION_ROLES, Role
+from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, territory_prefix
+
+TOWNSHIP_PREFIX = PREFIX_LENGTH[RegionLevel.TOWNSHIP]
+
+
+def cases_visible_to(user) -> QuerySet[DisputeCase]:
+    """Mediation staff: the cases their organisation assigns or handles, and, in a township
+    committee or the county centre, every case of its territory; a mediator: the cases assigned
+    to them; leaders and commanders: the cases of their territory (parties masked)."""
+    if not getattr(user, "is_authenticated", False):
+        return DisputeCase.objects.none()
+    actor = Actor.of(user)
+    query = prefix_q("area_code", actor.prefixes_with(MEDIATION_OVERSIGHT_ROLES))
+    coordinating = [
+        prefix
+        for _unit, role, prefix in actor.memberships
+        if role == Role.MEDIATOR and len(prefix) <= TOWNSHIP_PREFIX
+    ]
+    if coordinating:
+        query |= prefix_q("area_code", coordinating)
+    units = actor.units_with(MEDIATION_ROLES)
+    if units:
+        query |= Q(dispatch_unit_id__in=units) | Q(lead_unit_id__in=units)
+    query |= Q(mediator__user=user)
+    return DisputeCase.objects.filter(query)
+
+
+def case_get_for(user, case_id) -> DisputeCase:
+    case_id = parse_id(case_id)
+    case = None
+    if case_id is not None:
+        case = (
+            cases_visible_to(user)
+            .select_related(
+                "dispute_type", "region", "grid", "dispatch_unit", "lead_unit", "mediator"
+            )
+            .filter(pk=case_id)
+            .first()
+        )
+    if case is None:
+        raise NotFound(_("调解案件不存在"))
+    return case
+
+
+def sees_parties(user, case: DisputeCase) -> bool:
+    """The case's own mediation staff see the parties in full; everyone else masked."""
+    actor = Actor.of(user)
+    if actor.is_admin or (case.mediator_id and case.mediator.user_id == user.pk):
+        return True
+    units = actor.units_with(MEDIATION_ROLES)
+    return case.dispatch_unit_id in units or case.lead_unit_id in units
+
+
+def parties_of(case: DisputeCase, *, unmasked: bool) -> list[dict]:
+    rows = []
+    for party in Party.objects.filter(case=case):
+        rows.append(
+            {
+                "id": party.pk,
+                "role": party.role,
+                "role_label": party.get_role_display(),
+                "kind": party.kind,
+                "name": party.name if unmasked else mask_name(party.name),
+                "id_number": party.id_number if unmasked else mask_id_number(party.id_number),
+                "phone": party.phone if unmasked else mask_phone(party.phone),
+                "address": party.address if unmasked else "",
+            }
+        )
+    return rows
+
+
+def registering_orgs(user) -> list[MediationOrg]:
+    """The organisations at whose window this person takes in disputes: the township committees
+    and county centres they are mediation staff of (admins: all of them)."""
+    actor = Actor.of(user)
+    orgs = MediationOrg.objects.select_related("unit__region").filter(unit__is_active=True)
+    if not actor.is_admin:
+        orgs = orgs.filter(unit_id__in=actor.units_with(MEDIATION_ROLES))
+    return [org for org in orgs.order_by("unit__name") if org.level != "village"]
+
+
+def dispute_types() -> list[DisputeType]:
+    return list(DisputeType.objects.filter(is_active=True).select_related("parent"))
+
+
+def org_mediators(org_ids) -> QuerySet[Mediator]:
+    return Mediator.objects.filter(org_id__in=org_ids).select_related("org__unit", "area")
+
+
+def recommend(case: DisputeCase, *, limit: int = 3) -> list[dict]:
+    """The best mediators for a case, with why: a speciality that matches the dispute type (or
+    its parent) counts most, then serving the case's area, then a record of agreements, and each
+    open case already on their desk counts against. Among available mediators of organisations
+    in the case's county."""
+    type_ids = {case.dispute_type_id, case.dispute_type.parent_id} - {None}
+    county = case.area_code[: PREFIX_LENGTH[RegionLevel.COUNTY]]
+    mediators = (
+        Mediator.objects.filter(is_available=True, org__unit__region__code__startswith=county)
+        .select_related("org__unit", "area")
+        .prefetch_related("specialities")
+        .annotate(
+            open_cases=Count("cases", filter=Q(cases__state__in=OPEN_STATES)),
+            agreed=Count("cases", filter=Q(cases__state=DisputeState.AGREED)),
+            closed=Count(
+                "cases",
+                filter=Q(
+                    cases__state__in=[
+                        DisputeState.AGREED,
+                        DisputeState.FAILED,
+                        DisputeState.REFERRED,
+                    ]
+                ),
+            ),
+        )
+    )
+    scored = []
+    for mediator in mediators:
+        reasons, score = [], 0.0
+        if type_ids & {s.pk for s in mediator.specialities.all()}:
+            score += 3
+            reasons.append(_("擅长%(type)s") % {"type": case.dispute_type.name})
+        if case.area_code.startswith(territory_prefix(mediator.area_id)):
+            score += 2
+            reasons.append(_("服务%(area)s") % {"area": mediator.area.name})
+        if mediator.closed:
+            rate = mediator.agreed / mediator.closed
+            score += 2 * rate
+            reasons.append(
+                _("化解率 %(rate)d%%（%(closed)d 件）")
+                % {"rate": round(rate * 100), "closed": mediator.closed}
+            )
+        score -= 0.5 * mediator.open_cases
+        reasons.append(_("在办 %(open)d 件") % {"open": mediator.open_cases})
+        scored.append((score, mediator, reasons))
+    scored.sort(key=lambda item: (-item[0], item[1].open_cases, item[1].pk))
+    return [
+        {
+            "mediator_id": mediator.pk,
+            "name": mediator.name,
+            "org_id": mediator.org_id,
+            "org_name": mediator.org.unit.name,
+            "score": round(score, 2),
+            "reasons": reasons,
+        }
+        for score, mediator, reasons in scored[:limit]
+    ]

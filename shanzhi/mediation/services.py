@@ -1,0 +1,457 @@
+"""Writes of the mediation centre. Intake (`case_register`) makes the case with one code; every
+later step is an action of the case kit: lock, guard, change, save with audit and event."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shanzhi.core import workdays
+from shanzhi.core.cases import require
+from shanzhi.core.errors import Conflict, Forbidden, InvalidInput
+from shanzhi.core.ids import parse_id
+from shanzhi.core.services import audit_record
+from shanzhi.core.text import clean_text
+from shanzhi.mediation.case import MEDIATION
+from shanzhi.mediation.choices import (
+    OPEN_STATES,
+    Action,
+    DisputeSource,
+    DisputeState,
+    MediationLevel,
+    PartyKind,
+    PartyRole,
+    ReferralTarget,
+)
+from shanzhi.mediation.models import DisputeCase, DisputeType, MediationOrg, Mediator, Party
+from shanzhi.org.access import Actor
+from shanzhi.org.choices import MEDIATION_ROLES
+from shanzhi.territory.choices import territory_prefix
+from shanzhi.territory.models import Grid, Region
+from shanzhi.workorders.services.intake import new_code
+
+CODE_PREFIX = "TJ"  # 调解
+MAX_PARTIES = 20
+PHONE_DIGITS = (7, 15)
+
+
+@dataclass
+class PartyInput:
+    role: str
+    name: str
+    phone: str = ""
+    id_number: str = ""
+    kind: str = PartyKind.PERSON
+    address: str = ""
+
+
+@dataclass
+class CaseInput:
+    dispute_type_code: str
+    title: str
+    facts: str
+    region_code: str
+    parties: list[PartyInput] = field(default_factory=list)
+    request: str = ""
+    amount: Decimal | float | None = None
+    people_involved: int = 2
+    is_major: bool = False
+    is_group: bool = False
+    lon: float | None = None
+    lat: float | None = None
+    address: str = ""
+    org_id: int | None = None  # the organisation whose window takes it in
+
+
+# -- guards ----------------------------------------------------------------------------------
+
+
+def _coordinates(ctx) -> bool:
+    return ctx.actor.is_admin or ctx.case.dispatch_unit_id in ctx.actor.units_with(MEDIATION_ROLES)
+
+
+def _handles(ctx) -> bool:
+    case = ctx.case
+    if case.mediator_id and case.mediator.user_id and case.mediator.user_id == ctx.actor.user.pk:
+        return True
+    return case.lead_unit_id is not None and case.lead_unit_id in ctx.actor.units_with(
+        MEDIATION_ROLES
+    )
+
+
+def guard_assign(ctx) -> None:
+    require(_coordinates(ctx), _("只有分派组织的调解员可以分派案件"))
+    MEDIATION.require_state(ctx.case, DisputeState.PENDING, DisputeState.MEDIATING)
+
+
+def guard_escalate(ctx) -> None:
+    require(_coordinates(ctx) or _handles(ctx), _("只有承办或分派组织的调解员可以上报"))
+    MEDIATION.require_state(ctx.case, *OPEN_STATES)
+    if ctx.case.level == MediationLevel.COUNTY:
+        raise Conflict(_("案件已在县级矛调中心，无法再上报"))
+
+
+def guard_refer_out(ctx) -> None:
+    require(_coordinates(ctx) or _handles(ctx), _("只有承办或分派组织的调解员可以转出"))
+    MEDIATION.require_state(ctx.case, *OPEN_STATES)
+
+
+def guard_close(ctx) -> None:
+    require(_handles(ctx), _("只有承办案件的调解员可以结案"))
+    MEDIATION.require_state(ctx.case, DisputeState.MEDIATING)
+
+
+# -- intake ----------------------------------------------------------------------------------
+
+
+def _text(value, name: str, label: str, limit: int, *, required: bool = True) -> str:
+    text = clean_text(value or "").strip()
+    if required and not text:
+        raise InvalidInput(_("请填写%(label)s") % {"label": label}, name)
+    if len(text) > limit:
+        raise InvalidInput(
+            _("%(label)s不能超过 %(limit)d 字") % {"label": label, "limit": limit}, name
+        )
+    return text
+
+
+def _parties(rows: list[PartyInput]) -> list[Party]:
+    if len(rows) > MAX_PARTIES:
+        raise InvalidInput(_("当事人最多 %(n)d 人") % {"n": MAX_PARTIES}, "parties")
+    parties = []
+    for index, row in enumerate(rows):
+        where = f"parties[{index}]"
+        if row.role not in PartyRole.values:
+            raise InvalidInput(_("当事人身份不正确"), f"{where}.role")
+        if row.kind not in PartyKind.values:
+            raise InvalidInput(_("当事人类别不正确"), f"{where}.kind")
+        phone = "".join(ch for ch in (row.phone or "") if ch.isdigit())
+        if row.phone and not PHONE_DIGITS[0] <= len(phone) <= PHONE_DIGITS[1]:
+            raise InvalidInput(_("联系电话应为 7 至 15 位数字"), f"{where}.phone")
+        parties.append(
+            Party(
+                role=row.role,
+                kind=row.kind,
+                name=_text(row.name, f"{where}.name", _("当事人姓名"), 100),
+                phone=phone,
+                id_number=_text(
+                    row.id_number, f"{where}.id_number", _("证件号码"), 32, required=False
+                ),
+                address=_text(row.address, f"{where}.address", _("住址"), 200, required=False),
+            )
+        )
+    applicants = [p for p in parties if p.role == PartyRole.APPLICANT]
+    if not applicants:
+        raise InvalidInput(_("至少需要一名申请人"), "parties")
+    if not any(p.phone for p in applicants):
+        raise InvalidInput(_("请留下至少一名申请人的联系电话"), "parties")
+    if not any(p.role == PartyRole.RESPONDENT for p in parties):
+        raise InvalidInput(_("至少需要一名被申请人"), "parties")
+    return parties
+
+
+def _window(actor: Actor, org_id) -> MediationOrg:
+    orgs = MediationOrg.objects.select_related("unit__region").exclude(level=MediationLevel.VILLAGE)
+    if not actor.is_admin:
+        orgs = orgs.filter(unit_id__in=actor.units_with(MEDIATION_ROLES))
+    if org_id is not None:
+        org = orgs.filter(pk=parse_id(org_id) or 0).first()
+        if org is None:
+            raise InvalidInput(_("受理组织不存在或不是您所在的组织"), "org")
+        return org
+    org = orgs.order_by("unit__region_id").first()  # the widest first: the county centre
+    if org is None:
+        raise Forbidden(_("只有乡镇调委会和县级矛调中心的调解员可以受理案件"))
+    return org
+
+
+def _place(data: CaseInput, org: MediationOrg) -> tuple[Region, Grid | None, str]:
+    region = Region.objects.filter(code=(data.region_code or "").strip()).first()
+    if region is None:
+        raise InvalidInput(_("区划代码 %(code)s 不存在") % {"code": data.region_code}, "region")
+    scope = territory_prefix(org.unit.region_id)
+    grid = None
+    area_code = territory_prefix(region.code)
+    if data.lon is not None and data.lat is not None:
+        from shanzhi.territory.locate import locate
+
+        located = locate(data.lon, data.lat)
+        if located is None:
+            raise InvalidInput(_("该位置不在任何网格内"), "lon")
+        grid = Grid.objects.filter(code=located.grid.code).first()
+        area_code = located.area_code
+        if not area_code.startswith(territory_prefix(region.code)):
+            raise InvalidInput(_("位置不在所选区域内"), "lon")
+    if not area_code.startswith(scope):
+        raise InvalidInput(_("纠纷发生地不在本组织的管辖范围内"), "region")
+    return region, grid, area_code
+
+
+def case_register(
+    *, actor_user, data: CaseInput, source: str = DisputeSource.WINDOW
+) -> DisputeCase:
+    """Take in a dispute at an organisation's window: one code from now to closure. The case
+    waits for assignment (待分派) at that organisation; its mediation period runs from now in
+    working days of its type."""
+    actor = Actor.of(actor_user)
+    org = _window(actor, data.org_id)
+    dispute_type = DisputeType.objects.filter(
+        code=(data.dispute_type_code or "").strip(), is_active=True
+    ).first()
+    if dispute_type is None:
+        raise InvalidInput(_("纠纷类型不存在"), "dispute_type")
+    title = _text(data.title, "title", _("纠纷简述"), 200)
+    facts = _text(data.facts, "facts", _("纠纷事实"), 4000)
+    request = _text(data.request, "request", _("申请事项"), 2000, required=False)
+    address = _text(data.address, "address", _("地点"), 200, required=False)
+    amount = None
+    if data.amount is not None:
+        try:
+            amount = Decimal(str(data.amount)).quantize(Decimal("0.01"))
+        except ArithmeticError as error:
+            raise InvalidInput(_("涉及金额不正确"), "amount") from error
+        if not Decimal(0) <= amount < Decimal(10) ** 12:
+            raise InvalidInput(_("涉及金额不正确"), "amount")
+    if not 1 <= data.people_involved <= 100_000:
+        raise InvalidInput(_("涉及人数应在 1 至 100000 之间"), "people_involved")
+    parties = _parties(data.parties)
+    region, grid, area_code = _place(data, org)
+    now = timezone.now()
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                case = DisputeCase.objects.create(
+                    code=new_code(CODE_PREFIX),
+                    source=source,
+                    dispute_type=dispute_type,
+                    title=title,
+                    facts=facts,
+                    request=request,
+                    amount=amount,
+                    people_involved=data.people_involved,
+                    is_major=data.is_major,
+                    is_group=data.is_group,
+                    region=region,
+                    grid=grid,
+                    lon=data.lon,
+                    lat=data.lat,
+                    address=address,
+                    area_code=area_code,
+                    level=org.level,
+                    dispatch_unit=org.unit,
+                    state=DisputeState.PENDING,
+                    registered_at=now,
+                    due_at=workdays.add_working_days(now, dispute_type.mediation_days),
+                    registered_by=actor_user,
+                )
+                for party in parties:
+                    party.case = case
+                Party.objects.bulk_create(parties)
+                audit_record(
+                    actor=actor_user,
+                    action=Action.REGISTER,
+                    object_type=MEDIATION.name,
+                    object_id=case.pk,
+                    after={
+                        "code": case.code,
+                        "source": source,
+                        "org": org.unit.name,
+                        "type": dispute_type.name,
+                        "parties": len(parties),
+                    },
+                )
+            return case
+        except IntegrityError as error:
+            if "code" not in str(error):
+                raise
+    raise Conflict(_("案件编号生成冲突，请重试"))
+
+
+def parties_viewed(*, actor, case: DisputeCase) -> None:
+    """Someone saw the parties unmasked (PIPL: views of personal data are logged)."""
+    audit_record(
+        actor=actor,
+        action="mediation.parties_view",
+        object_type=MEDIATION.name,
+        object_id=case.pk,
+        after={"code": case.code},
+    )
+
+
+# -- actions ---------------------------------------------------------------------------------
+
+
+def case_assign(*, actor, case_id, mediator_id) -> DisputeCase:
+    """分派: to a mediator of the roster, whose organisation then handles the case. Assigning
+    again (改派) is allowed while it is being mediated."""
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.ASSIGN)
+        case = ctx.case
+        mediator = (
+            Mediator.objects.select_related("org__unit", "user")
+            .filter(pk=parse_id(mediator_id) or 0)
+            .first()
+        )
+        if mediator is None:
+            raise InvalidInput(_("调解员不存在"), "mediator")
+        if not mediator.is_available:
+            raise InvalidInput(_("该调解员暂不接案"), "mediator")
+        county = case.area_code[:6]
+        if not mediator.org.unit.region_id.startswith(county):
+            raise InvalidInput(_("只能分派给本县（区）的调解员"), "mediator")
+        if mediator.pk == case.mediator_id:
+            raise Conflict(_("案件已由该调解员承办"))
+        before = {"state": case.state, "mediator": case.mediator.name if case.mediator else ""}
+        case.mediator = mediator
+        case.lead_unit = mediator.org.unit
+        case.level = mediator.org.level
+        case.state = DisputeState.MEDIATING
+        case.assigned_at = timezone.now()
+        return MEDIATION.save(
+            case,
+            ["mediator", "lead_unit", "level", "state", "assigned_at"],
+            actor=actor,
+            action=Action.ASSIGN,
+            before=before,
+            after={
+                "state": case.state,
+                "mediator": mediator.name,
+                "org": mediator.org.unit.name,
+            },
+        )
+
+
+def case_escalate(*, actor, case_id, reason: str) -> DisputeCase:
+    """上报: the case goes up one level (village → township → county centre) and waits there
+    for assignment, with the reason why."""
+    reason = _text(reason, "reason", _("上报理由"), 2000)
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.ESCALATE)
+        case = ctx.case
+        here = MediationOrg.objects.filter(pk=(case.lead_unit_id or case.dispatch_unit_id)).first()
+        target = here.escalates_to if here else None
+        if target is None:
+            target = (
+                MediationOrg.objects.select_related("unit")
+                .filter(kind="centre", unit__region__code__startswith=case.area_code[:6])
+                .first()
+            )
+        if target is None or target.unit_id == case.dispatch_unit_id and not case.lead_unit_id:
+            raise Conflict(_("找不到可上报的上级调解组织"))
+        before = {"state": case.state, "level": case.level}
+        case.dispatch_unit = target.unit
+        case.lead_unit = None
+        case.mediator = None
+        case.level = target.level
+        case.state = DisputeState.PENDING
+        return MEDIATION.save(
+            case,
+            ["dispatch_unit", "lead_unit", "mediator", "level", "state"],
+            actor=actor,
+            action=Action.ESCALATE,
+            before=before,
+            after={"state": case.state, "level": case.level, "org": target.unit.name},
+            reason=reason,
+        )
+
+
+def _close_without_agreement(*, actor, case_id, action, state, target: str, reason: str):
+    """Referral out (转出) and failure (调解不成) close the case the same way: the reason, and
+    where the parties were sent or pointed."""
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, action)
+        case = ctx.case
+        before = {"state": case.state}
+        case.state = state
+        case.referral_target = target
+        case.outcome_reason = reason
+        case.closed_at = timezone.now()
+        return MEDIATION.save(
+            case,
+            ["state", "referral_target", "outcome_reason", "closed_at"],
+            actor=actor,
+            action=action,
+            before=before,
+            after={"state": case.state, "target": target},
+            reason=reason,
+        )
+
+
+def case_refer_out(*, actor, case_id, target: str, reason: str) -> DisputeCase:
+    """转出: out of mediation, to arbitration, the court, 信访 or an administrative ruling."""
+    if target not in ReferralTarget.values:
+        raise InvalidInput(_("请选择转出去向"), "target")
+    reason = _text(reason, "reason", _("转出理由"), 2000)
+    return _close_without_agreement(
+        actor=actor,
+        case_id=case_id,
+        action=Action.REFER_OUT,
+        state=DisputeState.REFERRED,
+        target=target,
+        reason=reason,
+    )
+
+
+def case_agree(*, actor, case_id, agreement: str) -> DisputeCase:
+    """达成协议: the agreement the parties reached, in the words of the 调解协议书."""
+    agreement = _text(agreement, "agreement", _("协议内容"), 8000)
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.AGREE)
+        case = ctx.case
+        before = {"state": case.state}
+        case.state = DisputeState.AGREED
+        case.agreement = agreement
+        case.closed_at = timezone.now()
+        return MEDIATION.save(
+            case,
+            ["state", "agreement", "closed_at"],
+            actor=actor,
+            action=Action.AGREE,
+            before=before,
+            after={"state": case.state},
+        )
+
+
+def case_fail(*, actor, case_id, reason: str, target: str = "") -> DisputeCase:
+    """调解不成: closed with the reason, and where the parties were pointed (if anywhere)."""
+    if target and target not in ReferralTarget.values:
+        raise InvalidInput(_("转出去向不正确"), "target")
+    reason = _text(reason, "reason", _("调解不成的原因"), 2000)
+    return _close_without_agreement(
+        actor=actor,
+        case_id=case_id,
+        action=Action.FAIL,
+        state=DisputeState.FAILED,
+        target=target,
+        reason=reason,
+    )
+
+
+# -- the roster and the types (administrators, through the admin) ------------------------------
+
+
+def roster_save(*, actor, obj, created: bool, specialities=None):
+    """Save a dispute type, a mediation organisation or a mediator as an administrator edited
+    it, with its specialities, and record it in the audit trail."""
+    with transaction.atomic():
+        obj.full_clean(validate_unique=True)
+        obj.save()
+        if specialities is not None:
+            obj.specialities.set(specialities)
+        after = {
+            field.name: str(getattr(obj, field.attname))
+            for field in obj._meta.concrete_fields
+            if not field.primary_key
+        }
+        if specialities is not None:
+            after["specialities"] = sorted(str(s) for s in specialities)
+        audit_record(
+            actor=actor,
+            action=f"{obj._meta.model_name}.{'create' if created else 'update'}",
+            object_type=obj._meta.model_name,
+            object_id=obj.pk,
+            after=after,
+        )
+    return obj

@@ -1,0 +1,260 @@
+"""A dispute's journey through the API and the pages, as its people meet it: the window takes it
+in (one code), the system recommends mediators, the centre assigns, the mediator reaches an
+agreement, or the case goes up a level or out of mediation. Refusals change nothing."""
+
+import json
+
+import pytest
+
+from shanzhi.core.models import AuditEvent
+from shanzhi.mediation.models import DisputeCase, Mediator, Party
+
+pytestmark = pytest.mark.django_db
+
+YUEHE_VILLAGE = "330502001001"  # 月河街道's first community
+TOWNSHIP_MEDIATOR = "tj3305020011"  # 月河街道人民调解委员会's first mediator (an account)
+
+
+def body(**overrides) -> dict:
+    data = {
+        "dispute_type": "0203",
+        "title": "楼上漏水",
+        "facts": "楼上卫生间漏水，楼下天花板发霉。",
+        "request": "维修并赔偿",
+        "region": YUEHE_VILLAGE,
+        "parties": [
+            {
+                "role": "applicant",
+                "name": "李四",
+                "phone": "13812345678",
+                "id_number": "330502199001011234",
+            },
+            {"role": "respondent", "name": "王五", "phone": "13912345678"},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def post(client, url, data=None, **headers):
+    response = client.post(url, json.dumps(data or {}), content_type="application/json", **headers)
+    return response.status_code, response.json()
+
+
+def register(client, **overrides) -> dict:
+    status, answer = post(client, "/api/v1/mediation/cases", body(**overrides))
+    assert status == 201, answer
+    return answer
+
+
+def township_mediator() -> Mediator:
+    return Mediator.objects.get(user__username=TOWNSHIP_MEDIATOR)
+
+
+def test_window_to_agreement(client_as):
+    centre = client_as("mediator")
+    case = register(centre)
+    assert case["code"].startswith("TJ") and case["state"] == "pending"
+    assert case["dispatch_org"] == "吴兴区人民调解委员会" and case["level"] == "county"
+    # The centre's own staff see the parties in full, and that view is logged.
+    assert not case["parties_masked"]
+    assert case["parties"][0]["phone"] == "13812345678"
+    assert AuditEvent.objects.filter(
+        action="mediation.parties_view", object_id=str(case["id"])
+    ).exists()
+    # At the county centre already: nothing above to escalate to.
+    assert case["allowed_actions"] == ["assign", "refer_out"]
+
+    recommended = centre.get(f"/api/v1/mediation/cases/{case['id']}/recommendations").json()
+    assert len(recommended) == 3
+    assert recommended[0]["reasons"] and all(r["reasons"] for r in recommended)
+    assert any("漏水渗水" in reason for r in recommended for reason in r["reasons"])
+
+    mediator = township_mediator()
+    status, assigned = post(
+        centre, f"/api/v1/mediation/cases/{case['id']}/actions/assign", {"mediator": mediator.pk}
+    )
+    assert status == 200 and assigned["state"] == "mediating"
+    assert assigned["mediator"] == mediator.name and assigned["level"] == "township"
+
+    handler = client_as(TOWNSHIP_MEDIATOR)
+    mine = handler.get("/api/v1/mediation/cases?box=mine").json()
+    assert [c["code"] for c in mine["items"]] == [case["code"]]
+    status, agreed = post(
+        handler,
+        f"/api/v1/mediation/cases/{case['id']}/actions/agree",
+        {"agreement": "楼上住户于十日内维修防水，赔偿楼下 2000 元。"},
+    )
+    assert status == 200 and agreed["state"] == "agreed"
+    assert [step["action"] for step in agreed["timeline"]] == ["register", "assign", "agree"]
+
+    # Agreed twice: a conflict, and nothing changes.
+    version = DisputeCase.objects.get(pk=case["id"]).version
+    status, answer = post(
+        handler, f"/api/v1/mediation/cases/{case['id']}/actions/agree", {"agreement": "再来一次"}
+    )
+    assert status == 409, answer
+    stored = DisputeCase.objects.get(pk=case["id"])
+    assert stored.version == version and stored.agreement.startswith("楼上住户")
+
+
+def test_escalation_goes_up_one_level_and_out_of_the_township(client_as):
+    centre = client_as("mediator")
+    case = register(centre)
+    post(
+        centre,
+        f"/api/v1/mediation/cases/{case['id']}/actions/assign",
+        {"mediator": township_mediator().pk},
+    )
+    handler = client_as(TOWNSHIP_MEDIATOR)
+    status, escalated = post(
+        handler,
+        f"/api/v1/mediation/cases/{case['id']}/actions/escalate",
+        {"reason": "涉及房屋结构鉴定，需县级会商"},
+    )
+    assert status == 200 and escalated["state"] == "pending" and escalated["level"] == "county"
+    assert escalated["mediator"] is None
+    # At the county, nothing is above: a second escalation is refused.
+    status, answer = post(
+        centre, f"/api/v1/mediation/cases/{case['id']}/actions/escalate", {"reason": "再上报"}
+    )
+    assert status == 409, answer
+
+
+def test_referral_out_and_failure_record_where_it_went(client_as):
+    centre = client_as("mediator")
+    case = register(centre, dispute_type="0501", title="拖欠工资")
+    status, referred = post(
+        centre,
+        f"/api/v1/mediation/cases/{case['id']}/actions/refer_out",
+        {"target": "arbitration", "reason": "用人单位拒不到场"},
+    )
+    assert status == 200 and referred["state"] == "referred"
+    assert referred["referral_target"] == "arbitration"
+
+    other = register(centre)
+    me = Mediator.objects.get(user__username="mediator")
+    post(centre, f"/api/v1/mediation/cases/{other['id']}/actions/assign", {"mediator": me.pk})
+    status, failed = post(
+        centre,
+        f"/api/v1/mediation/cases/{other['id']}/actions/fail",
+        {"reason": "双方分歧过大", "target": "litigation"},
+    )
+    assert (
+        status == 200 and failed["state"] == "failed" and failed["referral_target"] == "litigation"
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"parties": [{"role": "applicant", "name": "李四", "phone": "13812345678"}]}, "parties"),
+        (
+            {
+                "parties": [
+                    {"role": "applicant", "name": "李四"},
+                    {"role": "respondent", "name": "王五"},
+                ]
+            },
+            "parties",
+        ),
+        ({"dispute_type": "99"}, "dispute_type"),
+        ({"region": "330503101001"}, "region"),  # 南浔区: not the centre's territory
+        ({"region": "999999999999"}, "region"),
+    ],
+)
+def test_bad_applications_are_refused_with_the_field_and_nothing_is_made(
+    client_as, table_counts, overrides, field
+):
+    counts = table_counts()
+    status, answer = post(client_as("mediator"), "/api/v1/mediation/cases", body(**overrides))
+    assert status == 400 and answer["errors"][0]["field"] == field, answer
+    assert table_counts() == counts
+
+
+def test_who_sees_what(client_as):
+    case = register(client_as("mediator"))
+    url = f"/api/v1/mediation/cases/{case['id']}"
+    # A leader of the city sees it, with the parties masked, and no view of them is logged.
+    views = AuditEvent.objects.filter(action="mediation.parties_view").count()
+    seen = client_as("commander").get(url).json()
+    assert seen["parties_masked"] and seen["parties"][0]["name"] == "李*"
+    assert seen["parties"][0]["phone"] != "13812345678" and seen["allowed_actions"] == []
+    assert AuditEvent.objects.filter(action="mediation.parties_view").count() == views
+    # Others: not found, the same as a case that does not exist.
+    for persona in ("outsider", "department", "resident", "gridworker"):
+        assert client_as(persona).get(url).status_code == 404, persona
+    # A township mediator does not take in disputes at a window of another level.
+    status, _answer = post(client_as("department"), "/api/v1/mediation/cases", body())
+    assert status == 403
+
+
+def test_a_stale_version_is_refused(client_as):
+    centre = client_as("mediator")
+    case = register(centre)
+    mediator = township_mediator()
+    stale = {"HTTP_IF_MATCH": str(case["version"])}
+    post(
+        centre,
+        f"/api/v1/mediation/cases/{case['id']}/actions/refer_out",
+        {"target": "petition", "reason": "转信访"},
+    )
+    status, answer = post(
+        centre,
+        f"/api/v1/mediation/cases/{case['id']}/actions/assign",
+        {"mediator": mediator.pk},
+        **stale,
+    )
+    assert status == 409, answer
+    assert DisputeCase.objects.get(pk=case["id"]).mediator_id is None
+
+
+def test_the_pages_take_a_dispute_from_the_window_to_an_agreement(client_as):
+    centre = client_as("mediator")
+    inbox = centre.get("/mediation/")
+    assert inbox.status_code == 200 and "待分派" in inbox.content.decode()
+    form = centre.get("/mediation/new/")
+    assert form.status_code == 200
+    org = form.context["form"].fields["org"].choices[0][0]
+    response = centre.post(
+        "/mediation/new/",
+        {
+            "org": org,
+            "dispute_type": "0202",
+            "title": "广场舞扰民",
+            "facts": "每晚十点后仍有音响声。",
+            "region": YUEHE_VILLAGE,
+            "people_involved": 2,
+            "applicant_name": "赵六",
+            "applicant_phone": "13800001111",
+            "respondent_name": "广场舞队",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = DisputeCase.objects.get(title="广场舞扰民")
+    assert Party.objects.filter(case=case).count() == 2
+    page = centre.get(f"/mediation/{case.pk}/").content.decode()
+    assert case.code in page and "推荐调解员" in page and "赵六" in page
+    me = Mediator.objects.get(user__username="mediator")
+    response = centre.post(
+        f"/mediation/{case.pk}/act/assign/", {"mediator": me.pk, "version": case.version}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    response = centre.post(
+        f"/mediation/{case.pk}/act/agree/",
+        {"agreement": "活动时间改为晚七点至八点半。", "version": case.version},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "agreed"
+    assert "活动时间改为" in centre.get(f"/mediation/{case.pk}/").content.decode()
+
+
+def test_the_demo_mediator_has_work_on_day_one(client_as):
+    home = client_as("mediator").get("/").content.decode()
+    assert 'data-testid="mediation-inboxes"' in home and "我调解的" in home
+    mine = client_as("mediator").get("/api/v1/mediation/cases?box=mine").json()
+    assert mine["count"] >= 2
+    pending = client_as("mediator").get("/api/v1/mediation/cases?box=assign").json()
+    assert pending["count"] >= 1

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from shanzhi.mediation import views
+
+urlpatterns = [
+    path("mediation/", views.case_list, name="mediation-list"),
+    path("mediation/new/", views.case_new, name="mediation-new"),
+    path("mediation/<int:case_id>/", views.case_detail, name="mediation-detail"),
+    path("mediation/<int:case_id>/act/<str:action>/", views.case_act, name="mediation-act"),
+]

@@ -1,0 +1,217 @@
+"""The mediation pages: the mediator's inbox, the window's intake form and the case page with
+its actions. Thin: selectors to read, services (through the action registry) to write."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shanzhi.core.cases import expecting_version
+from shanzhi.core.errors import NotFound, ServiceError
+from shanzhi.core.labels import action_label
+from shanzhi.core.pagination import CappedPaginator
+from shanzhi.mediation import actions, forms, selectors, services
+from shanzhi.mediation.actions import ACTIONS
+from shanzhi.mediation.case import MEDIATION
+from shanzhi.mediation.choices import Action, DisputeState
+from shanzhi.mediation.models import Mediator
+from shanzhi.org.access import Actor
+from shanzhi.org.choices import MEDIATION_OVERSIGHT_ROLES, MEDIATION_ROLES
+from shanzhi.territory.choices import territory_prefix
+from shanzhi.territory.models import Region
+
+PAGE_SIZE = 30
+FIELD_NAMES = {"parties": "applicant_name", "mediator": "mediator"}
+
+
+def _put_error(form, error: ServiceError) -> None:
+    field = FIELD_NAMES.get(error.field, error.field)
+    if field.startswith("parties["):
+        field = "respondent_name" if ".name" in field and "[1]" in field else "applicant_name"
+        if error.field.endswith(".phone"):
+            field = "applicant_phone" if "[0]" in error.field else "respondent_phone"
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+def _require_staff(user) -> Actor:
+    actor = Actor.of(user)
+    if not actor.has_role(MEDIATION_ROLES | MEDIATION_OVERSIGHT_ROLES) and not hasattr(
+        user, "mediator"
+    ):
+        raise PermissionDenied
+    return actor
+
+
+@login_required
+@require_GET
+def case_list(request):
+    """/mediation/: the inboxes (待分派, 我调解的, 临近期限) and every visible case."""
+    actor = _require_staff(request.user)
+    box = request.GET.get("box", "")
+    cases = selectors.cases_visible_to(request.user).select_related(
+        "dispute_type", "dispatch_unit", "lead_unit", "mediator"
+    )
+    counts = MEDIATION.inbox_counts(actor)
+    tabs = [{"box": "", "label": _("全部"), "count": None, "active": box == ""}]
+    for name, inbox in MEDIATION.inboxes.items():
+        tabs.append(
+            {"box": name, "label": inbox.label, "count": counts[name], "active": box == name}
+        )
+    if box in MEDIATION.inboxes:
+        cases = cases.filter(MEDIATION.inboxes[box].cases_for(actor))
+    paginator = CappedPaginator(cases.order_by("-registered_at", "-pk"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mediation/list.html",
+        {
+            "tabs": tabs,
+            "box": box,
+            "page": page,
+            "capped": paginator.capped,
+            "may_register": bool(selectors.registering_orgs(request.user)),
+        },
+    )
+
+
+def _intake_form(request, data=None):
+    orgs = selectors.registering_orgs(request.user)
+    if not orgs:
+        raise PermissionDenied
+    prefixes = tuple(territory_prefix(org.unit.region_id) for org in orgs)
+    regions = Region.objects.filter(level__in=["township", "village"]).order_by("code")
+    regions = [r for r in regions if r.code.startswith(prefixes)]
+    return forms.IntakeForm(data, orgs=orgs, types=selectors.dispute_types(), regions=regions), orgs
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request):
+    """/mediation/new/: 窗口受理, a walk-in dispute taken in at the centre's window."""
+    form, _orgs = _intake_form(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.case_register(
+                actor_user=request.user,
+                data=services.CaseInput(
+                    dispute_type_code=data["dispute_type"],
+                    title=data["title"],
+                    facts=data["facts"],
+                    request=data["request"],
+                    region_code=data["region"],
+                    address=data["address"],
+                    amount=data["amount"],
+                    people_involved=data["people_involved"],
+                    is_major=data["is_major"],
+                    is_group=data["is_group"],
+                    org_id=data["org"],
+                    parties=[services.PartyInput(**party) for party in form.parties()],
+                ),
+            )
+        except ServiceError as error:
+            _put_error(form, error)
+        else:
+            messages.success(request, _("已受理，案件编号 %(code)s") % {"code": case.code})
+            return redirect("mediation-detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "mediation/new.html", {"form": form}, status=status)
+
+
+def _action_forms(request, case, failed=None) -> list[dict]:
+    items = []
+    for name in MEDIATION.allowed(request.user, case):
+        action = ACTIONS[name]
+        form_class = action.interface["form"]
+        kwargs = {}
+        if name == Action.ASSIGN:
+            county = case.area_code[:6]
+            kwargs["mediators"] = (
+                Mediator.objects.filter(
+                    is_available=True, org__unit__region__code__startswith=county
+                )
+                .select_related("org__unit")
+                .order_by("org__unit__name", "name")
+            )
+        form = failed[1] if failed and failed[0] == name else form_class(**kwargs)
+        items.append({"action": name, "label": action.label, "form": form})
+    return items
+
+
+def _detail_page(request, case, *, failed=None, status=200):
+    unmasked = selectors.sees_parties(request.user, case)
+    parties = selectors.parties_of(case, unmasked=unmasked)
+    if unmasked and parties:
+        services.parties_viewed(actor=request.user, case=case)
+    allowed = MEDIATION.allowed(request.user, case)
+    return render(
+        request,
+        "mediation/detail.html",
+        {
+            "case": case,
+            "parties": parties,
+            "masked": not unmasked,
+            "timeline": [
+                {
+                    "at": event.created_at,
+                    "actor": (event.actor.get_full_name() if event.actor else "")
+                    or event.actor_label,
+                    "label": action_label(event.action),
+                    "reason": event.reason,
+                }
+                for event in MEDIATION.timeline(case.pk)
+            ],
+            "action_forms": _action_forms(request, case, failed),
+            "recommendations": (
+                selectors.recommend(case)
+                if Action.ASSIGN in allowed and case.state == DisputeState.PENDING
+                else []
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def case_detail(request, case_id: int):
+    return _detail_page(request, selectors.case_get_for(request.user, case_id))
+
+
+@login_required
+@require_POST
+def case_act(request, case_id: int, action: str):
+    """/mediation/<id>/act/<action>/: one action through its service."""
+    case = selectors.case_get_for(request.user, case_id)
+    if action not in ACTIONS:
+        raise Http404
+    form_class = ACTIONS[action].interface["form"]
+    kwargs = {}
+    if action == Action.ASSIGN:
+        kwargs["mediators"] = Mediator.objects.filter(
+            org__unit__region__code__startswith=case.area_code[:6]
+        ).select_related("org__unit")
+    form = form_class(request.POST, **kwargs)
+    if not form.is_valid():
+        messages.error(request, _("请检查填写的内容。"))
+        return _detail_page(request, case, failed=(action, form), status=400)
+    try:
+        seen = request.POST.get("version", "")
+        with expecting_version(int(seen) if seen.isdigit() else None):
+            actions.perform(action, request.user, case.pk, form.cleaned_data)
+    except ServiceError as error:
+        if isinstance(error, NotFound) and error.field not in form.fields:
+            raise
+        _put_error(form, error)
+        messages.error(request, error.message)
+        case = selectors.case_get_for(request.user, case_id)
+        return _detail_page(request, case, failed=(action, form), status=error.status)
+    messages.success(request, ACTIONS[action].interface["done"])
+    try:
+        selectors.case_get_for(request.user, case_id)
+    except NotFound:
+        return redirect("mediation-list")  # escalated out of this person's reach
+    return redirect("mediation-detail", case_id=case_id)

@@ -3,11 +3,20 @@ committee per township and in the first villages, 吴兴区's sector committees,
 and a 红带蓝 group, 40-odd mediators, and cases at every step so that the `mediator` account has
 work on day one. Everything goes through the services, as a window clerk and mediators would."""
 
+import datetime
 import random
+
+from django.utils import timezone
 
 from shanzhi.demo import data
 from shanzhi.mediation import services as mediation
-from shanzhi.mediation.choices import MediationLevel, OrgKind, PartyRole, ReferralTarget
+from shanzhi.mediation.choices import (
+    MediationLevel,
+    OrgKind,
+    PartyRole,
+    ReferralTarget,
+    SessionKind,
+)
 from shanzhi.mediation.models import DisputeType, MediationOrg, Mediator
 from shanzhi.org import services as org
 from shanzhi.org.choices import Role, UnitKind
@@ -327,6 +336,18 @@ def _cases(rng, staff, me: Mediator, types, committees) -> int:
                     case_id=case.pk,
                     reason="双方分歧大，涉及宅基地确权，需县级会商。",
                 )
+    # A session on the mediator's own desk, today if the afternoon is still ahead.
+    now = timezone.localtime()
+    at = now.replace(hour=15, minute=0, second=0, microsecond=0)
+    if at <= now:
+        at = (now + datetime.timedelta(days=1)).replace(hour=9, minute=30, second=0, microsecond=0)
+    mediation.case_schedule(
+        actor=staff,
+        case_id=made[0].pk,
+        kind=SessionKind.ROOM,
+        starts_at=at,
+        place="吴兴区矛调中心说事室",
+    )
     # One agreement and one referral on the mediator's own desk.
     mediation.case_agree(
         actor=staff,

@@ -40,8 +40,35 @@ ACTIONS.add(
     done=gettext_lazy("已转出"),
 )
 ACTIONS.add(
+    Action.SCHEDULE,
+    services.guard_mediate,
+    service=services.case_schedule,
+    form=forms.ScheduleForm,
+    schema=schemas.ScheduleIn,
+    arguments=lambda data: {
+        "kind": data["kind"],
+        "starts_at": data["starts_at"],
+        "place": data["place"],
+    },
+    done=gettext_lazy("已安排调解会，已短信通知当事人"),
+)
+ACTIONS.add(
+    Action.RECORD,
+    services.guard_mediate,
+    service=services.case_record,
+    form=forms.RecordForm,
+    schema=schemas.RecordIn,
+    arguments=lambda data: {
+        "session_id": data["session"],
+        "attendance": data["attendance"],
+        "minutes": data["minutes"],
+        "outcome": data["outcome"],
+    },
+    done=gettext_lazy("已记录调解会"),
+)
+ACTIONS.add(
     Action.AGREE,
-    services.guard_close,
+    services.guard_mediate,
     service=services.case_agree,
     form=forms.AgreeForm,
     schema=schemas.AgreeIn,
@@ -50,7 +77,7 @@ ACTIONS.add(
 )
 ACTIONS.add(
     Action.FAIL,
-    services.guard_close,
+    services.guard_mediate,
     service=services.case_fail,
     form=forms.FailForm,
     schema=schemas.FailIn,

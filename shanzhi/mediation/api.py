@@ -65,6 +65,17 @@ class PartyOut(Schema):
     address: str
 
 
+class SessionOut(Schema):
+    id: int
+    kind: str
+    starts_at: datetime.datetime
+    place: str
+    state: str
+    attendance: str
+    minutes: str
+    outcome: str
+
+
 class StepOut(Schema):
     at: datetime.datetime
     action: str
@@ -88,6 +99,7 @@ class CaseOut(CaseSummary):
     closed_at: datetime.datetime | None
     parties: list[PartyOut]
     parties_masked: bool
+    sessions: list[SessionOut]
     allowed_actions: list[str]
     timeline: list[StepOut]
 
@@ -143,6 +155,19 @@ def _detail(request, case: DisputeCase) -> dict:
         "closed_at": case.closed_at,
         "parties": parties,
         "parties_masked": not unmasked,
+        "sessions": [
+            {
+                "id": s.pk,
+                "kind": s.kind,
+                "starts_at": s.starts_at,
+                "place": s.place,
+                "state": s.state,
+                "attendance": s.attendance,
+                "minutes": s.minutes,
+                "outcome": s.outcome,
+            }
+            for s in case.sessions.all()
+        ],
         "allowed_actions": MEDIATION.allowed(request.user, case),
         "timeline": [
             {
@@ -173,7 +198,9 @@ def dispute_types(request):
 class CaseFilter(Schema):
     state: DisputeState | None = None
     box: str = Field(
-        "", max_length=16, description="assign（待分派）、mine（我调解的）、due（临近期限）"
+        "",
+        max_length=16,
+        description="assign（待分派）、mine（我调解的）、today（今日调解会）、due（临近期限）",
     )
     page: int = Field(1, ge=1, le=10_000)
 

@@ -15,4 +15,5 @@ class MediationConfig(AppConfig):
         labels.register(
             objects={"mediation": _("调解案件")},
             actions={**dict(Action.choices), "mediation.parties_view": _("查看当事人信息")},
+            messages={"mediation.session": _("调解会通知")},
         )

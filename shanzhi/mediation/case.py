@@ -3,13 +3,13 @@
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from shanzhi.core.cases import CaseKind, Inbox
-from shanzhi.mediation.choices import Action, DisputeState
-from shanzhi.mediation.models import DisputeCase
+from shanzhi.mediation.choices import Action, DisputeState, SessionState
+from shanzhi.mediation.models import DisputeCase, MediationSession
 from shanzhi.org.choices import MEDIATION_ROLES
 
 
@@ -30,6 +30,19 @@ def _mine(actor) -> Q:
 _THREE_DAYS = datetime.timedelta(days=3)
 
 
+def _sessions_today(actor) -> Q:
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+    today = MediationSession.objects.filter(
+        case=OuterRef("pk"),
+        state=SessionState.SCHEDULED,
+        starts_at__gte=start,
+        starts_at__lt=start + datetime.timedelta(days=1),
+    )
+    return Q(Exists(today)) & (
+        Q(mediator__user=actor.user) | Q(lead_unit_id__in=actor.units_with(MEDIATION_ROLES))
+    )
+
+
 def _due_soon(actor) -> Q:
     return Q(
         state__in=[DisputeState.PENDING, DisputeState.MEDIATING],
@@ -48,6 +61,7 @@ MEDIATION = CaseKind(
     inboxes={
         "assign": Inbox(gettext_lazy("待分派"), _to_assign),
         "mine": Inbox(gettext_lazy("我调解的"), _mine),
+        "today": Inbox(gettext_lazy("今日调解会"), _sessions_today),
         "due": Inbox(gettext_lazy("临近期限"), _due_soon),
     },
 )

@@ -44,6 +44,8 @@ class Action(models.TextChoices):
     ASSIGN = "assign", _("分派")
     ESCALATE = "escalate", _("上报")
     REFER_OUT = "refer_out", _("转出调解")
+    SCHEDULE = "schedule", _("安排调解会")
+    RECORD = "record", _("记录调解会")
     AGREE = "agree", _("达成协议")
     FAIL = "fail", _("调解不成")
 
@@ -64,3 +66,13 @@ class ReferralTarget(models.TextChoices):
     LITIGATION = "litigation", _("诉讼")
     PETITION = "petition", _("信访")
     ADMINISTRATIVE = "administrative", _("行政裁决")
+
+
+class SessionKind(models.TextChoices):
+    ROOM = "room", _("现场（说事室）")
+    VIDEO = "video", _("视频调解")
+
+
+class SessionState(models.TextChoices):
+    SCHEDULED = "scheduled", _("待召开")
+    HELD = "held", _("已召开")

@@ -1,9 +1,11 @@
 """The forms of the mediation pages: the window's intake form and one form per case action."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.mediation.choices import PartyRole, ReferralTarget
+from shanzhi.core.dates import DEADLINE, BoundedDateTimeField
+from shanzhi.mediation.choices import PartyRole, ReferralTarget, SessionKind
 from shanzhi.workorders.forms import BootstrapMixin
 
 TEXT2 = forms.Textarea(attrs={"rows": 2})
@@ -83,6 +85,30 @@ class ReasonForm(BootstrapMixin, forms.Form):
 class ReferForm(BootstrapMixin, forms.Form):
     target = forms.ChoiceField(label=_("转出去向"), choices=ReferralTarget.choices)
     reason = forms.CharField(label=_("理由"), max_length=2000, widget=TEXT2)
+
+
+class ScheduleForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("方式"), choices=SessionKind.choices)
+    starts_at = BoundedDateTimeField(
+        label=_("时间"),
+        window=DEADLINE,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    place = forms.CharField(label=_("地点或视频链接"), max_length=300)
+
+
+class RecordForm(BootstrapMixin, forms.Form):
+    session = forms.TypedChoiceField(label=_("调解会"), coerce=int)
+    attendance = forms.CharField(label=_("到场情况"), max_length=500)
+    minutes = forms.CharField(label=_("调解笔录"), max_length=8000, widget=TEXT5)
+    outcome = forms.CharField(label=_("本次结果"), max_length=500)
+
+    def __init__(self, *args, sessions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].choices = [
+            (s.pk, f"{timezone.localtime(s.starts_at):%m-%d %H:%M} {s.place}") for s in sessions
+        ]
 
 
 class AgreeForm(BootstrapMixin, forms.Form):

@@ -13,6 +13,8 @@ from shanzhi.mediation.choices import (
     PartyKind,
     PartyRole,
     ReferralTarget,
+    SessionKind,
+    SessionState,
 )
 
 
@@ -238,3 +240,36 @@ class Party(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class MediationSession(models.Model):
+    """A mediation session (调解会): in a room (说事室) or by video, both parties told by SMS when
+    it is scheduled; afterwards who came, the minutes (笔录) and what came of it."""
+
+    case = models.ForeignKey(
+        DisputeCase, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    kind = models.CharField(_("方式"), max_length=16, choices=SessionKind.choices)
+    starts_at = models.DateTimeField(_("时间"), db_index=True)
+    place = models.CharField(_("地点或视频链接"), max_length=300)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=SessionState.choices, default=SessionState.SCHEDULED
+    )
+    attendance = models.CharField(_("到场情况"), max_length=500, blank=True)
+    minutes = models.TextField(_("调解笔录"), max_length=8000, blank=True)
+    outcome = models.CharField(_("本次结果"), max_length=500, blank=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("安排人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("调解会")
+        verbose_name_plural = _("调解会")
+        ordering = ["starts_at", "pk"]
+
+    def __str__(self):
+        return f"{self.case.code} {self.starts_at:%Y-%m-%d %H:%M}"

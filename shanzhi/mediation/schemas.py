@@ -2,8 +2,9 @@
 
 from ninja import Field
 
+from shanzhi.core.dates import DeadlineMoment
 from shanzhi.core.text import CleanSchema
-from shanzhi.mediation.choices import PartyKind, PartyRole, ReferralTarget
+from shanzhi.mediation.choices import PartyKind, PartyRole, ReferralTarget, SessionKind
 
 
 class PartyIn(CleanSchema):
@@ -45,6 +46,19 @@ class EscalateIn(CleanSchema):
 class ReferIn(CleanSchema):
     target: ReferralTarget
     reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class ScheduleIn(CleanSchema):
+    kind: SessionKind
+    starts_at: DeadlineMoment = Field(..., description="调解会时间（现在到 180 天之内）")
+    place: str = Field(..., min_length=1, max_length=300, description="说事室或视频链接")
+
+
+class RecordIn(CleanSchema):
+    session: int = Field(..., ge=1, le=2**31 - 1)
+    attendance: str = Field(..., min_length=1, max_length=500)
+    minutes: str = Field(..., min_length=1, max_length=8000)
+    outcome: str = Field(..., min_length=1, max_length=500)
 
 
 class AgreeIn(CleanSchema):

@@ -1,6 +1,7 @@
 """Writes of the mediation centre. Intake (`case_register`) makes the case with one code; every
 later step is an action of the case kit: lock, guard, change, save with audit and event."""
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from shanzhi.core import workdays
 from shanzhi.core.cases import require
 from shanzhi.core.errors import Conflict, Forbidden, InvalidInput
 from shanzhi.core.ids import parse_id
+from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
 from shanzhi.core.text import clean_text
 from shanzhi.mediation.case import MEDIATION
@@ -24,8 +26,17 @@ from shanzhi.mediation.choices import (
     PartyKind,
     PartyRole,
     ReferralTarget,
+    SessionKind,
+    SessionState,
 )
-from shanzhi.mediation.models import DisputeCase, DisputeType, MediationOrg, Mediator, Party
+from shanzhi.mediation.models import (
+    DisputeCase,
+    DisputeType,
+    MediationOrg,
+    MediationSession,
+    Mediator,
+    Party,
+)
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import MEDIATION_ROLES
 from shanzhi.territory.choices import territory_prefix
@@ -98,8 +109,8 @@ def guard_refer_out(ctx) -> None:
     MEDIATION.require_state(ctx.case, *OPEN_STATES)
 
 
-def guard_close(ctx) -> None:
-    require(_handles(ctx), _("只有承办案件的调解员可以结案"))
+def guard_mediate(ctx) -> None:
+    require(_handles(ctx), _("只有承办案件的调解员可以办理"))
     MEDIATION.require_state(ctx.case, DisputeState.MEDIATING)
 
 
@@ -392,6 +403,90 @@ def case_refer_out(*, actor, case_id, target: str, reason: str) -> DisputeCase:
         target=target,
         reason=reason,
     )
+
+
+SESSION_AHEAD = datetime.timedelta(days=180)
+SESSION_GRACE = datetime.timedelta(hours=1)  # a session being held now may still be entered
+
+
+def case_schedule(*, actor, case_id, kind: str, starts_at, place: str) -> DisputeCase:
+    """安排调解会: in a room or by video; every party with a phone is told by SMS."""
+    if kind not in SessionKind.values:
+        raise InvalidInput(_("请选择调解方式"), "kind")
+    place = _text(place, "place", _("地点或视频链接"), 300)
+    now = timezone.now()
+    if starts_at is None or not now - SESSION_GRACE <= starts_at <= now + SESSION_AHEAD:
+        raise InvalidInput(_("调解会时间应在现在到 180 天之内"), "starts_at")
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.SCHEDULE)
+        case = ctx.case
+        session = MediationSession.objects.create(
+            case=case,
+            kind=kind,
+            starts_at=starts_at,
+            place=place,
+            scheduled_by=actor if getattr(actor, "pk", None) else None,
+        )
+        when = timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M")
+        how = _("视频调解，链接：%(place)s") if kind == SessionKind.VIDEO else _("地点：%(place)s")
+        text = _("【善治】您的纠纷（%(code)s）定于 %(when)s 调解，%(how)s。请准时参加。") % {
+            "code": case.code,
+            "when": when,
+            "how": how % {"place": place},
+        }
+        notify_all(
+            [
+                Message(
+                    kind="mediation.session",
+                    text=text,
+                    phone=party.phone,
+                    object_type=MEDIATION.name,
+                    object_id=case.code,
+                    area_code=case.area_code,
+                )
+                for party in Party.objects.filter(case=case).exclude(phone="")
+            ]
+        )
+        return MEDIATION.save(
+            case,
+            [],
+            actor=actor,
+            action=Action.SCHEDULE,
+            before={},
+            after={"session": session.pk, "kind": kind, "starts_at": when, "place": place},
+        )
+
+
+def case_record(
+    *, actor, case_id, session_id, attendance: str, minutes: str, outcome: str
+) -> DisputeCase:
+    """记录调解会: who came, the minutes and what came of it; the session is then held."""
+    attendance = _text(attendance, "attendance", _("到场情况"), 500)
+    minutes = _text(minutes, "minutes", _("调解笔录"), 8000)
+    outcome = _text(outcome, "outcome", _("本次结果"), 500)
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.RECORD)
+        case = ctx.case
+        session = (
+            MediationSession.objects.select_for_update()
+            .filter(pk=parse_id(session_id) or 0, case=case)
+            .first()
+        )
+        if session is None:
+            raise InvalidInput(_("没有这次调解会"), "session")
+        if session.state != SessionState.SCHEDULED:
+            raise Conflict(_("这次调解会已记录"))
+        session.attendance, session.minutes, session.outcome = attendance, minutes, outcome
+        session.state = SessionState.HELD
+        session.save(update_fields=["attendance", "minutes", "outcome", "state"])
+        return MEDIATION.save(
+            case,
+            [],
+            actor=actor,
+            action=Action.RECORD,
+            before={"session": session.pk, "state": SessionState.SCHEDULED},
+            after={"session": session.pk, "state": SessionState.HELD, "outcome": outcome},
+        )
 
 
 def case_agree(*, actor, case_id, agreement: str) -> DisputeCase:

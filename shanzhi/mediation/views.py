@@ -16,7 +16,7 @@ from shanzhi.core.pagination import CappedPaginator
 from shanzhi.mediation import actions, forms, selectors, services
 from shanzhi.mediation.actions import ACTIONS
 from shanzhi.mediation.case import MEDIATION
-from shanzhi.mediation.choices import Action, DisputeState
+from shanzhi.mediation.choices import Action, DisputeState, SessionState
 from shanzhi.mediation.models import Mediator
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import MEDIATION_OVERSIGHT_ROLES, MEDIATION_ROLES
@@ -121,22 +121,30 @@ def case_new(request):
     return render(request, "mediation/new.html", {"form": form}, status=status)
 
 
+def _form_kwargs(case, name: str) -> dict:
+    """What an action's form offers: the county's available mediators to assign, the
+    scheduled sessions to record."""
+    if name == Action.ASSIGN:
+        return {
+            "mediators": Mediator.objects.filter(
+                is_available=True, org__unit__region__code__startswith=case.area_code[:6]
+            )
+            .select_related("org__unit")
+            .order_by("org__unit__name", "name")
+        }
+    if name == Action.RECORD:
+        return {"sessions": case.sessions.filter(state=SessionState.SCHEDULED)}
+    return {}
+
+
 def _action_forms(request, case, failed=None) -> list[dict]:
     items = []
     for name in MEDIATION.allowed(request.user, case):
         action = ACTIONS[name]
-        form_class = action.interface["form"]
-        kwargs = {}
-        if name == Action.ASSIGN:
-            county = case.area_code[:6]
-            kwargs["mediators"] = (
-                Mediator.objects.filter(
-                    is_available=True, org__unit__region__code__startswith=county
-                )
-                .select_related("org__unit")
-                .order_by("org__unit__name", "name")
-            )
-        form = failed[1] if failed and failed[0] == name else form_class(**kwargs)
+        kwargs = _form_kwargs(case, name)
+        if name == Action.RECORD and not kwargs["sessions"].exists():
+            continue  # nothing scheduled to record yet
+        form = failed[1] if failed and failed[0] == name else action.interface["form"](**kwargs)
         items.append({"action": name, "label": action.label, "form": form})
     return items
 
@@ -154,6 +162,7 @@ def _detail_page(request, case, *, failed=None, status=200):
             "case": case,
             "parties": parties,
             "masked": not unmasked,
+            "sessions": case.sessions.all(),
             "timeline": [
                 {
                     "at": event.created_at,
@@ -189,11 +198,7 @@ def case_act(request, case_id: int, action: str):
     if action not in ACTIONS:
         raise Http404
     form_class = ACTIONS[action].interface["form"]
-    kwargs = {}
-    if action == Action.ASSIGN:
-        kwargs["mediators"] = Mediator.objects.filter(
-            org__unit__region__code__startswith=case.area_code[:6]
-        ).select_related("org__unit")
+    kwargs = _form_kwargs(case, action)
     form = form_class(request.POST, **kwargs)
     if not form.is_valid():
         messages.error(request, _("请检查填写的内容。"))

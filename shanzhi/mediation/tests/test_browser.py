@@ -3,7 +3,10 @@
 laptop, assigned to herself from the recommendations' roster, then followed on her phone to a
 signed agreement."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from shanzhi.web.tests.test_journeys import PHONE, watch
 from shanzhi.workorders.tests.test_browser import (  # noqa: F401  (fixtures)
@@ -42,6 +45,15 @@ def test_a_walk_in_dispute_from_the_window_to_an_agreement(live_server, browser,
     me = Mediator.objects.get(user__username="mediator")
     act(laptop, "assign", lambda form: form.locator("select").select_option(str(me.pk)))
     expect(laptop.locator("[data-testid=state]")).to_have_text("调解中")
+    tomorrow = timezone.localtime() + datetime.timedelta(days=1)
+
+    def schedule(form):
+        form.locator("select").select_option("room")
+        form.locator("input[type=datetime-local]").fill(tomorrow.strftime("%Y-%m-%dT15:00"))
+        form.locator("input[name=place]").fill("月河街道说事室")
+
+    act(laptop, "schedule", schedule)
+    expect(laptop.locator("[data-testid=sessions]")).to_contain_text("月河街道说事室")
     case = DisputeCase.objects.get(title="夜间装修噪声")
 
     phone = signed_in(browser, base, "mediator", PHONE["width"], PHONE["height"])

@@ -258,3 +258,56 @@ def test_the_demo_mediator_has_work_on_day_one(client_as):
     assert mine["count"] >= 2
     pending = client_as("mediator").get("/api/v1/mediation/cases?box=assign").json()
     assert pending["count"] >= 1
+
+
+def test_a_session_is_scheduled_the_parties_are_told_and_the_minutes_kept(
+    client_as, outbox, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from shanzhi.mediation.models import MediationSession
+
+    centre = client_as("mediator")
+    case = register(centre)
+    me = Mediator.objects.get(user__username="mediator")
+    post(centre, f"/api/v1/mediation/cases/{case['id']}/actions/assign", {"mediator": me.pk})
+    url = f"/api/v1/mediation/cases/{case['id']}/actions/"
+
+    sessions = MediationSession.objects.count()
+    past = (timezone.now() - datetime.timedelta(days=2)).isoformat()
+    status, answer = post(
+        centre, url + "schedule", {"kind": "room", "starts_at": past, "place": "月河街道说事室"}
+    )
+    assert status == 400 and answer["errors"][0]["field"] == "starts_at", answer
+    assert MediationSession.objects.count() == sessions
+
+    now = timezone.localtime().replace(microsecond=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        status, scheduled = post(
+            centre,
+            url + "schedule",
+            {"kind": "room", "starts_at": now.isoformat(), "place": "月河街道说事室"},
+        )
+    assert status == 200, scheduled
+    (session,) = scheduled["sessions"]
+    assert session["state"] == "scheduled" and session["place"] == "月河街道说事室"
+    told = sorted(m.phone for m in outbox if m.kind == "mediation.session")
+    assert told == ["13812345678", "13912345678"]
+    assert case["code"] in outbox[-1].text and "月河街道说事室" in outbox[-1].text
+    today = centre.get("/api/v1/mediation/cases?box=today").json()
+    assert [c["code"] for c in today["items"]] == [case["code"]]
+
+    record = {
+        "session": session["id"],
+        "attendance": "双方均到场",
+        "minutes": "申请人陈述漏水经过；被申请人同意检修。",
+        "outcome": "同意先检修再谈赔偿",
+    }
+    status, recorded = post(centre, url + "record", record)
+    assert status == 200 and recorded["sessions"][0]["state"] == "held"
+    assert recorded["sessions"][0]["minutes"].startswith("申请人陈述")
+    status, answer = post(centre, url + "record", record)
+    assert status == 409, answer
+    assert centre.get("/api/v1/mediation/cases?box=today").json()["count"] == 0

@@ -129,6 +129,8 @@ MEDIATION_ACTION_BODIES = {
     "assign": {"mediator": 1},
     "escalate": {"reason": "需上级协调"},
     "refer_out": {"target": "litigation", "reason": "转诉讼"},
+    "schedule": {"kind": "room", "starts_at": "2026-12-31T09:30:00+08:00", "place": "说事室"},
+    "record": {"session": 1, "attendance": "双方到场", "minutes": "笔录", "outcome": "继续调解"},
     "agree": {"agreement": "双方同意"},
     "fail": {"reason": "分歧过大", "target": "litigation"},
 }

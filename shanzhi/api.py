@@ -297,6 +297,7 @@ def _add_routers():
     from shanzhi.command.api import router as command_router
     from shanzhi.interop.api import alarms_router
     from shanzhi.interop.api import router as hotline_router
+    from shanzhi.mediation.api import public_router as mediation_track_router
     from shanzhi.mediation.api import router as mediation_router
     from shanzhi.org.api import router as org_router
     from shanzhi.territory.api import router as territory_router
@@ -312,6 +313,7 @@ def _add_routers():
     api.add_router("", alarms_router)
     api.add_router("", hotline_router)
     api.add_router("", mediation_router)
+    api.add_router("", mediation_track_router)
 
 
 _add_routers()

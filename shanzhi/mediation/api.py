@@ -11,6 +11,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from shanzhi.core.cases import expecting_version
 from shanzhi.core.errors import InvalidInput
 from shanzhi.core.pagination import CappedPaginator
+from shanzhi.core.throttle import RateThrottle
 from shanzhi.mediation import actions, selectors, services
 from shanzhi.mediation.case import MEDIATION
 from shanzhi.mediation.choices import DisputeState
@@ -18,6 +19,8 @@ from shanzhi.mediation.models import DisputeCase
 from shanzhi.mediation.schemas import CaseIn
 
 router = Router(tags=["mediation"])
+public_router = Router(tags=["mediation-tracking"], auth=None)
+TRACK_THROTTLE = [RateThrottle("track", "TRACK_RATE")]
 PAGE_SIZE = 50
 
 
@@ -298,3 +301,39 @@ def _action_route(action) -> None:
 
 for _registered in actions.ACTIONS:
     _action_route(_registered)
+
+
+class PublicSessionOut(Schema):
+    kind: str
+    kind_label: str
+    starts_at: datetime.datetime
+    place: str
+    state: str
+    outcome: str
+
+
+class PublicCaseOut(Schema):
+    code: str
+    title: str
+    dispute_type: str
+    state: str
+    state_label: str
+    registered_at: datetime.datetime
+    due_at: datetime.datetime
+    org: str
+    mediator: str | None
+    sessions: list[PublicSessionOut]
+    agreement: str
+    outcome_reason: str
+    referral_target: str
+
+
+@public_router.get(
+    "/mediation/track/{code}",
+    response=PublicCaseOut,
+    throttle=TRACK_THROTTLE,
+    summary="当事人查询调解进度 · A party follows their case",
+)
+def case_track(request, code: str, phone_tail: str = Query("", max_length=4)):
+    """Public: the case code and the last four digits of a party's phone."""
+    return selectors.public_view(services.case_track(code=code, phone_tail=phone_tail))

@@ -120,3 +120,13 @@ class FailForm(BootstrapMixin, forms.Form):
     target = forms.ChoiceField(
         label=_("建议去向"), choices=[("", "—"), *ReferralTarget.choices], required=False
     )
+
+
+class TrackForm(BootstrapMixin, forms.Form):
+    code = forms.CharField(label=_("案件编号"), max_length=16)
+    phone_tail = forms.RegexField(
+        label=_("当事人手机号后四位"),
+        regex=r"^[0-9]{4}$",
+        max_length=4,
+        error_messages={"invalid": _("请填写手机号的后四位数字")},
+    )

@@ -158,3 +158,33 @@ def recommend(case: DisputeCase, *, limit: int = 3) -> list[dict]:
         }
         for score, mediator, reasons in scored[:limit]
     ]
+
+
+def public_view(case: DisputeCase) -> dict:
+    """What a party sees of their case: its progress, sessions and outcome; no one's personal
+    data, not even their own (the page is opened with four digits of a phone number)."""
+    return {
+        "code": case.code,
+        "title": case.title,
+        "dispute_type": case.dispute_type.name,
+        "state": case.state,
+        "state_label": case.get_state_display(),
+        "registered_at": case.registered_at,
+        "due_at": case.due_at,
+        "org": (case.lead_unit or case.dispatch_unit).name,
+        "mediator": case.mediator.name if case.mediator else None,
+        "sessions": [
+            {
+                "kind": s.kind,
+                "kind_label": s.get_kind_display(),
+                "starts_at": s.starts_at,
+                "place": s.place,
+                "state": s.state,
+                "outcome": s.outcome,
+            }
+            for s in case.sessions.all()
+        ],
+        "agreement": case.agreement,
+        "outcome_reason": case.outcome_reason if case.state != DisputeState.AGREED else "",
+        "referral_target": case.get_referral_target_display() if case.referral_target else "",
+    }

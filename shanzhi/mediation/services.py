@@ -550,3 +550,39 @@ def roster_save(*, actor, obj, created: bool, specialities=None):
             after=after,
         )
     return obj
+
+
+# -- the parties' way in ---------------------------------------------------------------------
+
+
+def case_track(*, code: str, phone_tail: str) -> DisputeCase:
+    """The case that this code and the last four digits of a party's phone open, for the
+    parties' public page and API. As with appeals (workorders.services.tracking), a wrong code
+    and a wrong tail give the same 404 and count against the code; at the day's limit the code
+    is locked (403) whatever the tail."""
+    from shanzhi.workorders.models import TrackingFailures
+    from shanzhi.workorders.services.tracking import (
+        _locked,
+        _wrong,
+        tracking_code_normal,
+        tracking_failure_count,
+    )
+
+    normal = tracking_code_normal(code)
+    tail = (phone_tail or "").strip()
+    if not normal.startswith(CODE_PREFIX):
+        raise _wrong()
+    today = timezone.localdate()
+    if TrackingFailures.objects.filter(code=normal, day=today, locked_at__isnull=False).exists():
+        raise _locked()
+    case = DisputeCase.objects.filter(code=normal).select_related("dispute_type").first()
+    if (
+        case is not None
+        and len(tail) == 4
+        and tail.isdigit()
+        and Party.objects.filter(case=case, phone__endswith=tail).exists()
+    ):
+        return case
+    if tracking_failure_count(code=normal, day=today):
+        raise _locked()
+    raise _wrong()

@@ -5,6 +5,7 @@ from shanzhi.mediation import views
 urlpatterns = [
     path("mediation/", views.case_list, name="mediation-list"),
     path("mediation/new/", views.case_new, name="mediation-new"),
+    path("mediation/track/", views.case_track, name="mediation-track"),
     path("mediation/<int:case_id>/", views.case_detail, name="mediation-detail"),
     path("mediation/<int:case_id>/act/<str:action>/", views.case_act, name="mediation-act"),
 ]

@@ -1,6 +1,7 @@
 """The mediation pages: the mediator's inbox, the window's intake form and the case page with
 its actions. Thin: selectors to read, services (through the action registry) to write."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shanzhi.core import throttle
 from shanzhi.core.cases import expecting_version
 from shanzhi.core.errors import NotFound, ServiceError
 from shanzhi.core.labels import action_label
@@ -220,3 +222,33 @@ def case_act(request, case_id: int, action: str):
     except NotFound:
         return redirect("mediation-list")  # escalated out of this person's reach
     return redirect("mediation-detail", case_id=case_id)
+
+
+@require_GET
+def case_track(request):
+    """/mediation/track/: a party follows their case with its code and four digits of their
+    phone (public, phone first). Counted with the appeals' tracking: one rate per address, and
+    wrong tries per code per day."""
+    form = forms.TrackForm(request.GET or None)
+    case = None
+    status = 200
+    if request.GET and form.is_valid():
+        wait = throttle.hit(request, "track", settings.TRACK_RATE)
+        if wait is not None:
+            form.add_error(None, _("查询过于频繁，请稍后再试"))
+            return throttle.refused_page(request, wait, "mediation/track.html", {"form": form})
+        try:
+            case = services.case_track(
+                code=form.cleaned_data["code"], phone_tail=form.cleaned_data["phone_tail"]
+            )
+        except ServiceError as error:
+            form.add_error(None, error.message)
+            status = error.status
+    elif request.GET:
+        status = 400
+    return render(
+        request,
+        "mediation/track.html",
+        {"form": form, "case": selectors.public_view(case) if case else None},
+        status=status,
+    )

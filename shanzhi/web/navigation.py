@@ -36,6 +36,7 @@ NAV_ITEMS = [
     NavItem(_("消息投递"), "delivery-list", frozenset({Role.ADMIN, Role.DISTRICT_COMMANDER})),
     NavItem(_("我要反映"), "appeal-new"),
     NavItem(_("进度查询"), "track"),
+    NavItem(_("调解查询"), "mediation-track"),
 ]
 
 

@@ -311,3 +311,34 @@ def test_a_session_is_scheduled_the_parties_are_told_and_the_minutes_kept(
     status, answer = post(centre, url + "record", record)
     assert status == 409, answer
     assert centre.get("/api/v1/mediation/cases?box=today").json()["count"] == 0
+
+
+def test_a_party_follows_the_case_with_the_code_and_four_digits(client, client_as, settings):
+    from shanzhi.workorders.models import TrackingFailures
+
+    centre = client_as("mediator")
+    case = register(centre)
+    me = Mediator.objects.get(user__username="mediator")
+    post(centre, f"/api/v1/mediation/cases/{case['id']}/actions/assign", {"mediator": me.pk})
+    post(centre, f"/api/v1/mediation/cases/{case['id']}/actions/agree", {"agreement": "十日内修好"})
+
+    # A party's phone opens it; no one's personal data is shown.
+    seen = client.get(f"/api/v1/mediation/track/{case['code']}?phone_tail=5678").json()
+    assert seen["state"] == "agreed" and seen["agreement"] == "十日内修好"
+    assert "李四" not in str(seen) and "13812345678" not in str(seen)
+    page = client.get("/mediation/track/", {"code": case["code"].lower(), "phone_tail": "5678"})
+    assert page.status_code == 200 and "十日内修好" in page.content.decode()
+    assert "李四" not in page.content.decode()
+
+    # Wrong tails: the same 404 as an unknown code, then the code is locked for the day.
+    wrong = client.get(f"/api/v1/mediation/track/{case['code']}?phone_tail=0000")
+    unknown = client.get("/api/v1/mediation/track/TJ261205ZZZZZZZ?phone_tail=5678")
+    assert (wrong.status_code, unknown.status_code) == (404, 404)
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+    for _ in range(settings.TRACKING_FAILURE_LIMIT):
+        client.get(f"/api/v1/mediation/track/{case['code']}?phone_tail=0000")
+    locked = client.get(f"/api/v1/mediation/track/{case['code']}?phone_tail=5678")
+    assert locked.status_code == 403
+    assert TrackingFailures.objects.filter(code=case["code"], locked_at__isnull=False).exists()
+    page = client.get("/mediation/track/", {"code": case["code"], "phone_tail": "12a4"})
+    assert page.status_code == 400 and "后四位" in page.content.decode()

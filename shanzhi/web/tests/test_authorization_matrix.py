@@ -66,6 +66,8 @@ PAGE_OBJECT_ROUTES = {
     ("track/<str:code>/rate/", "POST"),
     ("track/<str:code>/files/<int:attachment_id>/", "GET"),
     ("mediation/<int:case_id>/", "GET"),
+    # Public, but only with a party's phone tail: a wrong one is the same 404 as a wrong code.
+    ("mediation/track/", "GET"),
     ("mediation/<int:case_id>/act/<str:action>/", "POST"),
 }
 # Pages that list or export what is in the person's territory.
@@ -112,6 +114,7 @@ API_OBJECT_OPERATIONS = {
     ("POST", "/api/v1/track/{code}/rating"),
     ("GET", "/api/v1/mediation/cases/{case_id}"),
     ("GET", "/api/v1/mediation/cases/{case_id}/recommendations"),
+    ("GET", "/api/v1/mediation/track/{code}"),
 }
 ACTION_PREFIX = "/api/v1/workorders/{order_id}/actions/"
 MEDIATION_ACTION_PREFIX = "/api/v1/mediation/cases/{case_id}/actions/"
@@ -298,7 +301,7 @@ def foreign(settings, tmp_path):
             household.address,
             "钱多多",
             FOREIGN_HOTLINE_NO,
-            dispute.code,
+            # Not the dispute's code: the parties' tracking form echoes the code a visitor typed.
             FOREIGN_DISPUTE,
             "孙少少",
         ],
@@ -365,7 +368,10 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
         for action in _actions()
     ]
     dispute = foreign["dispute"]
-    pages += [("GET", f"/mediation/{dispute.pk}/", {})] + [
+    pages += [
+        ("GET", f"/mediation/{dispute.pk}/", {}),
+        ("GET", f"/mediation/track/?code={dispute.code}&phone_tail={wrong_tail}", {}),
+    ] + [
         ("POST", f"/mediation/{dispute.pk}/act/{action}/", body)
         for action, body in MEDIATION_ACTION_BODIES.items()
     ]
@@ -391,11 +397,12 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
     api += [
         ("GET", f"/api/v1/mediation/cases/{dispute.pk}", None),
         ("GET", f"/api/v1/mediation/cases/{dispute.pk}/recommendations", None),
+        ("GET", f"/api/v1/mediation/track/{dispute.code}?phone_tail={wrong_tail}", None),
     ] + [
         ("POST", f"/api/v1/mediation/cases/{dispute.pk}/actions/{a}", body)
         for a, body in MEDIATION_ACTION_BODIES.items()
     ]
-    public = ("/api/v1/track/",)
+    public = ("/api/v1/track/", "/api/v1/mediation/track/")
     for method, url, body in api:
         if method == "GET":
             response = client.get(url)

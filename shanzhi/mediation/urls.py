@@ -8,4 +8,9 @@ urlpatterns = [
     path("mediation/track/", views.case_track, name="mediation-track"),
     path("mediation/<int:case_id>/", views.case_detail, name="mediation-detail"),
     path("mediation/<int:case_id>/act/<str:action>/", views.case_act, name="mediation-act"),
+    path(
+        "mediation/<int:case_id>/agreement/",
+        views.agreement_print,
+        name="mediation-agreement",
+    ),
 ]

@@ -252,3 +252,27 @@ def case_track(request):
         {"form": form, "case": selectors.public_view(case) if case else None},
         status=status,
     )
+
+
+@login_required
+@require_GET
+def agreement_print(request, case_id: int):
+    """/mediation/<id>/agreement/: the 人民调解协议书 of an agreed case, a clean page to print and
+    sign. Only the case's own mediation staff print it (it carries the parties in full)."""
+    case = selectors.case_get_for(request.user, case_id)
+    if case.state != DisputeState.AGREED:
+        raise Http404
+    if not selectors.sees_parties(request.user, case):
+        raise PermissionDenied
+    parties = selectors.parties_of(case, unmasked=True)
+    services.parties_viewed(actor=request.user, case=case)
+    return render(
+        request,
+        "mediation/agreement.html",
+        {
+            "case": case,
+            "applicants": [p for p in parties if p["role"] != "respondent"],
+            "respondents": [p for p in parties if p["role"] == "respondent"],
+            "org": case.lead_unit or case.dispatch_unit,
+        },
+    )

@@ -249,6 +249,10 @@ def test_the_pages_take_a_dispute_from_the_window_to_an_agreement(client_as):
     case.refresh_from_db()
     assert case.state == "agreed"
     assert "活动时间改为" in centre.get(f"/mediation/{case.pk}/").content.decode()
+    # The agreement to print and sign, with the parties in full; a leader may not print it.
+    printed = centre.get(f"/mediation/{case.pk}/agreement/").content.decode()
+    assert "人民调解协议书" in printed and "赵六" in printed and "活动时间改为" in printed
+    assert client_as("commander").get(f"/mediation/{case.pk}/agreement/").status_code == 403
 
 
 def test_the_demo_mediator_has_work_on_day_one(client_as):

@@ -66,6 +66,7 @@ PAGE_OBJECT_ROUTES = {
     ("track/<str:code>/rate/", "POST"),
     ("track/<str:code>/files/<int:attachment_id>/", "GET"),
     ("mediation/<int:case_id>/", "GET"),
+    ("mediation/<int:case_id>/agreement/", "GET"),
     # Public, but only with a party's phone tail: a wrong one is the same 404 as a wrong code.
     ("mediation/track/", "GET"),
     ("mediation/<int:case_id>/act/<str:action>/", "POST"),
@@ -370,6 +371,7 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
     dispute = foreign["dispute"]
     pages += [
         ("GET", f"/mediation/{dispute.pk}/", {}),
+        ("GET", f"/mediation/{dispute.pk}/agreement/", {}),
         ("GET", f"/mediation/track/?code={dispute.code}&phone_tail={wrong_tail}", {}),
     ] + [
         ("POST", f"/mediation/{dispute.pk}/act/{action}/", body)

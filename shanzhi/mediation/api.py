@@ -107,6 +107,18 @@ class CaseOut(CaseSummary):
     timeline: list[StepOut]
 
 
+class SimilarOut(Schema):
+    id: int
+    code: str
+    title: str
+    dispute_type: str
+    state: str
+    state_label: str
+    closed_at: datetime.datetime | None
+    gist: str
+    same_township: bool
+
+
 class RecommendationOut(Schema):
     mediator_id: int
     name: str
@@ -271,6 +283,17 @@ def case_detail(request, case_id: int):
 def case_recommendations(request, case_id: int):
     """The best three available mediators for the case, each with the reasons."""
     return selectors.recommend(selectors.case_get_for(request.user, case_id))
+
+
+@router.get(
+    "/mediation/cases/{case_id}/similar",
+    response=list[SimilarOut],
+    summary="类似案例 · Similar past cases",
+)
+def case_similar(request, case_id: int):
+    """Closed cases of the same type family in the county that the caller may see: the same
+    township first, agreements before failures, newest first; each with its agreement's gist."""
+    return selectors.similar_cases(request.user, selectors.case_get_for(request.user, case_id))
 
 
 def _action_route(action) -> None:

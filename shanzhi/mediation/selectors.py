@@ -188,3 +188,50 @@ def public_view(case: DisputeCase) -> dict:
         "outcome_reason": case.outcome_reason if case.state != DisputeState.AGREED else "",
         "referral_target": case.get_referral_target_display() if case.referral_target else "",
     }
+
+
+SIMILAR_SHOWN = 5
+GIST_LENGTH = 80
+
+
+def similar_cases(user, case: DisputeCase) -> list[dict]:
+    """Past cases like this one that the person may see, for the mediator to show the parties:
+    the same dispute type (or its parent's family) in the same township first, then the county;
+    agreements before failures, newest first; each with the gist of its agreement."""
+    family = {case.dispute_type_id, case.dispute_type.parent_id} - {None}
+    family |= set(DisputeType.objects.filter(parent_id__in=family).values_list("pk", flat=True))
+    county = case.area_code[: PREFIX_LENGTH[RegionLevel.COUNTY]]
+    township = case.area_code[:TOWNSHIP_PREFIX]
+    past = (
+        cases_visible_to(user)
+        .filter(
+            dispute_type_id__in=family,
+            area_code__startswith=county,
+            state__in=[DisputeState.AGREED, DisputeState.FAILED],
+        )
+        .exclude(pk=case.pk)
+        .select_related("dispute_type")
+        .order_by("-closed_at")[:200]
+    )
+    ranked = sorted(
+        past,
+        key=lambda c: (
+            not c.area_code.startswith(township),
+            c.state != DisputeState.AGREED,
+            -(c.closed_at.timestamp() if c.closed_at else 0),
+        ),
+    )
+    return [
+        {
+            "id": c.pk,
+            "code": c.code,
+            "title": c.title,
+            "dispute_type": c.dispute_type.name,
+            "state": c.state,
+            "state_label": c.get_state_display(),
+            "closed_at": c.closed_at,
+            "gist": (c.agreement or c.outcome_reason)[:GIST_LENGTH],
+            "same_township": c.area_code.startswith(township),
+        }
+        for c in ranked[:SIMILAR_SHOWN]
+    ]

@@ -165,6 +165,7 @@ def _detail_page(request, case, *, failed=None, status=200):
             "parties": parties,
             "masked": not unmasked,
             "sessions": case.sessions.all(),
+            "similar": selectors.similar_cases(request.user, case),
             "timeline": [
                 {
                     "at": event.created_at,

@@ -255,6 +255,29 @@ def test_the_pages_take_a_dispute_from_the_window_to_an_agreement(client_as):
     assert client_as("commander").get(f"/mediation/{case.pk}/agreement/").status_code == 403
 
 
+def test_similar_past_cases_come_with_their_agreements_gist(client_as):
+    centre = client_as("mediator")
+    me = Mediator.objects.get(user__username="mediator")
+    done = register(centre, title="楼上洗衣机漏水")
+    post(centre, f"/api/v1/mediation/cases/{done['id']}/actions/assign", {"mediator": me.pk})
+    post(
+        centre,
+        f"/api/v1/mediation/cases/{done['id']}/actions/agree",
+        {"agreement": "楼上更换排水管，赔偿楼下粉刷费 800 元。"},
+    )
+    other = register(centre, dispute_type="0501", title="欠薪")  # another type: not similar
+    new = register(centre)
+    similar = centre.get(f"/api/v1/mediation/cases/{new['id']}/similar").json()
+    titles = [s["title"] for s in similar]
+    assert titles[0] == "楼上洗衣机漏水" and similar[0]["gist"].startswith("楼上更换排水管")
+    assert similar[0]["same_township"] and other["title"] not in titles
+    assert "楼上更换排水管" in centre.get(f"/mediation/{new['id']}/").content.decode()
+    # Someone who may not see the case gets nothing of it.
+    assert (
+        client_as("outsider").get(f"/api/v1/mediation/cases/{new['id']}/similar").status_code == 404
+    )
+
+
 def test_the_demo_mediator_has_work_on_day_one(client_as):
     home = client_as("mediator").get("/").content.decode()
     assert 'data-testid="mediation-inboxes"' in home and "我调解的" in home

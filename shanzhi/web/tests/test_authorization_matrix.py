@@ -115,6 +115,7 @@ API_OBJECT_OPERATIONS = {
     ("POST", "/api/v1/track/{code}/rating"),
     ("GET", "/api/v1/mediation/cases/{case_id}"),
     ("GET", "/api/v1/mediation/cases/{case_id}/recommendations"),
+    ("GET", "/api/v1/mediation/cases/{case_id}/similar"),
     ("GET", "/api/v1/mediation/track/{code}"),
 }
 ACTION_PREFIX = "/api/v1/workorders/{order_id}/actions/"
@@ -399,6 +400,7 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
     api += [
         ("GET", f"/api/v1/mediation/cases/{dispute.pk}", None),
         ("GET", f"/api/v1/mediation/cases/{dispute.pk}/recommendations", None),
+        ("GET", f"/api/v1/mediation/cases/{dispute.pk}/similar", None),
         ("GET", f"/api/v1/mediation/track/{dispute.code}?phone_tail={wrong_tail}", None),
     ] + [
         ("POST", f"/api/v1/mediation/cases/{dispute.pk}/actions/{a}", body)

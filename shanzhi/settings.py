@@ -263,6 +263,8 @@ METRICS_ALLOW = [
 # Periodic jobs the worker enqueues: name → (task, every N seconds).
 PERIODIC_JOBS = {
     "deadlines_sweep": ("shanzhi.workorders.tasks.sweep_deadlines", 60),
+    # The mediation period: warnings three days ahead, overdue marks (docs/mediation.md).
+    "mediation_sweep": ("shanzhi.mediation.tasks.sweep_deadlines", 60),
     # The command centre's figures follow the work orders within seconds.
     "rollups_fold": ("shanzhi.command.tasks.fold_rollups", 5),
     "deliveries_send": (

@@ -6,7 +6,14 @@ from django.core.exceptions import ValidationError
 
 from shanzhi.core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
 from shanzhi.core.errors import InvalidInput
-from shanzhi.mediation.models import DisputeCase, DisputeType, MediationOrg, Mediator, Party
+from shanzhi.mediation.models import (
+    DisputeCase,
+    DisputeType,
+    MediationOrg,
+    MediationSession,
+    Mediator,
+    Party,
+)
 from shanzhi.mediation.services import roster_save
 
 
@@ -81,3 +88,10 @@ class PartyAdmin(ReadOnlyAdmin):
     list_display = ["case", "role", "kind", "name"]
     list_filter = ["role", "kind"]
     search_fields = ["case__code"]
+
+
+@admin.register(MediationSession)
+class MediationSessionAdmin(ReadOnlyAdmin):
+    list_display = ["case", "starts_at", "kind", "place", "state"]
+    list_filter = ["state", "kind"]
+    search_fields = ["case__code", "place"]

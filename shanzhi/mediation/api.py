@@ -48,6 +48,7 @@ class CaseSummary(Schema):
     due_at: datetime.datetime
     is_major: bool
     is_group: bool
+    is_overdue: bool
 
 
 class CasePage(Schema):
@@ -146,6 +147,7 @@ def _summary(case: DisputeCase) -> dict:
         "due_at": case.due_at,
         "is_major": case.is_major,
         "is_group": case.is_group,
+        "is_overdue": case.is_overdue,
     }
 
 
@@ -215,7 +217,7 @@ class CaseFilter(Schema):
     box: str = Field(
         "",
         max_length=16,
-        description="assign（待分派）、mine（我调解的）、today（今日调解会）、due（临近期限）",
+        description="assign（待分派）、mine（我调解的）、today（今日调解会）、due（临近期限）、overdue（已超期）",
     )
     page: int = Field(1, ge=1, le=10_000)
 

@@ -15,5 +15,10 @@ class MediationConfig(AppConfig):
         labels.register(
             objects={"mediation": _("调解案件")},
             actions={**dict(Action.choices), "mediation.parties_view": _("查看当事人信息")},
-            messages={"mediation.session": _("调解会通知")},
+            messages={
+                "mediation.session": _("调解会通知"),
+                "mediation.warn": _("调解临期预警"),
+                "mediation.overdue": _("调解超期提醒"),
+            },
+            tasks={"shanzhi.mediation.tasks.sweep_deadlines": _("调解时限巡检")},
         )

@@ -43,6 +43,10 @@ def _sessions_today(actor) -> Q:
     )
 
 
+def _overdue(actor) -> Q:
+    return Q(state__in=[DisputeState.PENDING, DisputeState.MEDIATING], is_overdue=True)
+
+
 def _due_soon(actor) -> Q:
     return Q(
         state__in=[DisputeState.PENDING, DisputeState.MEDIATING],
@@ -63,5 +67,6 @@ MEDIATION = CaseKind(
         "mine": Inbox(gettext_lazy("我调解的"), _mine),
         "today": Inbox(gettext_lazy("今日调解会"), _sessions_today),
         "due": Inbox(gettext_lazy("临近期限"), _due_soon),
+        "overdue": Inbox(gettext_lazy("已超期"), _overdue),
     },
 )

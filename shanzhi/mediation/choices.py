@@ -48,6 +48,8 @@ class Action(models.TextChoices):
     RECORD = "record", _("记录调解会")
     AGREE = "agree", _("达成协议")
     FAIL = "fail", _("调解不成")
+    WARN = "warn", _("临期预警")
+    OVERDUE = "overdue", _("超期")
 
 
 class PartyRole(models.TextChoices):

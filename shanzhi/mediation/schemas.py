@@ -50,7 +50,9 @@ class ReferIn(CleanSchema):
 
 class ScheduleIn(CleanSchema):
     kind: SessionKind
-    starts_at: DeadlineMoment = Field(..., description="调解会时间（现在到 180 天之内）")
+    starts_at: DeadlineMoment = Field(
+        ..., description="调解会时间（现在到 180 天之内）", json_schema_extra={"minLength": 1}
+    )
     place: str = Field(..., min_length=1, max_length=300, description="说事室或视频链接")
 
 

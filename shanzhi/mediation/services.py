@@ -586,3 +586,80 @@ def case_track(*, code: str, phone_tail: str) -> DisputeCase:
     if tracking_failure_count(code=normal, day=today):
         raise _locked()
     raise _wrong()
+
+
+# -- the mediation period ----------------------------------------------------------------------
+
+WARN_AHEAD = datetime.timedelta(days=3)
+
+
+def _tell_handlers(case: DisputeCase, kind: str, text: str) -> list[Message]:
+    """The case's mediator when they have an account, else everyone of the organisation that
+    has the case (the handling one, or the assigning one while it waits)."""
+    common = {"kind": kind, "text": text, "object_type": MEDIATION.name, "object_id": case.code}
+    if case.mediator_id and case.mediator.user_id:
+        return [Message(user_id=case.mediator.user_id, **common)]
+    return [Message(unit_id=case.lead_unit_id or case.dispatch_unit_id, **common)]
+
+
+def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Open cases whose mediation period ends within three days are warned once (临期预警), and
+    those past it are marked overdue once (超期); each in the audit trail and told to whoever
+    has the case. Safe to run as often as wanted: a case is warned and marked at most once."""
+    now = now or timezone.now()
+    counts = {"warned": 0, "overdue": 0}
+    open_cases = DisputeCase.objects.filter(state__in=OPEN_STATES)
+    due_soon = open_cases.filter(warned_at__isnull=True, due_at__lte=now + WARN_AHEAD)
+    for case_id in due_soon.values_list("pk", flat=True):
+        with transaction.atomic():
+            case = (
+                DisputeCase.objects.select_for_update()
+                .filter(pk=case_id, warned_at__isnull=True, state__in=OPEN_STATES)
+                .first()
+            )
+            if case is None:
+                continue
+            case.warned_at = now
+            due = timezone.localtime(case.due_at).strftime("%Y-%m-%d")
+            MEDIATION.save(
+                case, ["warned_at"], actor=None, action=Action.WARN, before={}, after={"due": due}
+            )
+            notify_all(
+                _tell_handlers(
+                    case,
+                    "mediation.warn",
+                    _("调解案件 %(code)s「%(title)s」将于 %(due)s 到期，请抓紧调解。")
+                    % {"code": case.code, "title": case.title, "due": due},
+                )
+            )
+            counts["warned"] += 1
+    overdue = open_cases.filter(is_overdue=False, due_at__lte=now)
+    for case_id in overdue.values_list("pk", flat=True):
+        with transaction.atomic():
+            case = (
+                DisputeCase.objects.select_for_update()
+                .filter(pk=case_id, is_overdue=False, state__in=OPEN_STATES)
+                .first()
+            )
+            if case is None:
+                continue
+            case.is_overdue = True
+            due = timezone.localtime(case.due_at).strftime("%Y-%m-%d")
+            MEDIATION.save(
+                case,
+                ["is_overdue"],
+                actor=None,
+                action=Action.OVERDUE,
+                before={},
+                after={"due": due},
+            )
+            notify_all(
+                _tell_handlers(
+                    case,
+                    "mediation.overdue",
+                    _("调解案件 %(code)s「%(title)s」已超过调解期限（%(due)s）。")
+                    % {"code": case.code, "title": case.title, "due": due},
+                )
+            )
+            counts["overdue"] += 1
+    return counts

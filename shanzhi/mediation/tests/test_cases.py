@@ -369,3 +369,44 @@ def test_a_party_follows_the_case_with_the_code_and_four_digits(client, client_a
     assert TrackingFailures.objects.filter(code=case["code"], locked_at__isnull=False).exists()
     page = client.get("/mediation/track/", {"code": case["code"], "phone_tail": "12a4"})
     assert page.status_code == 400 and "后四位" in page.content.decode()
+
+
+def test_the_mediation_period_is_warned_then_marked_overdue_once(
+    client_as, outbox, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from shanzhi.mediation.services import deadlines_sweep
+
+    centre = client_as("mediator")
+    case = register(centre)
+    me = Mediator.objects.get(user__username="mediator")
+    post(centre, f"/api/v1/mediation/cases/{case['id']}/actions/assign", {"mediator": me.pk})
+    stored = DisputeCase.objects.get(pk=case["id"])
+    # 15 working days for 邻里纠纷 › 漏水渗水, counted on the calendar from the intake.
+    assert stored.due_at > stored.registered_at + datetime.timedelta(days=15)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deadlines_sweep(now=stored.due_at - datetime.timedelta(days=4))["warned"] == 0
+        deadlines_sweep(now=stored.due_at - datetime.timedelta(days=2))
+        deadlines_sweep(now=stored.due_at - datetime.timedelta(days=1))  # nothing new
+    stored.refresh_from_db()
+    assert stored.warned_at is not None and not stored.is_overdue
+    warned = [m for m in outbox if m.kind == "mediation.warn" and m.object_id == stored.code]
+    assert len(warned) == 1 and warned[0].user_id == me.user_id
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_sweep(now=stored.due_at + datetime.timedelta(minutes=1))
+        deadlines_sweep(now=stored.due_at + datetime.timedelta(hours=1))
+    stored.refresh_from_db()
+    assert stored.is_overdue
+    assert (
+        len([m for m in outbox if m.kind == "mediation.overdue" and m.object_id == stored.code])
+        == 1
+    )
+    steps = [
+        s["action"] for s in centre.get(f"/api/v1/mediation/cases/{case['id']}").json()["timeline"]
+    ]
+    assert steps == ["register", "assign", "warn", "overdue"]
+    overdue = centre.get("/api/v1/mediation/cases?box=overdue").json()
+    assert case["code"] in [c["code"] for c in overdue["items"]]

@@ -17,6 +17,8 @@ class MediationConfig(AppConfig):
             actions={**dict(Action.choices), "mediation.parties_view": _("查看当事人信息")},
             messages={
                 "mediation.session": _("调解会通知"),
+                "mediation.assigned": _("新调解案件"),
+                "mediation.assigned_party": _("调解承办告知"),
                 "mediation.warn": _("调解临期预警"),
                 "mediation.overdue": _("调解超期提醒"),
             },

@@ -320,6 +320,30 @@ def case_assign(*, actor, case_id, mediator_id) -> DisputeCase:
         case.level = mediator.org.level
         case.state = DisputeState.MEDIATING
         case.assigned_at = timezone.now()
+        # The mediator hears of the new case; the parties, of who mediates it.
+        told = _tell_handlers(
+            case,
+            "mediation.assigned",
+            _("新调解案件 %(code)s「%(title)s」已分派给您，期限 %(due)s。")
+            % {
+                "code": case.code,
+                "title": case.title,
+                "due": timezone.localtime(case.due_at).strftime("%Y-%m-%d"),
+            },
+        )
+        told += [
+            Message(
+                kind="mediation.assigned_party",
+                text=_("【善治】您的纠纷（%(code)s）已由%(org)s调解员%(name)s承办。")
+                % {"code": case.code, "org": mediator.org.unit.name, "name": mediator.name},
+                phone=party.phone,
+                object_type=MEDIATION.name,
+                object_id=case.code,
+                area_code=case.area_code,
+            )
+            for party in Party.objects.filter(case=case).exclude(phone="")
+        ]
+        notify_all(told)
         return MEDIATION.save(
             case,
             ["mediator", "lead_unit", "level", "state", "assigned_at"],

@@ -51,7 +51,7 @@ def township_mediator() -> Mediator:
     return Mediator.objects.get(user__username=TOWNSHIP_MEDIATOR)
 
 
-def test_window_to_agreement(client_as):
+def test_window_to_agreement(client_as, outbox, django_capture_on_commit_callbacks):
     centre = client_as("mediator")
     case = register(centre)
     assert case["code"].startswith("TJ") and case["state"] == "pending"
@@ -71,10 +71,18 @@ def test_window_to_agreement(client_as):
     assert any("漏水渗水" in reason for r in recommended for reason in r["reasons"])
 
     mediator = township_mediator()
-    status, assigned = post(
-        centre, f"/api/v1/mediation/cases/{case['id']}/actions/assign", {"mediator": mediator.pk}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        status, assigned = post(
+            centre,
+            f"/api/v1/mediation/cases/{case['id']}/actions/assign",
+            {"mediator": mediator.pk},
+        )
     assert status == 200 and assigned["state"] == "mediating"
+    # The mediator is told of the new case, each party of who mediates it.
+    told = [m for m in outbox if m.object_id == case["code"]]
+    assert [m.user_id for m in told if m.kind == "mediation.assigned"] == [mediator.user_id]
+    parties = sorted(m.phone for m in told if m.kind == "mediation.assigned_party")
+    assert parties == ["13812345678", "13912345678"] and mediator.name in told[-1].text
     assert assigned["mediator"] == mediator.name and assigned["level"] == "township"
 
     handler = client_as(TOWNSHIP_MEDIATOR)

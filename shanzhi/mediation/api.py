@@ -16,11 +16,12 @@ from shanzhi.mediation import actions, selectors, services
 from shanzhi.mediation.case import MEDIATION
 from shanzhi.mediation.choices import DisputeState
 from shanzhi.mediation.models import DisputeCase
-from shanzhi.mediation.schemas import CaseIn
+from shanzhi.mediation.schemas import ApplicationIn, CaseIn
 
 router = Router(tags=["mediation"])
 public_router = Router(tags=["mediation-tracking"], auth=None)
 TRACK_THROTTLE = [RateThrottle("track", "TRACK_RATE")]
+APPLY_THROTTLE = [RateThrottle("mediation-apply", "MEDIATION_APPLY_RATE")]
 PAGE_SIZE = 50
 
 
@@ -362,3 +363,44 @@ class PublicCaseOut(Schema):
 def case_track(request, code: str, phone_tail: str = Query("", max_length=4)):
     """Public: the case code and the last four digits of a party's phone."""
     return selectors.public_view(services.case_track(code=code, phone_tail=phone_tail))
+
+
+class AppliedOut(Schema):
+    code: str
+    state: str
+    state_label: str
+    org: str
+
+
+@public_router.post(
+    "/mediation/applications",
+    response={201: AppliedOut},
+    throttle=APPLY_THROTTLE,
+    summary="网上申请调解 · Apply for mediation",
+)
+def case_apply(request, payload: ApplicationIn):
+    """Public: an application to the organisation of a 解纷码. The applicant gets the case code
+    by SMS and follows it with GET /mediation/track/{code}."""
+    case = services.case_apply(
+        data=services.CaseInput(
+            dispute_type_code=payload.dispute_type,
+            title=payload.title,
+            facts=payload.facts,
+            request=payload.request,
+            region_code=payload.region,
+            address=payload.address,
+            amount=payload.amount,
+            people_involved=payload.people_involved,
+            org_id=payload.org,
+            parties=[services.PartyInput(**party.dict()) for party in payload.parties],
+        )
+    )
+    return Status(
+        201,
+        {
+            "code": case.code,
+            "state": case.state,
+            "state_label": case.get_state_display(),
+            "org": case.dispatch_unit.name,
+        },
+    )

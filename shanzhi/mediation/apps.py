@@ -18,6 +18,7 @@ class MediationConfig(AppConfig):
             messages={
                 "mediation.session": _("调解会通知"),
                 "mediation.assigned": _("新调解案件"),
+                "mediation.applied": _("调解申请回执"),
                 "mediation.assigned_party": _("调解承办告知"),
                 "mediation.warn": _("调解临期预警"),
                 "mediation.overdue": _("调解超期提醒"),

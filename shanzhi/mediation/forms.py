@@ -130,3 +130,13 @@ class TrackForm(BootstrapMixin, forms.Form):
         max_length=4,
         error_messages={"invalid": _("请填写手机号的后四位数字")},
     )
+
+
+class ApplyForm(IntakeForm):
+    """The public's application (网上申请), opened by an organisation's 解纷码: the same as the
+    window's form, without the choices that are the staff's (the window, the flags)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("org", "is_major", "is_group"):
+            del self.fields[name]

@@ -235,3 +235,17 @@ def similar_cases(user, case: DisputeCase) -> list[dict]:
         }
         for c in ranked[:SIMILAR_SHOWN]
     ]
+
+
+def window_org(org_id) -> MediationOrg | None:
+    """An organisation with a window (a township committee or a county centre), by the id in a
+    解纷码; None for anything else."""
+    org_id = parse_id(org_id)
+    if org_id is None:
+        return None
+    return (
+        MediationOrg.objects.select_related("unit__region")
+        .exclude(level="village")
+        .filter(pk=org_id, unit__is_active=True)
+        .first()
+    )

@@ -206,8 +206,42 @@ def case_register(
     """Take in a dispute at an organisation's window: one code from now to closure. The case
     waits for assignment (待分派) at that organisation; its mediation period runs from now in
     working days of its type."""
-    actor = Actor.of(actor_user)
-    org = _window(actor, data.org_id)
+    return _register(actor_user, data, source, _window(Actor.of(actor_user), data.org_id))
+
+
+def case_apply(*, data: CaseInput) -> DisputeCase:
+    """An application from the public (网上申请), through the 解纷码 of an organisation with a
+    window (`data.org_id`): taken in there like a walk-in, and the applicant gets the code by
+    SMS to follow the case (调解查询)."""
+    org = (
+        MediationOrg.objects.select_related("unit__region")
+        .exclude(level=MediationLevel.VILLAGE)
+        .filter(pk=parse_id(data.org_id) or 0, unit__is_active=True)
+        .first()
+    )
+    if org is None:
+        raise InvalidInput(_("受理组织不存在，请重新扫描解纷码"), "org")
+    case = _register(None, data, DisputeSource.ONLINE, org)
+    applicant = Party.objects.filter(case=case, role=PartyRole.APPLICANT).exclude(phone="").first()
+    notify_all(
+        [
+            Message(
+                kind="mediation.applied",
+                text=_(
+                    "【善治】调解申请已受理，案件编号 %(code)s，凭编号和手机号后四位可查询进度。"
+                )
+                % {"code": case.code},
+                phone=applicant.phone,
+                object_type=MEDIATION.name,
+                object_id=case.code,
+                area_code=case.area_code,
+            )
+        ]
+    )
+    return case
+
+
+def _register(actor_user, data: CaseInput, source: str, org: MediationOrg) -> DisputeCase:
     dispute_type = DisputeType.objects.filter(
         code=(data.dispute_type_code or "").strip(), is_active=True
     ).first()

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -277,3 +278,68 @@ def agreement_print(request, case_id: int):
             "org": case.lead_unit or case.dispatch_unit,
         },
     )
+
+
+def _apply_regions(org) -> list[Region]:
+    prefix = territory_prefix(org.unit.region_id)
+    return list(
+        Region.objects.filter(level__in=["township", "village"], code__startswith=prefix).order_by(
+            "code"
+        )
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_apply(request):
+    """/mediation/apply/?org=<id>: the public's application (网上申请), opened by scanning an
+    organisation's 解纷码. No sign-in; limited per address (SHANZHI_MEDIATION_APPLY_RATE)."""
+    org = selectors.window_org(request.GET.get("org"))
+    if org is None:
+        raise Http404
+    data = request.POST if request.method == "POST" else None
+    form = forms.ApplyForm(data, types=selectors.dispute_types(), regions=_apply_regions(org))
+    if request.method == "POST" and form.is_valid():
+        wait = throttle.hit(request, "mediation-apply", settings.MEDIATION_APPLY_RATE)
+        if wait is not None:
+            return throttle.refused_page(request, wait)
+        cleaned = form.cleaned_data
+        try:
+            case = services.case_apply(
+                data=services.CaseInput(
+                    dispute_type_code=cleaned["dispute_type"],
+                    title=cleaned["title"],
+                    facts=cleaned["facts"],
+                    request=cleaned["request"],
+                    region_code=cleaned["region"],
+                    address=cleaned["address"],
+                    amount=cleaned["amount"],
+                    people_involved=cleaned["people_involved"],
+                    org_id=org.pk,
+                    parties=[services.PartyInput(**party) for party in form.parties()],
+                )
+            )
+        except ServiceError as error:
+            _put_error(form, error)
+        else:
+            return render(request, "mediation/apply_done.html", {"case": case, "org": org})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "mediation/apply.html", {"form": form, "org": org}, status=status)
+
+
+@login_required
+@require_GET
+def window_codes(request):
+    """/mediation/codes/: the 解纷码 of the organisations at whose window this person works, to
+    print and put up: each opens the application form for that organisation."""
+    import segno
+
+    orgs = selectors.registering_orgs(request.user)
+    if not orgs:
+        raise PermissionDenied
+    codes = []
+    for org in orgs:
+        url = request.build_absolute_uri(reverse("mediation-apply") + f"?org={org.pk}")
+        codes.append(
+            {"org": org, "url": url, "svg": segno.make(url, error="m").svg_inline(scale=5)}
+        )
+    return render(request, "mediation/codes.html", {"codes": codes})

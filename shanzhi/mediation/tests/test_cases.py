@@ -418,3 +418,57 @@ def test_the_mediation_period_is_warned_then_marked_overdue_once(
     assert steps == ["register", "assign", "warn", "overdue"]
     overdue = centre.get("/api/v1/mediation/cases?box=overdue").json()
     assert case["code"] in [c["code"] for c in overdue["items"]]
+
+
+def test_the_public_applies_through_a_window_code_and_follows_the_case(
+    client, client_as, outbox, django_capture_on_commit_callbacks, table_counts
+):
+    from shanzhi.mediation.models import MediationOrg
+
+    township = MediationOrg.objects.get(unit__name="月河街道人民调解委员会")
+    # The township committee's staff print its 解纷码, which opens the form for it.
+    codes = client_as(TOWNSHIP_MEDIATOR).get("/mediation/codes/")
+    assert codes.status_code == 200 and "<svg" in codes.content.decode()
+    assert f"/mediation/apply/?org={township.pk}" in codes.content.decode()
+    assert client_as("resident").get("/mediation/codes/").status_code == 403
+
+    form = client.get(f"/mediation/apply/?org={township.pk}")
+    assert form.status_code == 200 and "月河街道人民调解委员会" in form.content.decode()
+    application = {
+        "dispute_type": "0202",
+        "title": "楼下烧烤油烟",
+        "facts": "楼下饭店夜间烧烤，油烟进屋。",
+        "region": YUEHE_VILLAGE,
+        "people_involved": 2,
+        "applicant_name": "周小燕",
+        "applicant_phone": "13600001234",
+        "respondent_name": "某烧烤店",
+    }
+    counts = table_counts()
+    refused = client.post(f"/mediation/apply/?org={township.pk}", {**application, "region": ""})
+    assert refused.status_code == 400 and table_counts() == counts
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(f"/mediation/apply/?org={township.pk}", application)
+    assert done.status_code == 200
+    case = DisputeCase.objects.get(title="楼下烧烤油烟")
+    assert case.code in done.content.decode()
+    assert (case.source, case.state, case.dispatch_unit_id) == ("online", "pending", township.pk)
+    (sms,) = [m for m in outbox if m.kind == "mediation.applied"]
+    assert sms.phone == "13600001234" and case.code in sms.text
+    # The committee sees it waiting for assignment; the applicant follows it with four digits.
+    waiting = client_as(TOWNSHIP_MEDIATOR).get("/api/v1/mediation/cases?box=assign").json()
+    assert case.code in [c["code"] for c in waiting["items"]]
+    tracked = client.get(f"/api/v1/mediation/track/{case.code}?phone_tail=1234").json()
+    assert tracked["state"] == "pending" and tracked["org"] == "月河街道人民调解委员会"
+
+    # The API does the same for apps; a village committee has no window, a wrong org none.
+    status, answer = post(
+        client,
+        "/api/v1/mediation/applications",
+        {**body(), "org": township.pk},
+    )
+    assert status == 201 and answer["code"].startswith("TJ")
+    village = MediationOrg.objects.filter(level="village").first()
+    status, answer = post(client, "/api/v1/mediation/applications", {**body(), "org": village.pk})
+    assert status == 400 and answer["errors"][0]["field"] == "org"
+    assert client.get(f"/mediation/apply/?org={village.pk}").status_code == 404

@@ -107,6 +107,8 @@ PAGE_OTHER_ROUTES = {
     "knowledge/search/": "the knowledge base: answers for any caller, staff only (knowledge tests)",
     "open311/v2/": "Open311: public reads of published orders only (interop test_open311)",
     "mediation/new/": "the window: a case of its own organisation's territory (mediation tests)",
+    "mediation/apply/": "anyone applies to the organisation of a 解纷码 (mediation tests)",
+    "mediation/codes/": "the 解纷码 of one's own organisations (mediation tests)",
 }
 API_OBJECT_OPERATIONS = {
     ("GET", "/api/v1/workorders/{order_id}"),
@@ -140,6 +142,7 @@ API_OTHER_OPERATIONS = {
     ("GET", "/api/v1/public/outlines"): "public: city, county and township outlines, no people",
     ("GET", "/api/v1/mediation/types"): "the dispute types: configuration, no people",
     ("POST", "/api/v1/mediation/cases"): "the window: its own organisation's territory only",
+    ("POST", "/api/v1/mediation/applications"): "anyone applies to a 解纷码's organisation",
 }
 MEDIATION_ACTION_BODIES = {
     "assign": {"mediator": 1},

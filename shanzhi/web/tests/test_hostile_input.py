@@ -116,9 +116,18 @@ def _dispute_sample() -> dict:
     return {**body(), "amount": 1200.5, "people_involved": 3, "is_major": False}
 
 
+def _application_sample() -> dict:
+    from shanzhi.mediation.models import MediationOrg
+
+    sample = _dispute_sample()
+    del sample["is_major"]
+    return {**sample, "org": MediationOrg.objects.get(unit__name="月河街道人民调解委员会").pk}
+
+
 API_SAMPLES = {
     "/api/v1/appeals": _appeal_sample,
     "/api/v1/mediation/cases": _dispute_sample,
+    "/api/v1/mediation/applications": _application_sample,
     "/api/v1/track/{code}/rating": lambda: {"phone_tail": "5678", "rating": "satisfied"},
     "/api/v1/inbound/hotline": _hotline_body,
 }

@@ -40,6 +40,20 @@ ACTIONS.add(
     done=gettext_lazy("已转出"),
 )
 ACTIONS.add(
+    Action.CONSULT,
+    services.guard_consult,
+    service=services.case_consult,
+    form=forms.ConsultForm,
+    schema=schemas.ConsultIn,
+    arguments=lambda data: {
+        "held_at": data["held_at"],
+        "participants": data["participants"],
+        "plan": data["plan"],
+        "tasks": data.get("tasks") or "",
+    },
+    done=gettext_lazy("已记录会商研判"),
+)
+ACTIONS.add(
     Action.SCHEDULE,
     services.guard_mediate,
     service=services.case_schedule,

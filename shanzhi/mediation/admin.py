@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from shanzhi.core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
 from shanzhi.core.errors import InvalidInput
 from shanzhi.mediation.models import (
+    Consultation,
     DisputeCase,
     DisputeType,
     MediationOrg,
@@ -95,3 +96,9 @@ class MediationSessionAdmin(ReadOnlyAdmin):
     list_display = ["case", "starts_at", "kind", "place", "state"]
     list_filter = ["state", "kind"]
     search_fields = ["case__code", "place"]
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(ReadOnlyAdmin):
+    list_display = ["case", "held_at"]
+    search_fields = ["case__code"]

@@ -81,6 +81,13 @@ class SessionOut(Schema):
     outcome: str
 
 
+class ConsultationOut(Schema):
+    held_at: datetime.datetime
+    participants: str
+    plan: str
+    tasks: str
+
+
 class StepOut(Schema):
     at: datetime.datetime
     action: str
@@ -105,6 +112,7 @@ class CaseOut(CaseSummary):
     parties: list[PartyOut]
     parties_masked: bool
     sessions: list[SessionOut]
+    consultations: list[ConsultationOut]
     allowed_actions: list[str]
     timeline: list[StepOut]
 
@@ -185,6 +193,10 @@ def _detail(request, case: DisputeCase) -> dict:
                 "outcome": s.outcome,
             }
             for s in case.sessions.all()
+        ],
+        "consultations": [
+            {"held_at": c.held_at, "participants": c.participants, "plan": c.plan, "tasks": c.tasks}
+            for c in case.consultations.all()
         ],
         "allowed_actions": MEDIATION.allowed(request.user, case),
         "timeline": [

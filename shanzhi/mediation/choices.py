@@ -44,6 +44,7 @@ class Action(models.TextChoices):
     ASSIGN = "assign", _("分派")
     ESCALATE = "escalate", _("上报")
     REFER_OUT = "refer_out", _("转出调解")
+    CONSULT = "consult", _("会商研判")
     SCHEDULE = "schedule", _("安排调解会")
     RECORD = "record", _("记录调解会")
     AGREE = "agree", _("达成协议")

@@ -87,6 +87,22 @@ class ReferForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=2000, widget=TEXT2)
 
 
+class ConsultForm(BootstrapMixin, forms.Form):
+    held_at = BoundedDateTimeField(
+        label=_("会商时间"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    participants = forms.CharField(
+        label=_("参会人员"),
+        max_length=2000,
+        widget=TEXT2,
+        help_text=_("3+X：法官、首席调解员、法律援助律师，以及相关部门"),
+    )
+    plan = forms.CharField(label=_("化解方案"), max_length=4000, widget=TEXT4)
+    tasks = forms.CharField(label=_("责任分工"), max_length=4000, widget=TEXT2, required=False)
+
+
 class ScheduleForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("方式"), choices=SessionKind.choices)
     starts_at = BoundedDateTimeField(

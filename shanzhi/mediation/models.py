@@ -275,3 +275,32 @@ class MediationSession(models.Model):
 
     def __str__(self):
         return f"{self.case.code} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Consultation(models.Model):
+    """A 3+X joint consultation (会商研判) on a major or group dispute: a judge, the chief
+    mediator and a legal-aid lawyer, plus the departments concerned; the plan agreed and who
+    does what."""
+
+    case = models.ForeignKey(
+        DisputeCase, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="consultations"
+    )
+    held_at = models.DateTimeField(_("会商时间"))
+    participants = models.TextField(_("参会人员"), max_length=2000)
+    plan = models.TextField(_("化解方案"), max_length=4000)
+    tasks = models.TextField(_("责任分工"), max_length=4000, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("会商研判")
+        verbose_name_plural = _("会商研判")
+        ordering = ["held_at", "pk"]
+
+    def __str__(self):
+        return f"{self.case.code} {self.held_at:%Y-%m-%d}"

@@ -2,7 +2,7 @@
 
 from ninja import Field
 
-from shanzhi.core.dates import DeadlineMoment
+from shanzhi.core.dates import DeadlineMoment, PastMoment
 from shanzhi.core.text import CleanSchema
 from shanzhi.mediation.choices import PartyKind, PartyRole, ReferralTarget, SessionKind
 
@@ -61,6 +61,17 @@ class EscalateIn(CleanSchema):
 class ReferIn(CleanSchema):
     target: ReferralTarget
     reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class ConsultIn(CleanSchema):
+    held_at: PastMoment = Field(
+        ..., description="会商时间（最近 30 天内）", json_schema_extra={"minLength": 1}
+    )
+    participants: str = Field(
+        ..., min_length=1, max_length=2000, description="法官、首席调解员、法律援助律师及相关部门"
+    )
+    plan: str = Field(..., min_length=1, max_length=4000)
+    tasks: str = Field("", max_length=4000)
 
 
 class ScheduleIn(CleanSchema):

@@ -30,6 +30,7 @@ from shanzhi.mediation.choices import (
     SessionState,
 )
 from shanzhi.mediation.models import (
+    Consultation,
     DisputeCase,
     DisputeType,
     MediationOrg,
@@ -107,6 +108,13 @@ def guard_escalate(ctx) -> None:
 def guard_refer_out(ctx) -> None:
     require(_coordinates(ctx) or _handles(ctx), _("只有承办或分派组织的调解员可以转出"))
     MEDIATION.require_state(ctx.case, *OPEN_STATES)
+
+
+def guard_consult(ctx) -> None:
+    require(_coordinates(ctx) or _handles(ctx), _("只有承办或分派组织的调解员可以记录会商"))
+    MEDIATION.require_state(ctx.case, *OPEN_STATES)
+    if not (ctx.case.is_major or ctx.case.is_group):
+        raise Conflict(_("只有重大疑难或群体性纠纷需要 3+X 会商研判"))
 
 
 def guard_mediate(ctx) -> None:
@@ -461,6 +469,41 @@ def case_refer_out(*, actor, case_id, target: str, reason: str) -> DisputeCase:
         target=target,
         reason=reason,
     )
+
+
+CONSULTATION_PAST = datetime.timedelta(days=30)
+
+
+def case_consult(*, actor, case_id, held_at, participants: str, plan: str, tasks: str = ""):
+    """会商研判 (3+X) on a major or group dispute: who took part, the plan agreed, who does what.
+    Recorded after the meeting, within the last 30 days."""
+    participants = _text(participants, "participants", _("参会人员"), 2000)
+    plan = _text(plan, "plan", _("化解方案"), 4000)
+    tasks = _text(tasks, "tasks", _("责任分工"), 4000, required=False)
+    now = timezone.now()
+    if held_at is None or not now - CONSULTATION_PAST <= held_at <= now + SESSION_GRACE:
+        raise InvalidInput(_("会商时间应在最近 30 天内"), "held_at")
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.CONSULT)
+        consultation = Consultation.objects.create(
+            case=ctx.case,
+            held_at=held_at,
+            participants=participants,
+            plan=plan,
+            tasks=tasks,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        return MEDIATION.save(
+            ctx.case,
+            [],
+            actor=actor,
+            action=Action.CONSULT,
+            before={},
+            after={
+                "consultation": consultation.pk,
+                "held_at": timezone.localtime(held_at).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
 
 
 SESSION_AHEAD = datetime.timedelta(days=180)

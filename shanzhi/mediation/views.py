@@ -166,6 +166,7 @@ def _detail_page(request, case, *, failed=None, status=200):
             "parties": parties,
             "masked": not unmasked,
             "sessions": case.sessions.all(),
+            "consultations": case.consultations.all(),
             "similar": selectors.similar_cases(request.user, case),
             "timeline": [
                 {

@@ -472,3 +472,28 @@ def test_the_public_applies_through_a_window_code_and_follows_the_case(
     status, answer = post(client, "/api/v1/mediation/applications", {**body(), "org": village.pk})
     assert status == 400 and answer["errors"][0]["field"] == "org"
     assert client.get(f"/mediation/apply/?org={village.pk}").status_code == 404
+
+
+def test_a_major_dispute_gets_its_3_plus_x_consultation(client_as):
+    from django.utils import timezone
+
+    centre = client_as("mediator")
+    ordinary = register(centre)
+    major = register(centre, is_group=True, people_involved=40, title="预付卡退费")
+    held = timezone.localtime().replace(microsecond=0).isoformat()
+    record = {
+        "held_at": held,
+        "participants": "吴兴区法院法官、首席调解员、法律援助律师、区市场监管局",
+        "plan": "市场监管局督促经营者退费，法院指导集体诉讼准备。",
+        "tasks": "市场监管局：七日内约谈；调解员：登记会员名单。",
+    }
+    status, answer = post(
+        centre, f"/api/v1/mediation/cases/{ordinary['id']}/actions/consult", record
+    )
+    assert status == 409, answer  # not a major or group dispute
+    assert "consult" not in ordinary["allowed_actions"] and "consult" in major["allowed_actions"]
+    status, consulted = post(
+        centre, f"/api/v1/mediation/cases/{major['id']}/actions/consult", record
+    )
+    assert status == 200 and consulted["consultations"][0]["plan"].startswith("市场监管局督促")
+    assert "法律援助律师" in centre.get(f"/mediation/{major['id']}/").content.decode()

@@ -54,6 +54,24 @@ ACTIONS.add(
     done=gettext_lazy("已记录会商研判"),
 )
 ACTIONS.add(
+    Action.SUSPEND,
+    services.guard_suspend,
+    service=services.case_suspend,
+    form=forms.ReasonForm,
+    schema=schemas.EscalateIn,
+    arguments=lambda data: {"reason": data["reason"]},
+    done=gettext_lazy("已中止调解，期限暂停计算"),
+)
+ACTIONS.add(
+    Action.RESUME,
+    services.guard_resume,
+    service=services.case_resume,
+    form=forms.EmptyForm,
+    schema=schemas.EmptyIn,
+    arguments=lambda data: {},
+    done=gettext_lazy("已恢复调解，期限已顺延"),
+)
+ACTIONS.add(
     Action.SCHEDULE,
     services.guard_mediate,
     service=services.case_schedule,

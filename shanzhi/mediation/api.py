@@ -50,6 +50,7 @@ class CaseSummary(Schema):
     is_major: bool
     is_group: bool
     is_overdue: bool
+    suspended: bool
 
 
 class CasePage(Schema):
@@ -157,6 +158,7 @@ def _summary(case: DisputeCase) -> dict:
         "is_major": case.is_major,
         "is_group": case.is_group,
         "is_overdue": case.is_overdue,
+        "suspended": case.suspended_at is not None,
     }
 
 

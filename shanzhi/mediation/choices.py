@@ -45,6 +45,8 @@ class Action(models.TextChoices):
     ESCALATE = "escalate", _("上报")
     REFER_OUT = "refer_out", _("转出调解")
     CONSULT = "consult", _("会商研判")
+    SUSPEND = "suspend", _("中止调解")
+    RESUME = "resume", _("恢复调解")
     SCHEDULE = "schedule", _("安排调解会")
     RECORD = "record", _("记录调解会")
     AGREE = "agree", _("达成协议")

@@ -78,6 +78,10 @@ class AssignForm(BootstrapMixin, forms.Form):
         ]
 
 
+class EmptyForm(BootstrapMixin, forms.Form):
+    pass
+
+
 class ReasonForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=2000, widget=TEXT2)
 

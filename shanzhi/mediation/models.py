@@ -193,6 +193,9 @@ class DisputeCase(models.Model):
     assigned_at = models.DateTimeField(_("分派时间"), null=True, blank=True)
     due_at = models.DateTimeField(_("调解期限"), db_index=True)
     warned_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
+    # 中止: the period stands still while both parties agreed to pause (a medical appraisal, a
+    # party in hospital); resuming moves the deadline by the working time it stood still.
+    suspended_at = models.DateTimeField(_("中止时间"), null=True, blank=True)
     is_overdue = models.BooleanField(_("已超期"), default=False)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     agreement = models.TextField(_("协议内容"), max_length=8000, blank=True)

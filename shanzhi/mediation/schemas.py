@@ -54,6 +54,10 @@ class AssignIn(CleanSchema):
     mediator: int = Field(..., ge=1, le=2**31 - 1)
 
 
+class EmptyIn(CleanSchema):
+    pass
+
+
 class EscalateIn(CleanSchema):
     reason: str = Field(..., min_length=1, max_length=2000)
 

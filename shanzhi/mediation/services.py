@@ -117,6 +117,18 @@ def guard_consult(ctx) -> None:
         raise Conflict(_("只有重大疑难或群体性纠纷需要 3+X 会商研判"))
 
 
+def guard_suspend(ctx) -> None:
+    guard_mediate(ctx)
+    if ctx.case.suspended_at is not None:
+        raise Conflict(_("调解已中止"))
+
+
+def guard_resume(ctx) -> None:
+    guard_mediate(ctx)
+    if ctx.case.suspended_at is None:
+        raise Conflict(_("调解没有中止"))
+
+
 def guard_mediate(ctx) -> None:
     require(_handles(ctx), _("只有承办案件的调解员可以办理"))
     MEDIATION.require_state(ctx.case, DisputeState.MEDIATING)
@@ -471,6 +483,46 @@ def case_refer_out(*, actor, case_id, target: str, reason: str) -> DisputeCase:
     )
 
 
+def case_suspend(*, actor, case_id, reason: str) -> DisputeCase:
+    """中止调解 with both parties' agreement: the mediation period stands still until resumed."""
+    reason = _text(reason, "reason", _("中止理由"), 2000)
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.SUSPEND)
+        case = ctx.case
+        case.suspended_at = timezone.now()
+        return MEDIATION.save(
+            case,
+            ["suspended_at"],
+            actor=actor,
+            action=Action.SUSPEND,
+            before={},
+            after={"due": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")},
+            reason=reason,
+        )
+
+
+def case_resume(*, actor, case_id) -> DisputeCase:
+    """恢复调解: the deadline moves on by the working time the case stood still."""
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.RESUME)
+        case = ctx.case
+        now = timezone.now()
+        paused = workdays.working_time_between(case.suspended_at, now)
+        before = {"due": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")}
+        case.due_at = workdays.add_working_time(case.due_at, paused)
+        case.suspended_at = None
+        if case.due_at > now + WARN_AHEAD:
+            case.warned_at = None  # far from the end again: warn again when it comes near
+        return MEDIATION.save(
+            case,
+            ["due_at", "suspended_at", "warned_at"],
+            actor=actor,
+            action=Action.RESUME,
+            before=before,
+            after={"due": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")},
+        )
+
+
 CONSULTATION_PAST = datetime.timedelta(days=30)
 
 
@@ -709,7 +761,8 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     has the case. Safe to run as often as wanted: a case is warned and marked at most once."""
     now = now or timezone.now()
     counts = {"warned": 0, "overdue": 0}
-    open_cases = DisputeCase.objects.filter(state__in=OPEN_STATES)
+    # A suspended case's period stands still: neither warned nor marked overdue meanwhile.
+    open_cases = DisputeCase.objects.filter(state__in=OPEN_STATES, suspended_at__isnull=True)
     due_soon = open_cases.filter(warned_at__isnull=True, due_at__lte=now + WARN_AHEAD)
     for case_id in due_soon.values_list("pk", flat=True):
         with transaction.atomic():

@@ -497,3 +497,42 @@ def test_a_major_dispute_gets_its_3_plus_x_consultation(client_as):
     )
     assert status == 200 and consulted["consultations"][0]["plan"].startswith("市场监管局督促")
     assert "法律援助律师" in centre.get(f"/mediation/{major['id']}/").content.decode()
+
+
+def test_a_suspension_stops_the_clock_and_resuming_moves_the_deadline(client_as):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from shanzhi.core import workdays
+    from shanzhi.mediation.services import deadlines_sweep
+
+    centre = client_as("mediator")
+    case = register(centre)
+    me = Mediator.objects.get(user__username="mediator")
+    post(centre, f"/api/v1/mediation/cases/{case['id']}/actions/assign", {"mediator": me.pk})
+    url = f"/api/v1/mediation/cases/{case['id']}/actions/"
+    status, suspended = post(centre, url + "suspend", {"reason": "双方同意等待房屋渗漏鉴定"})
+    assert status == 200 and suspended["suspended"]
+    assert post(centre, url + "suspend", {"reason": "再次中止"})[0] == 409
+    stored = DisputeCase.objects.get(pk=case["id"])
+    due, suspended_at = stored.due_at, stored.suspended_at
+    # While suspended, the end of the period passes without a warning or an overdue mark.
+    deadlines_sweep(now=due + datetime.timedelta(days=1))
+    stored.refresh_from_db()
+    assert stored.warned_at is None and not stored.is_overdue
+
+    later = timezone.now() + datetime.timedelta(days=10)
+    with time_machine.travel(later, tick=False):
+        status, resumed = post(centre, url + "resume", {})
+    assert status == 200 and not resumed["suspended"]
+    stored.refresh_from_db()
+    # The deadline moved on by exactly the working time the case stood still.
+    paused = workdays.working_time_between(suspended_at, later)
+    assert paused > datetime.timedelta(0)
+    assert stored.due_at == workdays.add_working_time(due, paused)
+    assert stored.suspended_at is None
+    assert post(centre, url + "resume", {})[0] == 409
+    steps = [s["action"] for s in resumed["timeline"]]
+    assert steps[-2:] == ["suspend", "resume"]

@@ -138,6 +138,8 @@ MEDIATION_ACTION_BODIES = {
     "assign": {"mediator": 1},
     "escalate": {"reason": "需上级协调"},
     "refer_out": {"target": "litigation", "reason": "转诉讼"},
+    "suspend": {"reason": "双方同意等待伤情鉴定"},
+    "resume": {},
     "consult": {"held_at": "2026-12-01T09:00:00+08:00", "participants": "法官", "plan": "方案"},
     "schedule": {"kind": "room", "starts_at": "2026-12-31T09:30:00+08:00", "place": "说事室"},
     "record": {"session": 1, "attendance": "双方到场", "minutes": "笔录", "outcome": "继续调解"},

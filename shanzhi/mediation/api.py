@@ -11,12 +11,14 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from shanzhi.core.cases import expecting_version
 from shanzhi.core.errors import InvalidInput
 from shanzhi.core.pagination import CappedPaginator
+from shanzhi.core.text import CleanSchema
 from shanzhi.core.throttle import RateThrottle
 from shanzhi.mediation import actions, selectors, services
 from shanzhi.mediation.case import MEDIATION
 from shanzhi.mediation.choices import DisputeState
 from shanzhi.mediation.models import DisputeCase
 from shanzhi.mediation.schemas import ApplicationIn, CaseIn
+from shanzhi.workorders.choices import Rating
 
 router = Router(tags=["mediation"])
 public_router = Router(tags=["mediation-tracking"], auth=None)
@@ -366,6 +368,14 @@ class PublicCaseOut(Schema):
     agreement: str
     outcome_reason: str
     referral_target: str
+    rating: str
+    may_rate: bool
+
+
+class PublicRatingIn(CleanSchema):
+    phone_tail: str = Field(..., min_length=4, max_length=4)
+    rating: Rating
+    comment: str = Field("", max_length=1000, description="不满意时必填：原因")
 
 
 @public_router.get(
@@ -417,4 +427,19 @@ def case_apply(request, payload: ApplicationIn):
             "state_label": case.get_state_display(),
             "org": case.dispatch_unit.name,
         },
+    )
+
+
+@public_router.post(
+    "/mediation/track/{code}/rating",
+    response=PublicCaseOut,
+    throttle=TRACK_THROTTLE,
+    summary="当事人评价调解 · A party rates the mediation",
+)
+def case_rate(request, code: str, payload: PublicRatingIn):
+    """Public: once the case is closed, a party rates it (the first rating stands)."""
+    return selectors.public_view(
+        services.case_rate(
+            code=code, phone_tail=payload.phone_tail, rating=payload.rating, comment=payload.comment
+        )
     )

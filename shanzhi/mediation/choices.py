@@ -37,6 +37,7 @@ class DisputeState(models.TextChoices):
 
 
 OPEN_STATES = (DisputeState.PENDING, DisputeState.MEDIATING)
+CLOSED_STATES = (DisputeState.AGREED, DisputeState.FAILED, DisputeState.REFERRED)
 
 
 class Action(models.TextChoices):
@@ -51,6 +52,7 @@ class Action(models.TextChoices):
     RECORD = "record", _("记录调解会")
     AGREE = "agree", _("达成协议")
     FAIL = "fail", _("调解不成")
+    RATE = "rate", _("当事人评价")
     WARN = "warn", _("临期预警")
     OVERDUE = "overdue", _("超期")
 

@@ -160,3 +160,22 @@ class ApplyForm(IntakeForm):
         super().__init__(*args, **kwargs)
         for name in ("org", "is_major", "is_group"):
             del self.fields[name]
+
+
+class PublicRatingForm(BootstrapMixin, forms.Form):
+    code = forms.CharField(widget=forms.HiddenInput, max_length=16)
+    phone_tail = forms.CharField(widget=forms.HiddenInput, max_length=4)
+    rating = forms.ChoiceField(label=_("您对本次调解的评价"), widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("意见"),
+        max_length=1000,
+        required=False,
+        widget=TEXT2,
+        help_text=_("不满意时请写明原因"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from shanzhi.workorders.choices import Rating
+
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].choices = Rating.choices

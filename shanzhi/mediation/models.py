@@ -203,6 +203,11 @@ class DisputeCase(models.Model):
     referral_target = models.CharField(
         _("转出去向"), max_length=16, choices=ReferralTarget.choices, blank=True
     )
+    # The parties' rating of the mediation, once, after the case is closed (满意率); the same
+    # three grades as appeals.
+    rating = models.CharField(_("当事人评价"), max_length=16, blank=True)
+    rating_comment = models.CharField(_("评价意见"), max_length=1000, blank=True)
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("受理人"),

@@ -8,7 +8,7 @@ from shanzhi.core.errors import NotFound
 from shanzhi.core.ids import parse_id
 from shanzhi.core.privacy import mask_id_number, mask_name, mask_phone
 from shanzhi.core.scoping import prefix_q
-from shanzhi.mediation.choices import OPEN_STATES, DisputeState
+from shanzhi.mediation.choices import CLOSED_STATES, OPEN_STATES, DisputeState
 from shanzhi.mediation.models import DisputeCase, DisputeType, MediationOrg, Mediator, Party
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import MEDIATION_OVERSIGHT_ROLES, MEDIATION_ROLES, Role
@@ -187,6 +187,8 @@ def public_view(case: DisputeCase) -> dict:
         "agreement": case.agreement,
         "outcome_reason": case.outcome_reason if case.state != DisputeState.AGREED else "",
         "referral_target": case.get_referral_target_display() if case.referral_target else "",
+        "rating": case.rating,
+        "may_rate": case.state in CLOSED_STATES and case.rated_at is None,
     }
 
 

@@ -18,6 +18,7 @@ from shanzhi.core.services import audit_record
 from shanzhi.core.text import clean_text
 from shanzhi.mediation.case import MEDIATION
 from shanzhi.mediation.choices import (
+    CLOSED_STATES,
     OPEN_STATES,
     Action,
     DisputeSource,
@@ -817,3 +818,31 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
             )
             counts["overdue"] += 1
     return counts
+
+
+def case_rate(*, code: str, phone_tail: str, rating: str, comment: str = "") -> DisputeCase:
+    """A party rates the mediation (满意, 基本满意, 不满意) on the public page, with the code and
+    four digits of their phone, once the case is closed; the first rating stands. 不满意 needs a
+    reason."""
+    from shanzhi.workorders.choices import Rating
+
+    case = case_track(code=code, phone_tail=phone_tail)  # first: a wrong tail learns nothing
+    if rating not in Rating.values:
+        raise InvalidInput(_("请选择评价"), "rating")
+    comment = _text(comment, "comment", _("评价意见"), 1000, required=rating == Rating.DISSATISFIED)
+    with transaction.atomic():
+        case = DisputeCase.objects.select_for_update().get(pk=case.pk)
+        if case.state not in CLOSED_STATES:
+            raise Conflict(_("调解结束后才能评价"))
+        if case.rated_at is not None:
+            raise Conflict(_("该案件已评价过"))
+        case.rating, case.rating_comment, case.rated_at = rating, comment, timezone.now()
+        return MEDIATION.save(
+            case,
+            ["rating", "rating_comment", "rated_at"],
+            actor=None,
+            action=Action.RATE,
+            before={},
+            after={"rating": rating},
+            reason=comment,
+        )

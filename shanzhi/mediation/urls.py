@@ -6,6 +6,7 @@ urlpatterns = [
     path("mediation/", views.case_list, name="mediation-list"),
     path("mediation/new/", views.case_new, name="mediation-new"),
     path("mediation/track/", views.case_track, name="mediation-track"),
+    path("mediation/track/rate/", views.case_track_rate, name="mediation-track-rate"),
     path("mediation/apply/", views.case_apply, name="mediation-apply"),
     path("mediation/codes/", views.window_codes, name="mediation-codes"),
     path("mediation/<int:case_id>/", views.case_detail, name="mediation-detail"),

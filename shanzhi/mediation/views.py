@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shanzhi.core import throttle
 from shanzhi.core.cases import expecting_version
-from shanzhi.core.errors import NotFound, ServiceError
+from shanzhi.core.errors import Forbidden, NotFound, ServiceError
 from shanzhi.core.labels import action_label
 from shanzhi.core.pagination import CappedPaginator
 from shanzhi.mediation import actions, forms, selectors, services
@@ -252,7 +252,16 @@ def case_track(request):
     return render(
         request,
         "mediation/track.html",
-        {"form": form, "case": selectors.public_view(case) if case else None},
+        {
+            "form": form,
+            "case": selectors.public_view(case) if case else None,
+            "rate_form": forms.PublicRatingForm(
+                initial={
+                    "code": form.cleaned_data.get("code", "") if case else "",
+                    "phone_tail": form.cleaned_data.get("phone_tail", "") if case else "",
+                }
+            ),
+        },
         status=status,
     )
 
@@ -344,3 +353,51 @@ def window_codes(request):
             {"org": org, "url": url, "svg": segno.make(url, error="m").svg_inline(scale=5)}
         )
     return render(request, "mediation/codes.html", {"codes": codes})
+
+
+@require_POST
+def case_track_rate(request):
+    """/mediation/track/rate/: a party's rating from the tracking page (code and four digits
+    sent again, hidden); the page is shown again with the result."""
+    form = forms.PublicRatingForm(request.POST)
+    track = forms.TrackForm(
+        {"code": request.POST.get("code", ""), "phone_tail": request.POST.get("phone_tail", "")}
+    )
+    wait = throttle.hit(request, "track", settings.TRACK_RATE)
+    if wait is not None:
+        return throttle.refused_page(request, wait, "mediation/track.html", {"form": track})
+    case, status, retrack = None, 400, track.is_valid()
+    if form.is_valid() and track.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.case_rate(
+                code=data["code"],
+                phone_tail=data["phone_tail"],
+                rating=data["rating"],
+                comment=data["comment"],
+            )
+        except ServiceError as error:
+            form.add_error("comment" if error.field == "comment" else None, error.message)
+            status = error.status
+            # A wrong code or tail (or a locked code) is not tried again: that would count twice.
+            retrack = not isinstance(error, NotFound | Forbidden)
+        else:
+            messages.success(request, _("感谢您的评价"))
+            status = 200
+    if case is None and retrack:
+        try:  # show the case again, with the refusal, if the code and tail still open it
+            case = services.case_track(
+                code=track.cleaned_data["code"], phone_tail=track.cleaned_data["phone_tail"]
+            )
+        except ServiceError:
+            case = None
+    return render(
+        request,
+        "mediation/track.html",
+        {
+            "form": track,
+            "case": selectors.public_view(case) if case else None,
+            "rate_form": form,
+        },
+        status=status,
+    )

@@ -536,3 +536,31 @@ def test_a_suspension_stops_the_clock_and_resuming_moves_the_deadline(client_as)
     assert post(centre, url + "resume", {})[0] == 409
     steps = [s["action"] for s in resumed["timeline"]]
     assert steps[-2:] == ["suspend", "resume"]
+
+
+def test_a_party_rates_the_mediation_once_it_is_closed(client, client_as):
+    centre = client_as("mediator")
+    case = register(centre)
+    url = f"/api/v1/mediation/track/{case['code']}/rating"
+    status, answer = post(client, url, {"phone_tail": "5678", "rating": "satisfied"})
+    assert status == 409, answer  # not closed yet
+    me = Mediator.objects.get(user__username="mediator")
+    post(centre, f"/api/v1/mediation/cases/{case['id']}/actions/assign", {"mediator": me.pk})
+    post(centre, f"/api/v1/mediation/cases/{case['id']}/actions/agree", {"agreement": "已修好"})
+    status, answer = post(client, url, {"phone_tail": "5678", "rating": "dissatisfied"})
+    assert status == 400 and answer["errors"][0]["field"] == "comment"
+    page = client.get("/mediation/track/", {"code": case["code"], "phone_tail": "5678"})
+    assert 'data-testid="rate-form"' in page.content.decode()
+    rated = client.post(
+        "/mediation/track/rate/",
+        {"code": case["code"], "phone_tail": "5678", "rating": "basically", "comment": ""},
+    )
+    assert rated.status_code == 200 and 'data-testid="rated"' in rated.content.decode()
+    stored = DisputeCase.objects.get(pk=case["id"])
+    assert (stored.rating, stored.rated_at is not None) == ("basically", True)
+    status, answer = post(client, url, {"phone_tail": "5678", "rating": "satisfied"})
+    assert status == 409 and DisputeCase.objects.get(pk=case["id"]).rating == "basically"
+    assert (
+        centre.get(f"/api/v1/mediation/cases/{case['id']}").json()["timeline"][-1]["action"]
+        == "rate"
+    )

@@ -69,6 +69,7 @@ PAGE_OBJECT_ROUTES = {
     ("mediation/<int:case_id>/agreement/", "GET"),
     # Public, but only with a party's phone tail: a wrong one is the same 404 as a wrong code.
     ("mediation/track/", "GET"),
+    ("mediation/track/rate/", "POST"),
     ("mediation/<int:case_id>/act/<str:action>/", "POST"),
 }
 # Pages that list or export what is in the person's territory.
@@ -119,6 +120,7 @@ API_OBJECT_OPERATIONS = {
     ("GET", "/api/v1/mediation/cases/{case_id}/recommendations"),
     ("GET", "/api/v1/mediation/cases/{case_id}/similar"),
     ("GET", "/api/v1/mediation/track/{code}"),
+    ("POST", "/api/v1/mediation/track/{code}/rating"),
 }
 ACTION_PREFIX = "/api/v1/workorders/{order_id}/actions/"
 MEDIATION_ACTION_PREFIX = "/api/v1/mediation/cases/{case_id}/actions/"
@@ -380,6 +382,11 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
         ("GET", f"/mediation/{dispute.pk}/", {}),
         ("GET", f"/mediation/{dispute.pk}/agreement/", {}),
         ("GET", f"/mediation/track/?code={dispute.code}&phone_tail={wrong_tail}", {}),
+        (
+            "POST",
+            "/mediation/track/rate/",
+            {"code": dispute.code, "phone_tail": wrong_tail, "rating": "dissatisfied"},
+        ),
     ] + [
         ("POST", f"/mediation/{dispute.pk}/act/{action}/", body)
         for action, body in MEDIATION_ACTION_BODIES.items()
@@ -408,6 +415,11 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
         ("GET", f"/api/v1/mediation/cases/{dispute.pk}/recommendations", None),
         ("GET", f"/api/v1/mediation/cases/{dispute.pk}/similar", None),
         ("GET", f"/api/v1/mediation/track/{dispute.code}?phone_tail={wrong_tail}", None),
+        (
+            "POST",
+            f"/api/v1/mediation/track/{dispute.code}/rating",
+            {"phone_tail": wrong_tail, "rating": "satisfied"},
+        ),
     ] + [
         ("POST", f"/api/v1/mediation/cases/{dispute.pk}/actions/{a}", body)
         for a, body in MEDIATION_ACTION_BODIES.items()

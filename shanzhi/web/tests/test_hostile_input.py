@@ -128,6 +128,7 @@ API_SAMPLES = {
     "/api/v1/appeals": _appeal_sample,
     "/api/v1/mediation/cases": _dispute_sample,
     "/api/v1/mediation/applications": _application_sample,
+    "/api/v1/mediation/track/{code}/rating": lambda: {"phone_tail": "5678", "rating": "satisfied"},
     "/api/v1/track/{code}/rating": lambda: {"phone_tail": "5678", "rating": "satisfied"},
     "/api/v1/inbound/hotline": _hotline_body,
 }

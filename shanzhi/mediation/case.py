@@ -27,7 +27,8 @@ def _mine(actor) -> Q:
     return Q(state=DisputeState.MEDIATING, mediator__user=actor.user)
 
 
-_THREE_DAYS = datetime.timedelta(days=3)
+# How near the end of its period a case counts as due soon (the inbox, and the sweep's warning).
+DUE_SOON = datetime.timedelta(days=3)
 
 
 def _sessions_today(actor) -> Q:
@@ -50,7 +51,7 @@ def _overdue(actor) -> Q:
 def _due_soon(actor) -> Q:
     return Q(
         state__in=[DisputeState.PENDING, DisputeState.MEDIATING],
-        due_at__lte=timezone.now() + _THREE_DAYS,
+        due_at__lte=timezone.now() + DUE_SOON,
     )
 
 

@@ -8,11 +8,12 @@ from shanzhi.core.errors import NotFound
 from shanzhi.core.ids import parse_id
 from shanzhi.core.privacy import mask_id_number, mask_name, mask_phone
 from shanzhi.core.scoping import prefix_q
-from shanzhi.mediation.choices import CLOSED_STATES, OPEN_STATES, DisputeState
+from shanzhi.mediation.choices import CLOSED_STATES, OPEN_STATES, DisputeState, MediationLevel
 from shanzhi.mediation.models import DisputeCase, DisputeType, MediationOrg, Mediator, Party
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import MEDIATION_OVERSIGHT_ROLES, MEDIATION_ROLES, Role
 from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, territory_prefix
+from shanzhi.territory.models import Region
 
 TOWNSHIP_PREFIX = PREFIX_LENGTH[RegionLevel.TOWNSHIP]
 
@@ -83,14 +84,42 @@ def parties_of(case: DisputeCase, *, unmasked: bool) -> list[dict]:
     return rows
 
 
-def registering_orgs(user) -> list[MediationOrg]:
+def window_orgs(user) -> QuerySet[MediationOrg]:
     """The organisations at whose window this person takes in disputes: the township committees
     and county centres they are mediation staff of (admins: all of them)."""
     actor = Actor.of(user)
-    orgs = MediationOrg.objects.select_related("unit__region").filter(unit__is_active=True)
+    orgs = (
+        MediationOrg.objects.select_related("unit__region")
+        .filter(unit__is_active=True)
+        .exclude(level=MediationLevel.VILLAGE)
+    )
     if not actor.is_admin:
         orgs = orgs.filter(unit_id__in=actor.units_with(MEDIATION_ROLES))
-    return [org for org in orgs.order_by("unit__name") if org.level != "village"]
+    return orgs
+
+
+def registering_orgs(user) -> list[MediationOrg]:
+    return list(window_orgs(user).order_by("unit__name"))
+
+
+def window_regions(orgs) -> list[Region]:
+    """The townships and villages where the disputes of these windows may have happened."""
+    return list(
+        Region.objects.filter(
+            prefix_q("code", [territory_prefix(org.unit.region_id) for org in orgs]),
+            level__in=[RegionLevel.TOWNSHIP, RegionLevel.VILLAGE],
+        ).order_by("code")
+    )
+
+
+def assignable_mediators(case: DisputeCase) -> QuerySet[Mediator]:
+    """Who the case may be assigned to: the available mediators of its county."""
+    county = case.area_code[: PREFIX_LENGTH[RegionLevel.COUNTY]]
+    return (
+        Mediator.objects.filter(is_available=True, org__unit__region__code__startswith=county)
+        .select_related("org__unit", "area")
+        .order_by("org__unit__name", "name")
+    )
 
 
 def dispute_types() -> list[DisputeType]:
@@ -107,10 +136,8 @@ def recommend(case: DisputeCase, *, limit: int = 3) -> list[dict]:
     open case already on their desk counts against. Among available mediators of organisations
     in the case's county."""
     type_ids = {case.dispute_type_id, case.dispute_type.parent_id} - {None}
-    county = case.area_code[: PREFIX_LENGTH[RegionLevel.COUNTY]]
     mediators = (
-        Mediator.objects.filter(is_available=True, org__unit__region__code__startswith=county)
-        .select_related("org__unit", "area")
+        assignable_mediators(case)
         .prefetch_related("specialities")
         .annotate(
             open_cases=Count("cases", filter=Q(cases__state__in=OPEN_STATES)),
@@ -247,7 +274,8 @@ def window_org(org_id) -> MediationOrg | None:
         return None
     return (
         MediationOrg.objects.select_related("unit__region")
-        .exclude(level="village")
-        .filter(pk=org_id, unit__is_active=True)
+        .filter(unit__is_active=True)
+        .exclude(level=MediationLevel.VILLAGE)
+        .filter(pk=org_id)
         .first()
     )

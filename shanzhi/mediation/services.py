@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,8 @@ from shanzhi.core.ids import parse_id
 from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
 from shanzhi.core.text import clean_text
-from shanzhi.mediation.case import MEDIATION
+from shanzhi.mediation import selectors
+from shanzhi.mediation.case import DUE_SOON, MEDIATION
 from shanzhi.mediation.choices import (
     CLOSED_STATES,
     OPEN_STATES,
@@ -39,7 +41,6 @@ from shanzhi.mediation.models import (
     Mediator,
     Party,
 )
-from shanzhi.org.access import Actor
 from shanzhi.org.choices import MEDIATION_ROLES
 from shanzhi.territory.choices import territory_prefix
 from shanzhi.territory.models import Grid, Region
@@ -184,10 +185,8 @@ def _parties(rows: list[PartyInput]) -> list[Party]:
     return parties
 
 
-def _window(actor: Actor, org_id) -> MediationOrg:
-    orgs = MediationOrg.objects.select_related("unit__region").exclude(level=MediationLevel.VILLAGE)
-    if not actor.is_admin:
-        orgs = orgs.filter(unit_id__in=actor.units_with(MEDIATION_ROLES))
+def _window(actor_user, org_id) -> MediationOrg:
+    orgs = selectors.window_orgs(actor_user)
     if org_id is not None:
         org = orgs.filter(pk=parse_id(org_id) or 0).first()
         if org is None:
@@ -227,19 +226,14 @@ def case_register(
     """Take in a dispute at an organisation's window: one code from now to closure. The case
     waits for assignment (待分派) at that organisation; its mediation period runs from now in
     working days of its type."""
-    return _register(actor_user, data, source, _window(Actor.of(actor_user), data.org_id))
+    return _register(actor_user, data, source, _window(actor_user, data.org_id))
 
 
 def case_apply(*, data: CaseInput) -> DisputeCase:
     """An application from the public (网上申请), through the 解纷码 of an organisation with a
     window (`data.org_id`): taken in there like a walk-in, and the applicant gets the code by
     SMS to follow the case (调解查询)."""
-    org = (
-        MediationOrg.objects.select_related("unit__region")
-        .exclude(level=MediationLevel.VILLAGE)
-        .filter(pk=parse_id(data.org_id) or 0, unit__is_active=True)
-        .first()
-    )
+    org = selectors.window_org(data.org_id)
     if org is None:
         raise InvalidInput(_("受理组织不存在，请重新扫描解纷码"), "org")
     case = _register(None, data, DisputeSource.ONLINE, org)
@@ -512,7 +506,7 @@ def case_resume(*, actor, case_id) -> DisputeCase:
         before = {"due": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")}
         case.due_at = workdays.add_working_time(case.due_at, paused)
         case.suspended_at = None
-        if case.due_at > now + WARN_AHEAD:
+        if case.due_at > now + DUE_SOON:
             case.warned_at = None  # far from the end again: warn again when it comes near
         return MEDIATION.save(
             case,
@@ -744,8 +738,6 @@ def case_track(*, code: str, phone_tail: str) -> DisputeCase:
 
 # -- the mediation period ----------------------------------------------------------------------
 
-WARN_AHEAD = datetime.timedelta(days=3)
-
 
 def _tell_handlers(case: DisputeCase, kind: str, text: str) -> list[Message]:
     """The case's mediator when they have an account, else everyone of the organisation that
@@ -756,68 +748,49 @@ def _tell_handlers(case: DisputeCase, kind: str, text: str) -> list[Message]:
     return [Message(unit_id=case.lead_unit_id or case.dispatch_unit_id, **common)]
 
 
+def _mark_period(pending: Q, kind: str, mark: dict, message: str) -> int:
+    """Mark each open, running case matching `pending` once (checked again under its lock):
+    the fields of `mark`, the audit event `kind`, and a message to whoever has the case. A
+    suspended case's period stands still, so it is neither warned nor marked meanwhile."""
+    running = Q(state__in=OPEN_STATES, suspended_at__isnull=True) & pending
+    marked = 0
+    for case_id in DisputeCase.objects.filter(running).values_list("pk", flat=True):
+        with transaction.atomic():
+            case = DisputeCase.objects.select_for_update().filter(running, pk=case_id).first()
+            if case is None:
+                continue
+            for name, value in mark.items():
+                setattr(case, name, value)
+            due = timezone.localtime(case.due_at).strftime("%Y-%m-%d")
+            MEDIATION.save(case, list(mark), actor=None, action=kind, before={}, after={"due": due})
+            text = message % {"code": case.code, "title": case.title, "due": due}
+            notify_all(_tell_handlers(case, f"mediation.{kind}", text))
+            marked += 1
+    return marked
+
+
 def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Open cases whose mediation period ends within three days are warned once (临期预警), and
     those past it are marked overdue once (超期); each in the audit trail and told to whoever
     has the case. Safe to run as often as wanted: a case is warned and marked at most once."""
     now = now or timezone.now()
-    counts = {"warned": 0, "overdue": 0}
-    # A suspended case's period stands still: neither warned nor marked overdue meanwhile.
-    open_cases = DisputeCase.objects.filter(state__in=OPEN_STATES, suspended_at__isnull=True)
-    due_soon = open_cases.filter(warned_at__isnull=True, due_at__lte=now + WARN_AHEAD)
-    for case_id in due_soon.values_list("pk", flat=True):
-        with transaction.atomic():
-            case = (
-                DisputeCase.objects.select_for_update()
-                .filter(pk=case_id, warned_at__isnull=True, state__in=OPEN_STATES)
-                .first()
-            )
-            if case is None:
-                continue
-            case.warned_at = now
-            due = timezone.localtime(case.due_at).strftime("%Y-%m-%d")
-            MEDIATION.save(
-                case, ["warned_at"], actor=None, action=Action.WARN, before={}, after={"due": due}
-            )
-            notify_all(
-                _tell_handlers(
-                    case,
-                    "mediation.warn",
-                    _("调解案件 %(code)s「%(title)s」将于 %(due)s 到期，请抓紧调解。")
-                    % {"code": case.code, "title": case.title, "due": due},
-                )
-            )
-            counts["warned"] += 1
-    overdue = open_cases.filter(is_overdue=False, due_at__lte=now)
-    for case_id in overdue.values_list("pk", flat=True):
-        with transaction.atomic():
-            case = (
-                DisputeCase.objects.select_for_update()
-                .filter(pk=case_id, is_overdue=False, state__in=OPEN_STATES)
-                .first()
-            )
-            if case is None:
-                continue
-            case.is_overdue = True
-            due = timezone.localtime(case.due_at).strftime("%Y-%m-%d")
-            MEDIATION.save(
-                case,
-                ["is_overdue"],
-                actor=None,
-                action=Action.OVERDUE,
-                before={},
-                after={"due": due},
-            )
-            notify_all(
-                _tell_handlers(
-                    case,
-                    "mediation.overdue",
-                    _("调解案件 %(code)s「%(title)s」已超过调解期限（%(due)s）。")
-                    % {"code": case.code, "title": case.title, "due": due},
-                )
-            )
-            counts["overdue"] += 1
-    return counts
+    counts = {"warn": 0, "overdue": 0}
+    for kind, pending, mark, message in (
+        (
+            "warn",
+            Q(warned_at__isnull=True, due_at__lte=now + DUE_SOON),
+            {"warned_at": now},
+            _("调解案件 %(code)s「%(title)s」将于 %(due)s 到期，请抓紧调解。"),
+        ),
+        (
+            "overdue",
+            Q(is_overdue=False, due_at__lte=now),
+            {"is_overdue": True},
+            _("调解案件 %(code)s「%(title)s」已超过调解期限（%(due)s）。"),
+        ),
+    ):
+        counts[kind] += _mark_period(pending, kind, mark, message)
+    return {"warned": counts["warn"], "overdue": counts["overdue"]}
 
 
 def case_rate(*, code: str, phone_tail: str, rating: str, comment: str = "") -> DisputeCase:

@@ -20,11 +20,8 @@ from shanzhi.mediation import actions, forms, selectors, services
 from shanzhi.mediation.actions import ACTIONS
 from shanzhi.mediation.case import MEDIATION
 from shanzhi.mediation.choices import Action, DisputeState, SessionState
-from shanzhi.mediation.models import Mediator
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import MEDIATION_OVERSIGHT_ROLES, MEDIATION_ROLES
-from shanzhi.territory.choices import territory_prefix
-from shanzhi.territory.models import Region
 
 PAGE_SIZE = 30
 FIELD_NAMES = {"parties": "applicant_name", "mediator": "mediator"}
@@ -84,9 +81,7 @@ def _intake_form(request, data=None):
     orgs = selectors.registering_orgs(request.user)
     if not orgs:
         raise PermissionDenied
-    prefixes = tuple(territory_prefix(org.unit.region_id) for org in orgs)
-    regions = Region.objects.filter(level__in=["township", "village"]).order_by("code")
-    regions = [r for r in regions if r.code.startswith(prefixes)]
+    regions = selectors.window_regions(orgs)
     return forms.IntakeForm(data, orgs=orgs, types=selectors.dispute_types(), regions=regions), orgs
 
 
@@ -128,13 +123,7 @@ def _form_kwargs(case, name: str) -> dict:
     """What an action's form offers: the county's available mediators to assign, the
     scheduled sessions to record."""
     if name == Action.ASSIGN:
-        return {
-            "mediators": Mediator.objects.filter(
-                is_available=True, org__unit__region__code__startswith=case.area_code[:6]
-            )
-            .select_related("org__unit")
-            .order_by("org__unit__name", "name")
-        }
+        return {"mediators": selectors.assignable_mediators(case)}
     if name == Action.RECORD:
         return {"sessions": case.sessions.filter(state=SessionState.SCHEDULED)}
     return {}
@@ -290,15 +279,6 @@ def agreement_print(request, case_id: int):
     )
 
 
-def _apply_regions(org) -> list[Region]:
-    prefix = territory_prefix(org.unit.region_id)
-    return list(
-        Region.objects.filter(level__in=["township", "village"], code__startswith=prefix).order_by(
-            "code"
-        )
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def case_apply(request):
     """/mediation/apply/?org=<id>: the public's application (网上申请), opened by scanning an
@@ -307,7 +287,9 @@ def case_apply(request):
     if org is None:
         raise Http404
     data = request.POST if request.method == "POST" else None
-    form = forms.ApplyForm(data, types=selectors.dispute_types(), regions=_apply_regions(org))
+    form = forms.ApplyForm(
+        data, types=selectors.dispute_types(), regions=selectors.window_regions([org])
+    )
     if request.method == "POST" and form.is_valid():
         wait = throttle.hit(request, "mediation-apply", settings.MEDIATION_APPLY_RATE)
         if wait is not None:

@@ -179,6 +179,21 @@ def add_natural_days(start: datetime.datetime, count: int) -> datetime.datetime:
     return _end_of_local_day(day)
 
 
+def add_legal_days(start: datetime.datetime | datetime.date, count: int) -> datetime.datetime:
+    """The end of a period of civil procedure (司法确认's 30 days, a court's 3 days): `count`
+    natural days counted from the day after `start`; when the last day is not a working day (a
+    statutory holiday or a weekend), the period ends on the first working day after it, so a
+    调休 make-up Saturday ends it where it falls."""
+    if count < 1:
+        raise ValueError("count must be positive")
+    if isinstance(start, datetime.datetime):
+        start = start.astimezone(local_tz()).date()
+    day = start + datetime.timedelta(days=count)
+    while not is_working_day(day):
+        day += datetime.timedelta(days=1)
+    return _end_of_local_day(day)
+
+
 def add_hours(start: datetime.datetime, count: float) -> datetime.datetime:
     """Round-the-clock hours: 紧急 24 h and 特急 2 h run through nights and holidays."""
     if count < 0:

@@ -117,6 +117,43 @@ ACTIONS.add(
     done=gettext_lazy("已按调解不成结案"),
 )
 
+ACTIONS.add(
+    Action.CONFIRM_APPLY,
+    services.guard_confirm_apply,
+    service=services.case_confirm_apply,
+    form=forms.ConfirmApplyForm,
+    schema=schemas.ConfirmApplyIn,
+    arguments=lambda data: {"court": data["court"], "applied_on": data["applied_on"]},
+    done=gettext_lazy("已登记司法确认申请"),
+)
+ACTIONS.add(
+    Action.CONFIRM_ACCEPT,
+    services.guard_confirm_accept,
+    service=services.case_confirm_accept,
+    form=forms.ConfirmAcceptForm,
+    schema=schemas.ConfirmAcceptIn,
+    arguments=lambda data: {
+        "accepted": data["accepted"],
+        "decided_on": data["decided_on"],
+        "reason": data.get("reason") or "",
+    },
+    done=gettext_lazy("已登记法院的受理决定"),
+)
+ACTIONS.add(
+    Action.CONFIRM_RULE,
+    services.guard_confirm_rule,
+    service=services.case_confirm_rule,
+    form=forms.ConfirmRuleForm,
+    schema=schemas.ConfirmRuleIn,
+    arguments=lambda data: {
+        "confirmed": data["confirmed"],
+        "ruled_on": data["ruled_on"],
+        "ruling_number": data["ruling_number"],
+        "reason": data.get("reason") or "",
+    },
+    done=gettext_lazy("已登记法院的裁定"),
+)
+
 
 def perform(name: str, user, case_id, data: dict):
     action = ACTIONS[name]

@@ -10,6 +10,7 @@ from shanzhi.mediation.models import (
     Consultation,
     DisputeCase,
     DisputeType,
+    JudicialConfirmation,
     MediationOrg,
     MediationSession,
     Mediator,
@@ -102,3 +103,10 @@ class MediationSessionAdmin(ReadOnlyAdmin):
 class ConsultationAdmin(ReadOnlyAdmin):
     list_display = ["case", "held_at"]
     search_fields = ["case__code"]
+
+
+@admin.register(JudicialConfirmation)
+class JudicialConfirmationAdmin(ReadOnlyAdmin):
+    list_display = ["case", "court", "applied_on", "state", "accepted_on", "ruled_on"]
+    list_filter = ["state", "is_accept_late"]
+    search_fields = ["case__code", "court", "ruling_number"]

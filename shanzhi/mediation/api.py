@@ -91,6 +91,20 @@ class ConsultationOut(Schema):
     tasks: str
 
 
+class ConfirmationOut(Schema):
+    apply_by: datetime.datetime
+    state: str
+    state_label: str
+    court: str
+    applied_on: datetime.date | None
+    accept_due_at: datetime.datetime | None
+    is_accept_late: bool
+    accepted_on: datetime.date | None
+    ruled_on: datetime.date | None
+    ruling_number: str
+    note: str
+
+
 class StepOut(Schema):
     at: datetime.datetime
     action: str
@@ -112,6 +126,7 @@ class CaseOut(CaseSummary):
     outcome_reason: str
     referral_target: str
     closed_at: datetime.datetime | None
+    confirmation: ConfirmationOut | None
     parties: list[PartyOut]
     parties_masked: bool
     sessions: list[SessionOut]
@@ -183,6 +198,7 @@ def _detail(request, case: DisputeCase) -> dict:
         "outcome_reason": case.outcome_reason,
         "referral_target": case.referral_target,
         "closed_at": case.closed_at,
+        "confirmation": selectors.confirmation_of(case),
         "parties": parties,
         "parties_masked": not unmasked,
         "sessions": [
@@ -370,6 +386,7 @@ class PublicCaseOut(Schema):
     referral_target: str
     rating: str
     may_rate: bool
+    confirmation: ConfirmationOut | None
 
 
 class PublicRatingIn(CleanSchema):

@@ -22,6 +22,8 @@ class MediationConfig(AppConfig):
                 "mediation.assigned_party": _("调解承办告知"),
                 "mediation.warn": _("调解临期预警"),
                 "mediation.overdue": _("调解超期提醒"),
+                "mediation.confirm_remind": _("司法确认申请提醒"),
+                "mediation.confirm_late": _("法院受理超期提醒"),
             },
             tasks={"shanzhi.mediation.tasks.sweep_deadlines": _("调解时限巡检")},
         )

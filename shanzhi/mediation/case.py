@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from shanzhi.core.cases import CaseKind, Inbox
-from shanzhi.mediation.choices import Action, DisputeState, SessionState
+from shanzhi.mediation.choices import CONFIRMATION_PENDING, Action, DisputeState, SessionState
 from shanzhi.mediation.models import DisputeCase, MediationSession
 from shanzhi.org.choices import MEDIATION_ROLES
 
@@ -29,6 +29,9 @@ def _mine(actor) -> Q:
 
 # How near the end of its period a case counts as due soon (the inbox, and the sweep's warning).
 DUE_SOON = datetime.timedelta(days=3)
+# How long before the 30 days for 司法确认 end the parties and the mediator are reminded (the
+# sweep), and the case stands in the inbox 司法确认.
+CONFIRM_WINDOW_CLOSING = datetime.timedelta(days=5)
 
 
 def _sessions_today(actor) -> Q:
@@ -55,6 +58,22 @@ def _due_soon(actor) -> Q:
     )
 
 
+def _confirmations(actor) -> Q:
+    """司法确认 to follow: the court has not ruled yet, or the 30 days for applying end within
+    the reminder's five days and nobody has applied."""
+    now = timezone.now()
+    waiting = Q(confirmation__state__in=CONFIRMATION_PENDING) | Q(
+        confirmation__isnull=True,
+        confirm_due_at__gt=now,
+        confirm_due_at__lte=now + CONFIRM_WINDOW_CLOSING,
+    )
+    return (
+        Q(state=DisputeState.AGREED)
+        & waiting
+        & (Q(mediator__user=actor.user) | Q(lead_unit_id__in=actor.units_with(MEDIATION_ROLES)))
+    )
+
+
 MEDIATION = CaseKind(
     name="mediation",
     model=DisputeCase,
@@ -69,5 +88,6 @@ MEDIATION = CaseKind(
         "today": Inbox(gettext_lazy("今日调解会"), _sessions_today),
         "due": Inbox(gettext_lazy("临近期限"), _due_soon),
         "overdue": Inbox(gettext_lazy("已超期"), _overdue),
+        "confirm": Inbox(gettext_lazy("司法确认"), _confirmations),
     },
 )

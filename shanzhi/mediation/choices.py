@@ -53,6 +53,11 @@ class Action(models.TextChoices):
     AGREE = "agree", _("达成协议")
     FAIL = "fail", _("调解不成")
     RATE = "rate", _("当事人评价")
+    CONFIRM_APPLY = "confirm_apply", _("申请司法确认")
+    CONFIRM_ACCEPT = "confirm_accept", _("法院受理决定")
+    CONFIRM_RULE = "confirm_rule", _("法院确认裁定")
+    CONFIRM_REMIND = "confirm_remind", _("司法确认申请提醒")
+    CONFIRM_LATE = "confirm_late", _("法院受理超期")
     WARN = "warn", _("临期预警")
     OVERDUE = "overdue", _("超期")
 
@@ -83,3 +88,17 @@ class SessionKind(models.TextChoices):
 class SessionState(models.TextChoices):
     SCHEDULED = "scheduled", _("待召开")
     HELD = "held", _("已召开")
+
+
+class ConfirmationState(models.TextChoices):
+    """司法确认: the parties apply jointly within 30 days of the agreement; the court decides
+    within 3 days whether to accept, then confirms the agreement or refuses."""
+
+    APPLIED = "applied", _("已申请")
+    ACCEPTED = "accepted", _("法院已受理")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+    CONFIRMED = "confirmed", _("已确认有效")
+    REFUSED = "refused", _("驳回申请")
+
+
+CONFIRMATION_PENDING = (ConfirmationState.APPLIED, ConfirmationState.ACCEPTED)

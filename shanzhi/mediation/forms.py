@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.core.dates import DEADLINE, BoundedDateTimeField
+from shanzhi.core.dates import DEADLINE, BoundedDateField, BoundedDateTimeField
 from shanzhi.mediation.choices import PartyRole, ReferralTarget, SessionKind
 from shanzhi.workorders.forms import BootstrapMixin
 
@@ -140,6 +140,41 @@ class FailForm(BootstrapMixin, forms.Form):
     target = forms.ChoiceField(
         label=_("建议去向"), choices=[("", "—"), *ReferralTarget.choices], required=False
     )
+
+
+DAY = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ConfirmApplyForm(BootstrapMixin, forms.Form):
+    court = forms.CharField(label=_("受理法院"), max_length=100)
+    applied_on = BoundedDateField(
+        label=_("申请日期"),
+        widget=DAY,
+        help_text=_("双方当事人自协议达成之日起 30 日内共同申请"),
+    )
+
+
+class ConfirmAcceptForm(BootstrapMixin, forms.Form):
+    accepted = forms.TypedChoiceField(
+        label=_("法院决定"),
+        choices=[("1", _("受理")), ("0", _("不予受理"))],
+        coerce=lambda value: value == "1",
+    )
+    decided_on = BoundedDateField(label=_("决定日期"), widget=DAY)
+    reason = forms.CharField(
+        label=_("不予受理的理由"), max_length=2000, widget=TEXT2, required=False
+    )
+
+
+class ConfirmRuleForm(BootstrapMixin, forms.Form):
+    confirmed = forms.TypedChoiceField(
+        label=_("裁定结果"),
+        choices=[("1", _("确认调解协议有效")), ("0", _("驳回申请"))],
+        coerce=lambda value: value == "1",
+    )
+    ruled_on = BoundedDateField(label=_("裁定日期"), widget=DAY)
+    ruling_number = forms.CharField(label=_("裁定书文号"), max_length=64)
+    reason = forms.CharField(label=_("驳回的理由"), max_length=2000, widget=TEXT2, required=False)
 
 
 class TrackForm(BootstrapMixin, forms.Form):

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.mediation.choices import (
+    ConfirmationState,
     DisputeSource,
     DisputeState,
     MediationLevel,
@@ -208,6 +209,10 @@ class DisputeCase(models.Model):
     rating = models.CharField(_("当事人评价"), max_length=16, blank=True)
     rating_comment = models.CharField(_("评价意见"), max_length=1000, blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    # 司法确认: by when the parties may apply (30 days from the agreement, on the calendar of
+    # civil procedure), and when they were reminded that the window is closing.
+    confirm_due_at = models.DateTimeField(_("司法确认申请期限"), null=True, blank=True)
+    confirm_reminded_at = models.DateTimeField(_("司法确认提醒时间"), null=True, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("受理人"),
@@ -312,3 +317,38 @@ class Consultation(models.Model):
 
     def __str__(self):
         return f"{self.case.code} {self.held_at:%Y-%m-%d}"
+
+
+class JudicialConfirmation(models.Model):
+    """司法确认 of a case's agreement: the joint application to a court (within 30 days of the
+    agreement), the court's decision to accept it (within 3 days), and its ruling. Recorded by
+    the case's mediation staff from the court's notices."""
+
+    case = models.OneToOneField(
+        DisputeCase,
+        verbose_name=_("案件"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="confirmation",
+    )
+    court = models.CharField(_("受理法院"), max_length=100)
+    applied_on = models.DateField(_("申请日期"))
+    accept_due_at = models.DateTimeField(_("受理期限"))
+    state = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=ConfirmationState.choices,
+        default=ConfirmationState.APPLIED,
+    )
+    is_accept_late = models.BooleanField(_("法院受理超期"), default=False)
+    accepted_on = models.DateField(_("受理决定日期"), null=True, blank=True)
+    ruled_on = models.DateField(_("裁定日期"), null=True, blank=True)
+    ruling_number = models.CharField(_("裁定书文号"), max_length=64, blank=True)
+    note = models.TextField(_("说明"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("司法确认")
+        verbose_name_plural = _("司法确认")
+
+    def __str__(self):
+        return f"{self.case.code} {self.get_state_display()}"

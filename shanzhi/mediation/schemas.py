@@ -2,7 +2,7 @@
 
 from ninja import Field
 
-from shanzhi.core.dates import DeadlineMoment, PastMoment
+from shanzhi.core.dates import DeadlineMoment, FilterDate, PastMoment
 from shanzhi.core.text import CleanSchema
 from shanzhi.mediation.choices import PartyKind, PartyRole, ReferralTarget, SessionKind
 
@@ -100,3 +100,25 @@ class AgreeIn(CleanSchema):
 class FailIn(CleanSchema):
     reason: str = Field(..., min_length=1, max_length=2000)
     target: ReferralTarget | None = None
+
+
+class ConfirmApplyIn(CleanSchema):
+    court: str = Field(..., min_length=1, max_length=100, description="受理法院")
+    applied_on: FilterDate = Field(
+        ...,
+        description="双方共同申请的日期（协议达成之日起 30 日内）",
+        json_schema_extra={"minLength": 1},
+    )
+
+
+class ConfirmAcceptIn(CleanSchema):
+    accepted: bool = Field(..., description="法院是否受理")
+    decided_on: FilterDate = Field(..., description="决定日期", json_schema_extra={"minLength": 1})
+    reason: str = Field("", max_length=2000, description="不予受理时必填")
+
+
+class ConfirmRuleIn(CleanSchema):
+    confirmed: bool = Field(..., description="true：确认调解协议有效；false：驳回申请")
+    ruled_on: FilterDate = Field(..., description="裁定日期", json_schema_extra={"minLength": 1})
+    ruling_number: str = Field(..., min_length=1, max_length=64, description="裁定书文号")
+    reason: str = Field("", max_length=2000, description="驳回时必填")

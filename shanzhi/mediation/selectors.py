@@ -9,7 +9,14 @@ from shanzhi.core.ids import parse_id
 from shanzhi.core.privacy import mask_id_number, mask_name, mask_phone
 from shanzhi.core.scoping import prefix_q
 from shanzhi.mediation.choices import CLOSED_STATES, OPEN_STATES, DisputeState, MediationLevel
-from shanzhi.mediation.models import DisputeCase, DisputeType, MediationOrg, Mediator, Party
+from shanzhi.mediation.models import (
+    DisputeCase,
+    DisputeType,
+    JudicialConfirmation,
+    MediationOrg,
+    Mediator,
+    Party,
+)
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import MEDIATION_OVERSIGHT_ROLES, MEDIATION_ROLES, Role
 from shanzhi.territory.choices import PREFIX_LENGTH, RegionLevel, territory_prefix
@@ -187,6 +194,41 @@ def recommend(case: DisputeCase, *, limit: int = 3) -> list[dict]:
     ]
 
 
+def confirmation_of(case: DisputeCase) -> dict | None:
+    """The 司法确认 of an agreed case, for the case page, the API and the parties: by when the
+    parties may apply, and what the court has done so far."""
+    if case.state != DisputeState.AGREED or case.confirm_due_at is None:
+        return None
+    confirmation = JudicialConfirmation.objects.filter(case=case).first()
+    view = {
+        "apply_by": case.confirm_due_at,
+        "state": "",
+        "state_label": "",
+        "court": "",
+        "applied_on": None,
+        "accept_due_at": None,
+        "is_accept_late": False,
+        "accepted_on": None,
+        "ruled_on": None,
+        "ruling_number": "",
+        "note": "",
+    }
+    if confirmation is not None:
+        view.update(
+            state=confirmation.state,
+            state_label=confirmation.get_state_display(),
+            court=confirmation.court,
+            applied_on=confirmation.applied_on,
+            accept_due_at=confirmation.accept_due_at,
+            is_accept_late=confirmation.is_accept_late,
+            accepted_on=confirmation.accepted_on,
+            ruled_on=confirmation.ruled_on,
+            ruling_number=confirmation.ruling_number,
+            note=confirmation.note,
+        )
+    return view
+
+
 def public_view(case: DisputeCase) -> dict:
     """What a party sees of their case: its progress, sessions and outcome; no one's personal
     data, not even their own (the page is opened with four digits of a phone number)."""
@@ -216,6 +258,7 @@ def public_view(case: DisputeCase) -> dict:
         "referral_target": case.get_referral_target_display() if case.referral_target else "",
         "rating": case.rating,
         "may_rate": case.state in CLOSED_STATES and case.rated_at is None,
+        "confirmation": confirmation_of(case),
     }
 
 

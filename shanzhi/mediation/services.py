@@ -18,11 +18,12 @@ from shanzhi.core.notify import Message, notify_all
 from shanzhi.core.services import audit_record
 from shanzhi.core.text import clean_text
 from shanzhi.mediation import selectors
-from shanzhi.mediation.case import DUE_SOON, MEDIATION
+from shanzhi.mediation.case import CONFIRM_WINDOW_CLOSING, DUE_SOON, MEDIATION
 from shanzhi.mediation.choices import (
     CLOSED_STATES,
     OPEN_STATES,
     Action,
+    ConfirmationState,
     DisputeSource,
     DisputeState,
     MediationLevel,
@@ -36,6 +37,7 @@ from shanzhi.mediation.models import (
     Consultation,
     DisputeCase,
     DisputeType,
+    JudicialConfirmation,
     MediationOrg,
     MediationSession,
     Mediator,
@@ -129,6 +131,34 @@ def guard_resume(ctx) -> None:
     guard_mediate(ctx)
     if ctx.case.suspended_at is None:
         raise Conflict(_("调解没有中止"))
+
+
+def _confirmation(case) -> JudicialConfirmation | None:
+    return JudicialConfirmation.objects.filter(case=case).first()
+
+
+def guard_confirm_apply(ctx) -> None:
+    require(_coordinates(ctx) or _handles(ctx), _("只有承办或分派组织的调解员可以登记司法确认"))
+    MEDIATION.require_state(ctx.case, DisputeState.AGREED)
+    if _confirmation(ctx.case) is not None:
+        raise Conflict(_("已申请司法确认"))
+
+
+def _guard_court_step(ctx, state: str, message: str) -> JudicialConfirmation:
+    require(_coordinates(ctx) or _handles(ctx), _("只有承办或分派组织的调解员可以登记司法确认"))
+    MEDIATION.require_state(ctx.case, DisputeState.AGREED)
+    confirmation = _confirmation(ctx.case)
+    if confirmation is None or confirmation.state != state:
+        raise Conflict(message)
+    return confirmation
+
+
+def guard_confirm_accept(ctx) -> None:
+    _guard_court_step(ctx, ConfirmationState.APPLIED, _("没有等待法院决定受理的司法确认申请"))
+
+
+def guard_confirm_rule(ctx) -> None:
+    _guard_court_step(ctx, ConfirmationState.ACCEPTED, _("法院尚未受理司法确认申请"))
 
 
 def guard_mediate(ctx) -> None:
@@ -647,13 +677,14 @@ def case_agree(*, actor, case_id, agreement: str) -> DisputeCase:
         case.state = DisputeState.AGREED
         case.agreement = agreement
         case.closed_at = timezone.now()
+        case.confirm_due_at = workdays.add_legal_days(case.closed_at, CONFIRM_DAYS)
         return MEDIATION.save(
             case,
-            ["state", "agreement", "closed_at"],
+            ["state", "agreement", "closed_at", "confirm_due_at"],
             actor=actor,
             action=Action.AGREE,
             before=before,
-            after={"state": case.state},
+            after={"state": case.state, "confirm_due": _day(case.confirm_due_at)},
         )
 
 
@@ -670,6 +701,216 @@ def case_fail(*, actor, case_id, reason: str, target: str = "") -> DisputeCase:
         target=target,
         reason=reason,
     )
+
+
+# -- judicial confirmation (司法确认) -----------------------------------------------------------
+
+# 人民调解法 §33: the parties apply jointly within 30 days of the agreement taking effect; the
+# court decides within 3 days whether to accept. Both are periods of civil procedure
+# (workdays.add_legal_days).
+CONFIRM_DAYS = 30
+COURT_ACCEPT_DAYS = 3
+
+
+def _day(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d")
+
+
+def _court_day(value, name: str, label: str, *, after: datetime.date, after_label: str):
+    """A day the court acted on: not in the future, not before the step it follows."""
+    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+        raise InvalidInput(_("请填写%(label)s") % {"label": label}, name)
+    if value > timezone.localdate():
+        raise InvalidInput(_("%(label)s不能晚于今天") % {"label": label}, name)
+    if value < after:
+        raise InvalidInput(
+            _("%(label)s不能早于%(after)s（%(day)s）")
+            % {"label": label, "after": after_label, "day": after.isoformat()},
+            name,
+        )
+    return value
+
+
+def case_confirm_apply(*, actor, case_id, court: str, applied_on) -> DisputeCase:
+    """申请司法确认: the parties applied jointly to a court on `applied_on`, which must lie
+    within the 30 days after the agreement. The court's 3 days to accept start the next day."""
+    court = _text(court, "court", _("受理法院"), 100)
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.CONFIRM_APPLY)
+        case = ctx.case
+        agreed_on = timezone.localtime(case.closed_at).date()
+        applied_on = _court_day(
+            applied_on, "applied_on", _("申请日期"), after=agreed_on, after_label=_("协议日期")
+        )
+        due = timezone.localtime(case.confirm_due_at).date()
+        if applied_on > due:
+            raise Conflict(
+                _("已超过司法确认的申请期限（%(due)s）：协议达成之日起 30 日内须由双方共同申请")
+                % {"due": due.isoformat()}
+            )
+        confirmation = JudicialConfirmation.objects.create(
+            case=case,
+            court=court,
+            applied_on=applied_on,
+            accept_due_at=workdays.add_legal_days(applied_on, COURT_ACCEPT_DAYS),
+        )
+        return MEDIATION.save(
+            case,
+            [],
+            actor=actor,
+            action=Action.CONFIRM_APPLY,
+            before={},
+            after={
+                "court": court,
+                "applied_on": applied_on.isoformat(),
+                "accept_due": _day(confirmation.accept_due_at),
+            },
+        )
+
+
+def case_confirm_accept(*, actor, case_id, accepted: bool, decided_on, reason: str = ""):
+    """法院受理决定: the court accepted the application, or did not (with its reason)."""
+    reason = _text(reason, "reason", _("不予受理的理由"), 2000, required=not accepted)
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.CONFIRM_ACCEPT)
+        confirmation = JudicialConfirmation.objects.select_for_update().get(case=ctx.case)
+        decided_on = _court_day(
+            decided_on,
+            "decided_on",
+            _("受理决定日期"),
+            after=confirmation.applied_on,
+            after_label=_("申请日期"),
+        )
+        confirmation.state = (
+            ConfirmationState.ACCEPTED if accepted else ConfirmationState.NOT_ACCEPTED
+        )
+        confirmation.accepted_on = decided_on
+        confirmation.note = reason
+        confirmation.save(update_fields=["state", "accepted_on", "note"])
+        return MEDIATION.save(
+            ctx.case,
+            [],
+            actor=actor,
+            action=Action.CONFIRM_ACCEPT,
+            before={"confirmation": ConfirmationState.APPLIED},
+            after={"confirmation": confirmation.state, "on": decided_on.isoformat()},
+            reason=reason,
+        )
+
+
+def case_confirm_rule(
+    *, actor, case_id, confirmed: bool, ruled_on, ruling_number: str, reason: str = ""
+):
+    """法院确认裁定: the agreement confirmed as valid (then enforceable), or the application
+    refused (the parties may then change the agreement through mediation, or go to court)."""
+    ruling_number = _text(ruling_number, "ruling_number", _("裁定书文号"), 64)
+    reason = _text(reason, "reason", _("驳回的理由"), 2000, required=not confirmed)
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.CONFIRM_RULE)
+        confirmation = JudicialConfirmation.objects.select_for_update().get(case=ctx.case)
+        ruled_on = _court_day(
+            ruled_on,
+            "ruled_on",
+            _("裁定日期"),
+            after=confirmation.accepted_on,
+            after_label=_("受理决定日期"),
+        )
+        confirmation.state = ConfirmationState.CONFIRMED if confirmed else ConfirmationState.REFUSED
+        confirmation.ruled_on = ruled_on
+        confirmation.ruling_number = ruling_number
+        if reason:
+            confirmation.note = reason
+        confirmation.save(update_fields=["state", "ruled_on", "ruling_number", "note"])
+        return MEDIATION.save(
+            ctx.case,
+            [],
+            actor=actor,
+            action=Action.CONFIRM_RULE,
+            before={"confirmation": ConfirmationState.ACCEPTED},
+            after={
+                "confirmation": confirmation.state,
+                "on": ruled_on.isoformat(),
+                "ruling": ruling_number,
+            },
+            reason=reason,
+        )
+
+
+def _confirmation_sweep(now: datetime.datetime) -> dict[str, int]:
+    """Agreements whose 30 days end within five days and that nobody has taken to court: the
+    parties (SMS) and the mediator are reminded once. Applications the court has not decided
+    on within its 3 days: marked once, and the mediator told to follow it up."""
+    counts = {"confirm_reminded": 0, "court_late": 0}
+    closing = Q(
+        state=DisputeState.AGREED,
+        confirm_reminded_at__isnull=True,
+        confirm_due_at__gt=now,
+        confirm_due_at__lte=now + CONFIRM_WINDOW_CLOSING,
+        confirmation__isnull=True,
+    )
+    for case_id in DisputeCase.objects.filter(closing).values_list("pk", flat=True):
+        with transaction.atomic():
+            case = DisputeCase.objects.select_for_update().filter(closing, pk=case_id).first()
+            if case is None:
+                continue
+            case.confirm_reminded_at = now
+            due = _day(case.confirm_due_at)
+            MEDIATION.save(
+                case,
+                ["confirm_reminded_at"],
+                actor=None,
+                action=Action.CONFIRM_REMIND,
+                before={},
+                after={"confirm_due": due},
+            )
+            words = {"code": case.code, "due": due}
+            sms = (
+                _("【善治】您的调解协议（%(code)s）如需申请司法确认，")
+                + _("请双方于 %(due)s 前共同向人民法院提出。")
+            ) % words
+            notify_all(
+                _tell_handlers(
+                    case,
+                    "mediation.confirm_remind",
+                    _("调解案件 %(code)s 的司法确认申请期限将于 %(due)s 届满。") % words,
+                )
+                + [
+                    Message(
+                        kind="mediation.confirm_remind",
+                        text=sms,
+                        phone=party.phone,
+                        object_type=MEDIATION.name,
+                        object_id=case.code,
+                        area_code=case.area_code,
+                    )
+                    for party in Party.objects.filter(case=case).exclude(phone="")
+                ]
+            )
+            counts["confirm_reminded"] += 1
+    late = Q(state=ConfirmationState.APPLIED, is_accept_late=False, accept_due_at__lte=now)
+    for case_id in JudicialConfirmation.objects.filter(late).values_list("case_id", flat=True):
+        with transaction.atomic():
+            confirmation = (
+                JudicialConfirmation.objects.select_for_update()
+                .filter(late, case_id=case_id)
+                .select_related("case__mediator")
+                .first()
+            )
+            if confirmation is None:
+                continue
+            confirmation.is_accept_late = True
+            confirmation.save(update_fields=["is_accept_late"])
+            case = confirmation.case
+            due = _day(confirmation.accept_due_at)
+            MEDIATION.save(
+                case, [], actor=None, action=Action.CONFIRM_LATE, before={}, after={"due": due}
+            )
+            text = _(
+                "调解案件 %(code)s 的司法确认申请，%(court)s 未在 %(due)s 前决定是否受理，请跟进。"
+            ) % {"code": case.code, "court": confirmation.court, "due": due}
+            notify_all(_tell_handlers(case, "mediation.confirm_late", text))
+            counts["court_late"] += 1
+    return counts
 
 
 # -- the roster and the types (administrators, through the admin) ------------------------------
@@ -790,7 +1031,11 @@ def deadlines_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
         ),
     ):
         counts[kind] += _mark_period(pending, kind, mark, message)
-    return {"warned": counts["warn"], "overdue": counts["overdue"]}
+    return {
+        "warned": counts["warn"],
+        "overdue": counts["overdue"],
+        **_confirmation_sweep(now),
+    }
 
 
 def case_rate(*, code: str, phone_tail: str, rating: str, comment: str = "") -> DisputeCase:

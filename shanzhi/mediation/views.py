@@ -156,6 +156,7 @@ def _detail_page(request, case, *, failed=None, status=200):
             "masked": not unmasked,
             "sessions": case.sessions.all(),
             "consultations": case.consultations.all(),
+            "confirmation": selectors.confirmation_of(case),
             "similar": selectors.similar_cases(request.user, case),
             "timeline": [
                 {

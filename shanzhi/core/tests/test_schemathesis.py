@@ -117,7 +117,17 @@ def _borrow(case, values: dict[str, list], pick: int) -> None:
 # written in JSON Schema for `format: date`/`date-time`: a schema-valid date outside it is refused
 # with 422 by design. Positive cases have their dates moved into the window (year 2020); negative
 # cases keep theirs, and the window's refusals are tested in web/tests/test_input_hygiene.py.
-WINDOWED_DATES = ("date_from", "date_to", "occurred_at", "deadline", "starts_at", "held_at")
+WINDOWED_DATES = (
+    "date_from",
+    "date_to",
+    "occurred_at",
+    "deadline",
+    "starts_at",
+    "held_at",
+    "applied_on",
+    "decided_on",
+    "ruled_on",
+)
 
 
 def _into_date_window(case) -> None:

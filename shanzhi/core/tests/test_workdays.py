@@ -65,6 +65,28 @@ def test_zero_working_days_is_the_end_of_the_current_or_next_working_day():
     assert workdays.add_working_days(at(2026, 10, 2, 9, 0), 0) == end_of(2026, 10, 8)
 
 
+@pytest.mark.parametrize(
+    ("start", "count", "end"),
+    [
+        # 司法确认: 30 days from an agreement of 1 September end on 1 October, a holiday: the
+        # period runs to the first working day after the National Day week.
+        (at(2026, 9, 1, 16, 0), 30, end_of(2026, 10, 8)),
+        # From 10 September the 30th day is Saturday 10 October, a make-up working day.
+        (at(2026, 9, 10, 9, 0), 30, end_of(2026, 10, 10)),
+        # From 11 September the 30th day is Sunday 11 October: Monday the 12th.
+        (datetime.date(2026, 9, 11), 30, end_of(2026, 10, 12)),
+        # A court's 3 days from an application on 29 September: 2 October → 8 October.
+        (datetime.date(2026, 9, 29), 3, end_of(2026, 10, 8)),
+        # Across the Spring Festival (15–23 February 2026 off).
+        (datetime.date(2026, 2, 12), 3, end_of(2026, 2, 24)),
+        # An ordinary Monday + 3 = Thursday: natural days, not working days.
+        (datetime.date(2026, 11, 2), 3, end_of(2026, 11, 5)),
+    ],
+)
+def test_legal_periods_end_on_a_working_day(start, count, end):
+    assert workdays.add_legal_days(start, count) == end
+
+
 def test_natural_days_and_hours_ignore_the_calendar():
     assert workdays.add_natural_days(at(2026, 9, 30, 9, 0), 3) == end_of(2026, 10, 3)
     assert workdays.add_hours(at(2026, 10, 1, 22, 0), 24) == at(2026, 10, 2, 22, 0)

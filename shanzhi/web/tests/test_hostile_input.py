@@ -146,6 +146,13 @@ MEDIATION_ACTION_BODIES = {
     "record": {"session": 1, "attendance": "双方到场", "minutes": "笔录", "outcome": "继续调解"},
     "agree": {"agreement": "双方同意"},
     "fail": {"reason": "分歧过大", "target": "litigation"},
+    "confirm_apply": {"court": "吴兴区人民法院", "applied_on": "2026-12-01"},
+    "confirm_accept": {"accepted": True, "decided_on": "2026-12-02"},
+    "confirm_rule": {
+        "confirmed": True,
+        "ruled_on": "2026-12-03",
+        "ruling_number": "（2026）浙0502民特1号",
+    },
 }
 
 

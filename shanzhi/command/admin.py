@@ -4,6 +4,7 @@ from shanzhi.command import services
 from shanzhi.command.models import (
     Assessment,
     AssessmentSettings,
+    DisputeFacts,
     KpiRule,
     OrderFacts,
     RollupCursor,
@@ -52,5 +53,5 @@ class AssessmentAdmin(ReadOnlyAdmin):
 
 
 # The rollups are derived data (rebuild_rollups recomputes them): shown for support only.
-for model in (*ROLLUPS, UnitSet, UnitSetMember, OrderFacts, RollupCursor):
+for model in (*ROLLUPS, UnitSet, UnitSetMember, OrderFacts, DisputeFacts, RollupCursor):
     admin.site.register(model, ReadOnlyAdmin)

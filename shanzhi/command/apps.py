@@ -20,10 +20,12 @@ class CommandConfig(AppConfig):
         )
         # The case types whose figures the fold and the rebuild keep (command/cases/).
         from shanzhi.command import cases
+        from shanzhi.command.cases.mediation import DISPUTES
         from shanzhi.command.cases.workorders import WORK_ORDERS
         from shanzhi.command.selectors.workload import workorder_inbox_counts
         from shanzhi.core import inbox_counts
 
         cases.register(WORK_ORDERS)
+        cases.register(DISPUTES)
         # The inboxes of workorders are counted from the workload table the fold keeps.
         inbox_counts.register(WORK_ORDERS.kind, workorder_inbox_counts)

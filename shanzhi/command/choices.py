@@ -35,6 +35,19 @@ class Measure(models.TextChoices):
     SATISFIED = "satisfied", _("满意量")  # 满意 + 基本满意
     DISSATISFIED = "dissatisfied", _("不满意量")
     RED_CARDS = "red_cards", _("红牌督办量")  # registration day, the lead unit
+    # Disputes (command/cases/mediation.py), each for the organisation that has the case.
+    DISPUTES = "disputes", _("纠纷受理量")  # intake day
+    DISPUTES_CLOSED = "disputes_closed", _("调解结案量")  # closing day
+    DISPUTES_RESOLVED = "disputes_resolved", _("调解成功量")  # of those closed: an agreement
+    DISPUTES_ON_TIME = "disputes_on_time", _("按期结案量")  # of those closed: within the period
+    DISPUTE_MINUTES = "dispute_minutes", _("调解用时(分钟)")  # of those closed: intake → close
+    DISPUTES_ZERO_VISIT = "disputes_zero_visit", _("零跑量")  # of those closed: never came
+    DISPUTES_ONE_VISIT = "disputes_one_visit", _("一次跑量")  # of those closed: came once
+    COURT_CLOSED = "court_closed", _("诉前调解结案量")  # of those closed: referred by the court
+    COURT_RESOLVED = "court_resolved", _("诉前化解量")  # of those: an agreement
+    DISPUTES_RATED = "disputes_rated", _("调解评价量")  # rating day
+    DISPUTES_SATISFIED = "disputes_satisfied", _("调解满意量")  # 满意 + 基本满意
+    CONFIRMED = "confirmed", _("司法确认量")  # the court's ruling day: confirmed as valid
 
 
 MEASURES = list(Measure.values)
@@ -55,7 +68,7 @@ class KpiKey(models.TextChoices):
 class Kpi:
     """A rate: numerator ÷ denominator, both measures (shared/domain.md §2)."""
 
-    key: KpiKey
+    key: "KpiKey | MediationKpiKey"
     numerator: str
     denominator: str
     higher_is_better: bool = True
@@ -66,7 +79,7 @@ class Kpi:
 
     @property
     def definition(self):
-        return KPI_DEFINITIONS[self.key]
+        return KPI_DEFINITIONS.get(self.key) or MEDIATION_KPI_DEFINITIONS[self.key]
 
 
 # What each KPI counts, shown beside it on the pages (the "?") and in docs/command.md.
@@ -102,6 +115,47 @@ KPIS = [
     Kpi(KpiKey.DIRECT_RATE, Measure.DIRECT, Measure.REGISTERED),
 ]
 KPI_BY_KEY = {kpi.key.value: kpi for kpi in KPIS}
+
+
+class MediationKpiKey(models.TextChoices):
+    RESOLVE_RATE = "resolve_rate", _("化解率")
+    ON_TIME_RATE = "dispute_on_time_rate", _("按期结案率")
+    SATISFACTION_RATE = "dispute_satisfaction_rate", _("调解满意率")
+    ZERO_VISIT_RATE = "zero_visit_rate", _("零跑率")
+    ONE_VISIT_RATE = "one_visit_rate", _("一次跑率")
+    COURT_RESOLVE_RATE = "court_resolve_rate", _("诉前化解率")
+
+
+MEDIATION_KPI_DEFINITIONS = {
+    MediationKpiKey.RESOLVE_RATE: _(
+        "调解成功量 ÷ 调解结案量：统计期内结案的纠纷中，达成调解协议的比例。"
+    ),
+    MediationKpiKey.ON_TIME_RATE: _(
+        "按期结案量 ÷ 调解结案量：统计期内结案的纠纷中，在调解期限内结案的比例（中止期间不计）。"
+    ),
+    MediationKpiKey.SATISFACTION_RATE: _(
+        "调解满意量 ÷ 调解评价量：统计期内当事人评价中，“满意”和“基本满意”的比例。"
+    ),
+    MediationKpiKey.ZERO_VISIT_RATE: _(
+        "零跑量 ÷ 调解结案量：统计期内结案的纠纷中，"
+        "申请人一次也没有到场（网上申请、视频调解）的比例。"
+    ),
+    MediationKpiKey.ONE_VISIT_RATE: _(
+        "一次跑量 ÷ 调解结案量：统计期内结案的纠纷中，申请人只到场一天的比例。"
+    ),
+    MediationKpiKey.COURT_RESOLVE_RATE: _(
+        "诉前化解量 ÷ 诉前调解结案量：法院委派的纠纷中，调解成功、不再进入诉讼的比例。"
+    ),
+}
+
+MEDIATION_KPIS = [
+    Kpi(MediationKpiKey.RESOLVE_RATE, Measure.DISPUTES_RESOLVED, Measure.DISPUTES_CLOSED),
+    Kpi(MediationKpiKey.ON_TIME_RATE, Measure.DISPUTES_ON_TIME, Measure.DISPUTES_CLOSED),
+    Kpi(MediationKpiKey.SATISFACTION_RATE, Measure.DISPUTES_SATISFIED, Measure.DISPUTES_RATED),
+    Kpi(MediationKpiKey.ZERO_VISIT_RATE, Measure.DISPUTES_ZERO_VISIT, Measure.DISPUTES_CLOSED),
+    Kpi(MediationKpiKey.ONE_VISIT_RATE, Measure.DISPUTES_ONE_VISIT, Measure.DISPUTES_CLOSED),
+    Kpi(MediationKpiKey.COURT_RESOLVE_RATE, Measure.COURT_RESOLVED, Measure.COURT_CLOSED),
+]
 
 # The scoring rules a new installation starts with (Lianyungang style: 及时签收率 below 80 %
 # scores 0): KPI, weight, zero line, full line. Administrators change them in the admin.

@@ -30,6 +30,18 @@ class Measures(models.Model):
     satisfied = models.IntegerField(default=0)
     dissatisfied = models.IntegerField(default=0)
     red_cards = models.IntegerField(default=0)
+    disputes = models.IntegerField(default=0)
+    disputes_closed = models.IntegerField(default=0)
+    disputes_resolved = models.IntegerField(default=0)
+    disputes_on_time = models.IntegerField(default=0)
+    dispute_minutes = models.BigIntegerField(default=0)
+    disputes_zero_visit = models.IntegerField(default=0)
+    disputes_one_visit = models.IntegerField(default=0)
+    court_closed = models.IntegerField(default=0)
+    court_resolved = models.IntegerField(default=0)
+    disputes_rated = models.IntegerField(default=0)
+    disputes_satisfied = models.IntegerField(default=0)
+    confirmed = models.IntegerField(default=0)
 
     COLUMNS = tuple(MEASURES)
 
@@ -154,9 +166,12 @@ class TownshipDay(models.Model):
     channel = models.CharField(_("来源渠道"), max_length=16)
     nature = models.CharField(_("诉求性质"), max_length=16)
     registered = models.IntegerField(default=0)
+    # Disputes taken in: `channel` holds the case's source and `nature` its dispute type's
+    # family (the first-level type's code), for the volumes by source and type.
+    disputes = models.IntegerField(default=0)
 
     KEY = TOWNSHIP_DAY_KEY
-    COLUMNS = ("registered",)
+    COLUMNS = ("registered", "disputes")
 
     class Meta:
         verbose_name = _("乡镇日受理量")
@@ -304,6 +319,19 @@ class OrderFacts(CaseFacts):
 
     def __str__(self):
         return str(self.order_id)
+
+
+class DisputeFacts(CaseFacts):
+    """The facts of each dispute case (mediation)."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("纠纷贡献")
+        verbose_name_plural = _("纠纷贡献")
+
+    def __str__(self):
+        return str(self.case_id)
 
 
 class RollupCursor(models.Model):

@@ -6,6 +6,7 @@ urlpatterns = [
     path("command/", views.dashboard, name="command-dashboard"),
     path("command/map.json", views.map_layer, name="command-map"),
     path("command/kpis/", views.kpi_table, name="command-kpis"),
+    path("command/mediation/", views.mediation, name="command-mediation"),
     path("command/orders/", views.orders, name="command-orders"),
     path("command/assessment/", views.assessment, name="command-assessment"),
     path(

@@ -74,6 +74,7 @@ def _dashboard_context(scope) -> dict:
     # 红黑榜 of the last complete month: five days into a month, its scores rest on a handful
     # of orders (the assessment page opens on the same month).
     ranked_month = month.previous()
+    year = selectors.parse_period({"period": "year"})
     units = selectors.unit_table(scope, ranked_month)
     top_units, bottom_units = selectors.red_black([row for row in units if row.rank is not None])
     channel_labels, nature_labels = dict(Channel.choices), dict(Nature.choices)
@@ -118,6 +119,8 @@ def _dashboard_context(scope) -> dict:
         },
         "children": selectors.regions_below(scope),
         "lag": services.rollups_lag(),
+        "year": year,
+        "disputes": selectors.mediation_figures(scope, year, details=False),
     }
 
 
@@ -174,6 +177,35 @@ def map_layer(request):
         for e in open_alarm_events(scope.prefix, limit=200)
     ]
     return JsonResponse({**layer, "events": events})
+
+
+# --- the mediation centre's figures ---------------------------------------------------------
+
+
+@login_required
+@reads_from_replica
+def mediation(request):
+    """矛调统计: the disputes of a territory and period (this year unless asked): the KPIs, the
+    intake by source and type, and every mediation organisation's figures."""
+    try:
+        scope, period = _question(request)
+        if "period" not in request.GET:
+            period = selectors.parse_period({"period": "year"})
+    except ServiceError as error:
+        return _error(request, error)
+    return render(
+        request,
+        "command/mediation.html",
+        {
+            "scope": scope,
+            "period": period,
+            "periods": PeriodKind.choices,
+            "figures": selectors.mediation_figures(scope, period),
+            "orgs": selectors.org_table(scope, period),
+            "children": selectors.regions_below(scope),
+            "period_query": urlencode(period.as_params()),
+        },
+    )
 
 
 # --- KPI tables -----------------------------------------------------------------------------

@@ -337,16 +337,20 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
 
 
 DEMO_HISTORY = 20_000  # work orders of the past year: what the dashboard and the assessment show
+DISPUTES_PER_ORDER = 0.15  # 3,000 disputes beside the 20,000 orders
 
 
 def add_history(*, orders: int = DEMO_HISTORY, years: float = 1, seed: int = 2026) -> int:
-    """Past work orders for the demo (shanzhi.demo.history, the generator of `bench seed`),
-    then the rollups rebuilt: the trend, last month's KPIs and the assessment have something
-    to show. Seeded orders have no audit trail (their history tab is empty)."""
+    """Past work orders (shanzhi.demo.history, the generator of `bench seed`) and disputes
+    (demo/mediation_history.py) for the demo, then the rollups rebuilt: the trend, last month's
+    KPIs, the assessment and the mediation figures have something to show. Seeded cases have no
+    audit trail (their history tab is empty)."""
     from shanzhi.command.services import rollups_rebuild
     from shanzhi.demo.history import seed_history
+    from shanzhi.demo.mediation_history import seed_disputes
 
     seed_history(orders=orders, years=years, seed=seed, workers=0)
+    seed_disputes(cases=int(orders * DISPUTES_PER_ORDER), years=years, seed=seed)
     return rollups_rebuild()
 
 

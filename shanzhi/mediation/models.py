@@ -209,6 +209,9 @@ class DisputeCase(models.Model):
     rating = models.CharField(_("当事人评价"), max_length=16, blank=True)
     rating_comment = models.CharField(_("评价意见"), max_length=1000, blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    # The days the applicant had to come in person (the window's intake, sessions held in a
+    # room): 0 is 零跑 (online throughout), 1 is 一次跑. Kept by the services.
+    visits = models.PositiveSmallIntegerField(_("到场次数"), default=0)
     # 司法确认: by when the parties may apply (30 days from the agreement, on the calendar of
     # civil procedure), and when they were reminded that the window is closing.
     confirm_due_at = models.DateTimeField(_("司法确认申请期限"), null=True, blank=True)

@@ -334,6 +334,7 @@ def _register(actor_user, data: CaseInput, source: str, org: MediationOrg) -> Di
                     state=DisputeState.PENDING,
                     registered_at=now,
                     due_at=workdays.add_working_days(now, dispute_type.mediation_days),
+                    visits=1 if source == DisputeSource.WINDOW else 0,
                     registered_by=actor_user,
                 )
                 for party in parties:
@@ -657,14 +658,29 @@ def case_record(
         session.attendance, session.minutes, session.outcome = attendance, minutes, outcome
         session.state = SessionState.HELD
         session.save(update_fields=["attendance", "minutes", "outcome", "state"])
+        case.visits = _visits(case)
         return MEDIATION.save(
             case,
-            [],
+            ["visits"],
             actor=actor,
             action=Action.RECORD,
             before={"session": session.pk, "state": SessionState.SCHEDULED},
             after={"session": session.pk, "state": SessionState.HELD, "outcome": outcome},
         )
+
+
+def _visits(case: DisputeCase) -> int:
+    """The distinct days the applicant came in person: the day of a walk-in intake, and each
+    day a session was held in a room (a video session is no visit)."""
+    days = {
+        timezone.localtime(moment).date()
+        for moment in MediationSession.objects.filter(
+            case=case, kind=SessionKind.ROOM, state=SessionState.HELD
+        ).values_list("starts_at", flat=True)
+    }
+    if case.source == DisputeSource.WINDOW:
+        days.add(timezone.localtime(case.registered_at).date())
+    return len(days)
 
 
 def case_agree(*, actor, case_id, agreement: str) -> DisputeCase:

@@ -6,7 +6,8 @@
   the work orders behind a figure;
 - `workload`: the workload now (open, overdue, red-card counts from OpenWork, and the inbox
   counts of workorders), and the grid workers' assessment;
-- `dashboard`: the dashboard's volumes, bars, map layers and lists.
+- `dashboard`: the dashboard's volumes, bars, map layers and lists;
+- `mediation`: the disputes' figures (化解率, 零跑率 …) for a territory and per organisation.
 
 The names the views, the API and the services use are importable from here."""
 
@@ -41,6 +42,12 @@ from shanzhi.command.selectors.kpis import (
     score_explained,
     unit_table,
 )
+from shanzhi.command.selectors.mediation import (
+    MediationFigures,
+    OrgRow,
+    mediation_figures,
+    org_table,
+)
 from shanzhi.command.selectors.scope import (
     Scope,
     code_range,
@@ -62,6 +69,8 @@ from shanzhi.command.selectors.workload import (
 __all__ = [
     "Dashboard",
     "KpiValue",
+    "MediationFigures",
+    "OrgRow",
     "Period",
     "Scope",
     "UnitRow",
@@ -85,6 +94,8 @@ __all__ = [
     "live_counts",
     "live_orders",
     "may_publish",
+    "mediation_figures",
+    "org_table",
     "month_period",
     "open_work",
     "orders_behind",

@@ -38,7 +38,7 @@ def _daily_registered(scope: Scope, start: datetime.date, end: datetime.date):
         )
     return (
         TownshipDay.objects.filter(
-            code_range("township_code", scope.prefix), day__range=(start, end)
+            code_range("township_code", scope.prefix), day__range=(start, end), registered__gt=0
         )
         .values("day", "channel", "nature")
         .annotate(n=Sum("registered"))

@@ -129,9 +129,9 @@ class KpiValue:
         return (self.trend == "up") == self.higher_is_better
 
 
-def kpis_of(values: dict, previous: dict | None = None) -> list[KpiValue]:
+def kpis_of(values: dict, previous: dict | None = None, *, kpis=KPIS) -> list[KpiValue]:
     result = []
-    for kpi in KPIS:
+    for kpi in kpis:
         item = KpiValue(
             key=kpi.key.value,
             label=str(kpi.label),
@@ -263,9 +263,10 @@ class UnitRow:
 
 
 def handling_units(scope: Scope):
-    """Units that handle work orders in the territory (not the centres and command rooms)."""
+    """Units that handle work orders in the territory (not the centres, command rooms and
+    mediation organisations, whose figures are the disputes': selectors.mediation)."""
     units = Unit.objects.select_related("region").exclude(
-        kind__in=[UnitKind.CENTRE, UnitKind.COMMAND_ROOM]
+        kind__in=[UnitKind.CENTRE, UnitKind.COMMAND_ROOM, UnitKind.MEDIATION]
     )
     if scope.prefix:
         units = units.filter(code_range("region_id", scope.prefix))

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
-from shanzhi.command.choices import MEASURES, Measure
+from shanzhi.command.cases.workorders import WORK_ORDERS
+from shanzhi.command.choices import Measure
 from shanzhi.command.models import MonthFigures, OpenWork, UnitSet, UnitSetMember
 from shanzhi.command.rebuild import ROLLUPS
 from shanzhi.command.selectors import (
@@ -67,7 +68,7 @@ def assert_unit_sets_are_whole():
 
 def assert_figures_match_orders():
     totals = figures(Scope(region=None), EVERYTHING)[()]
-    for measure in MEASURES:
+    for measure in WORK_ORDERS.measures:
         if measure == Measure.HANDLING_MINUTES:
             continue
         if measure in ASSIGNMENT_MEASURES:

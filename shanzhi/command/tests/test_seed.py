@@ -136,7 +136,10 @@ def test_codes_people_and_routing(seeded):
 
 def test_rollups_and_pages(seeded):
     _report, orders = seeded
-    assert rollups_rebuild() == WorkOrder.objects.count()
+    from shanzhi.mediation.models import DisputeCase
+
+    # Every case of every case type: the work orders and the demo's disputes.
+    assert rollups_rebuild() == WorkOrder.objects.count() + DisputeCase.objects.count()
     total = DayFigures.objects.aggregate(n=Sum("registered"))["n"]
     assert total == WorkOrder.objects.count()
     # The district commander sees 吴兴区, the dispatcher 月河街道.

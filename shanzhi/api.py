@@ -295,7 +295,7 @@ for _outage in DATABASE_OUTAGE:
 
 def _add_routers():
     from shanzhi.command.api import router as command_router
-    from shanzhi.interop.api import alarms_router
+    from shanzhi.interop.api import alarms_router, courts_router
     from shanzhi.interop.api import router as hotline_router
     from shanzhi.mediation.api import public_router as mediation_track_router
     from shanzhi.mediation.api import router as mediation_router
@@ -312,6 +312,7 @@ def _add_routers():
     api.add_router("", command_router)
     api.add_router("", alarms_router)
     api.add_router("", hotline_router)
+    api.add_router("", courts_router)
     api.add_router("", mediation_router)
     api.add_router("", mediation_track_router)
 

@@ -149,7 +149,20 @@ def _mediator(rng, org_, *, area, specialities=(), user=None, name=None) -> Medi
     )
 
 
+# The work-order categories whose appeals may be referred to mediation (转调解), by dispute type.
+CATEGORIES_OF_TYPE = {
+    "02": ["0701"],  # 邻里纠纷
+    "0301": ["070102"],  # 宅基地纠纷
+    "01": ["0702"],  # 家庭纠纷
+    "05": ["0401"],  # 劳资纠纷
+    "07": ["0302"],  # 物业管理
+    "09": ["0503"],  # 消费维权
+}
+
+
 def build_types() -> dict[str, DisputeType]:
+    from shanzhi.workorders.models import Category
+
     types = {}
     for sort, (code, name, days, children) in enumerate(DISPUTE_TYPES):
         parent = mediation.roster_save(
@@ -167,6 +180,13 @@ def build_types() -> dict[str, DisputeType]:
                 ),
                 created=True,
             )
+    for code, category_codes in CATEGORIES_OF_TYPE.items():
+        mediation.roster_save(
+            actor=ACTOR,
+            obj=types[code],
+            created=False,
+            categories=list(Category.objects.filter(code__in=category_codes)),
+        )
     return types
 
 

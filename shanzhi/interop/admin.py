@@ -19,6 +19,8 @@ from shanzhi.interop.models import (
     Alarm,
     AlarmTypeRule,
     CategoryMapping,
+    Court,
+    CourtReferral,
     Device,
     HotlineOrder,
     HotlinePlatform,
@@ -45,6 +47,36 @@ class HotlinePlatformAdmin(ServiceAdmin):
     def delivery_log(self, obj):
         query = urlencode({"channel": DeliveryChannel.WEBHOOK, "route": obj.route})
         return format_html('<a href="{}?{}">{}</a>', reverse("delivery-list"), query, _("查看"))
+
+
+@admin.register(Court)
+class CourtAdmin(ServiceAdmin):
+    """Courts that refer disputes (委派调解): the account whose tokens they push with, the
+    organisation that takes their referrals in, where status callbacks go and the secret that
+    signs them (audited as changed, never by value)."""
+
+    list_display = ["name", "user", "centre", "callback_url", "is_active", "delivery_log"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "user__username"]
+    autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        services.court_save(actor=request.user, court=obj)
+
+    def delete_model(self, request, obj):
+        services.court_delete(actor=request.user, court=obj)
+
+    @admin.display(description=_("回调投递记录"))
+    def delivery_log(self, obj):
+        query = urlencode({"channel": DeliveryChannel.WEBHOOK, "route": obj.route})
+        return format_html('<a href="{}?{}">{}</a>', reverse("delivery-list"), query, _("查看"))
+
+
+@admin.register(CourtReferral)
+class CourtReferralAdmin(ReadOnlyAdmin):
+    list_display = ["court", "case_number", "kind", "case", "received_at"]
+    list_filter = ["court", "kind"]
+    search_fields = ["case_number", "case__code"]
 
 
 @admin.register(CategoryMapping)

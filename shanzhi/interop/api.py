@@ -1,5 +1,6 @@
 """The interop JSON API: POST /api/v1/inbound/hotline (work orders handed over by 12345 hotline
-platforms) and GET /api/v1/alarm-events (open sensor alarms as GeoJSON points)."""
+platforms), POST /api/v1/mediation/referrals (disputes referred by a court) and
+GET /api/v1/alarm-events (open sensor alarms as GeoJSON points)."""
 
 import datetime
 import json
@@ -15,8 +16,11 @@ from shanzhi.core.dates import DeadlineMoment, PastMoment
 from shanzhi.core.errors import Forbidden, InvalidInput, PayloadTooLarge
 from shanzhi.core.text import CleanSchema
 from shanzhi.interop import services
-from shanzhi.interop.models import HotlinePlatform
+from shanzhi.interop.choices import CourtReferralKind
+from shanzhi.interop.models import Court, HotlinePlatform
 from shanzhi.interop.selectors import open_alarm_events
+from shanzhi.mediation.schemas import PartyIn
+from shanzhi.mediation.services import CaseInput, PartyInput
 from shanzhi.org.selectors import region_get_for
 from shanzhi.territory.models import Region
 
@@ -133,6 +137,89 @@ def hotline_inbound(request):
             "tracking_code": appeal.tracking_code,
             "state": appeal.work_order.state,
             "received_at": received.order.received_at,
+        },
+    )
+
+
+class ReferralIn(CleanSchema):
+    """A dispute referred by a court (委派/委托调解)."""
+
+    case_number: str = Field(
+        ...,
+        min_length=1,
+        max_length=64,
+        description="法院案号：幂等键，同一案号再次推送返回首次结果",
+    )
+    kind: CourtReferralKind = Field(
+        CourtReferralKind.PRE_LITIGATION, description="pre_litigation 诉前委派 / entrusted 诉中委托"
+    )
+    judge: str = Field("", max_length=50, description="承办法官")
+    dispute_type: str = Field(..., min_length=1, max_length=16, description="纠纷类型编码")
+    title: str = Field(..., min_length=1, max_length=200)
+    facts: str = Field(..., min_length=1, max_length=4000)
+    request: str = Field("", max_length=2000)
+    region: str = Field(..., min_length=1, max_length=12, description="纠纷发生地的区划代码")
+    address: str = Field("", max_length=200)
+    amount: float | None = Field(None, ge=0, lt=10**12, description="元，按分取整")
+    people_involved: int = Field(2, ge=1, le=100_000)
+    parties: list[PartyIn] = Field(..., min_length=1, max_length=20)
+
+
+class ReferralAck(Schema):
+    case_number: str
+    created: bool
+    code: str
+    state: str
+    org: str
+    received_at: datetime.datetime
+
+
+courts_router = Router(tags=["court"], auth=[BearerToken()])
+
+
+@courts_router.post(
+    "/mediation/referrals",
+    response={200: ReferralAck, 201: ReferralAck},
+    summary="法院委派调解 · A court refers a dispute",
+)
+def court_referral(request, payload: ReferralIn):
+    """A court pushes a dispute for mediation. Its case number is the idempotency key: the same
+    number again answers 200 with the first result. Status callbacks (分派, 调解成功, 调解不成,
+    转出) go to the court's callback URL."""
+    court = (
+        Court.objects.select_related("centre__unit")
+        .filter(user=request.user, is_active=True)
+        .first()
+    )
+    if court is None:
+        raise Forbidden(_("该令牌未绑定已启用的委派法院"))
+    received = services.court_referral_receive(
+        court=court,
+        case_number=payload.case_number,
+        kind=payload.kind,
+        judge=payload.judge,
+        data=CaseInput(
+            dispute_type_code=payload.dispute_type,
+            title=payload.title,
+            facts=payload.facts,
+            request=payload.request,
+            region_code=payload.region,
+            address=payload.address,
+            amount=payload.amount,
+            people_involved=payload.people_involved,
+            parties=[PartyInput(**party.dict()) for party in payload.parties],
+        ),
+    )
+    referral = received.referral
+    return Status(
+        201 if received.created else 200,
+        {
+            "case_number": referral.case_number,
+            "created": received.created,
+            "code": referral.case.code,
+            "state": referral.case.state,
+            "org": referral.case.dispatch_unit.name,
+            "received_at": referral.received_at,
         },
     )
 

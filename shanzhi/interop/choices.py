@@ -18,6 +18,22 @@ class HotlineStatus(models.TextChoices):
     CLOSED = "closed", _("已办结")  # 办结/归档: the order is archived
 
 
+class CourtReferralKind(models.TextChoices):
+    """How a court hands a dispute to mediation."""
+
+    PRE_LITIGATION = "pre_litigation", _("诉前委派调解")  # before the case is filed
+    ENTRUSTED = "entrusted", _("诉中委托调解")  # a filed case, entrusted to mediation
+
+
+class CourtStatus(models.TextChoices):
+    """The steps a court hears about (status callbacks of its referrals)."""
+
+    ASSIGNED = "assigned", _("已分派调解员")
+    AGREED = "agreed", _("调解成功")
+    FAILED = "failed", _("调解不成")
+    REFERRED = "referred", _("已转出调解")
+
+
 class DeviceKind(models.TextChoices):
     SMOKE_DETECTOR = "smoke_detector", _("烟感探测器")
     GAS_DETECTOR = "gas_detector", _("可燃气体探测器")

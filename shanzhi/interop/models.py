@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.interop.choices import AlarmLevel, AlarmType, DeviceKind
+from shanzhi.interop.choices import AlarmLevel, AlarmType, CourtReferralKind, DeviceKind
 from shanzhi.workorders.choices import Nature
 
 
@@ -113,6 +113,85 @@ class HotlineOrder(models.Model):
 
     def __str__(self):
         return f"{self.platform} {self.external_no}"
+
+
+class Court(models.Model):
+    """A court that refers disputes to the county's mediation centre (委派/委托调解) through
+    `POST /api/v1/mediation/referrals`, with the API tokens of its own account, and hears back
+    through status callbacks."""
+
+    name = models.CharField(_("法院名称"), max_length=100, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接口账号"),
+        on_delete=models.PROTECT,
+        related_name="court",
+        help_text=_("法院推送委派调解所用令牌的账号（shanzhi token create 账号名）"),
+    )
+    centre = models.ForeignKey(
+        "mediation.MediationOrg",
+        verbose_name=_("接收的调解组织"),
+        on_delete=models.PROTECT,
+        related_name="courts",
+        help_text=_("委派的纠纷在这里受理、分派（通常是县级矛调中心）"),
+    )
+    callback_url = models.URLField(
+        _("状态回调地址"),
+        max_length=500,
+        blank=True,
+        help_text=_("分派、调解成功、调解不成、转出时向该地址 POST JSON；留空则不回调"),
+    )
+    secret = models.CharField(
+        _("回调签名密钥"),
+        max_length=200,
+        blank=True,
+        help_text=_("填写后回调带 X-Shanzhi-Signature（HMAC-SHA256）"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("委派法院")
+        verbose_name_plural = _("委派法院")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def route(self) -> str:
+        """How the outbox names this court's callbacks (filter and signing key)."""
+        return f"court:{self.pk}"
+
+
+class CourtReferral(models.Model):
+    """A dispute a court referred: its case number there (unique per court, so a second push
+    returns the first result) and the dispute case it became here."""
+
+    court = models.ForeignKey(
+        Court, verbose_name=_("委派法院"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    case_number = models.CharField(_("法院案号"), max_length=64)
+    kind = models.CharField(_("委派方式"), max_length=16, choices=CourtReferralKind.choices)
+    judge = models.CharField(_("承办法官"), max_length=50, blank=True)
+    case = models.OneToOneField(
+        "mediation.DisputeCase",
+        verbose_name=_("调解案件"),
+        on_delete=models.PROTECT,
+        related_name="court_referral",
+    )
+    received_at = models.DateTimeField(_("接收时间"))
+
+    class Meta:
+        verbose_name = _("法院委派")
+        verbose_name_plural = _("法院委派")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["court", "case_number"], name="court_referral_number_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.court} {self.case_number}"
 
 
 # ---------------------------------------------------------------------------------------------

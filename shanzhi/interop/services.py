@@ -10,7 +10,16 @@ from django.utils.translation import gettext as _
 
 from shanzhi.core.errors import Forbidden, InvalidInput
 from shanzhi.core.services import audit_record, record_delete, record_save
-from shanzhi.interop.models import CategoryMapping, HotlineOrder, HotlinePlatform
+from shanzhi.interop.choices import CourtReferralKind
+from shanzhi.interop.models import (
+    CategoryMapping,
+    Court,
+    CourtReferral,
+    HotlineOrder,
+    HotlinePlatform,
+)
+from shanzhi.mediation import services as mediation_services
+from shanzhi.mediation.services import CaseInput
 from shanzhi.org.access import Actor
 from shanzhi.workorders.choices import Channel, Nature, Urgency
 from shanzhi.workorders.services import AppealInput, appeal_register
@@ -197,3 +206,75 @@ def category_mapping_save(*, actor, mapping: CategoryMapping) -> CategoryMapping
 
 def category_mapping_delete(*, actor, mapping: CategoryMapping) -> None:
     record_delete(actor=actor, instance=mapping)
+
+
+# -- court referrals (委派调解) -----------------------------------------------------------------
+
+
+@dataclass
+class ReferralReceived:
+    referral: CourtReferral
+    created: bool
+
+
+def court_referral_receive(
+    *, court: Court, case_number: str, kind: str, data: CaseInput, judge: str = ""
+) -> ReferralReceived:
+    """Take in a dispute a court referred, at the organisation the court refers to. The court's
+    case number is the idempotency key: a second push of it, also one racing the first, returns
+    the first result and stores nothing. A refused referral changes nothing."""
+    number = (case_number or "").strip()
+    if not number:
+        raise InvalidInput(_("缺少法院案号"), "case_number")
+    existing = _referral(court, number)
+    if existing is not None:
+        return ReferralReceived(existing, created=False)
+    if kind not in CourtReferralKind.values:
+        raise InvalidInput(_("委派方式应为诉前委派调解或诉中委托调解"), "kind")
+    try:
+        with transaction.atomic():
+            case = mediation_services.case_take_referral(
+                actor_user=court.user, data=data, org=court.centre
+            )
+            referral = CourtReferral.objects.create(
+                court=court,
+                case_number=number,
+                kind=kind,
+                judge=(judge or "").strip()[:50],
+                case=case,
+                received_at=timezone.now(),
+            )
+            audit_record(
+                actor=court.user,
+                action="court.receive",
+                object_type="court_referral",
+                object_id=referral.pk,
+                after={"court": court.name, "case_number": number, "code": case.code},
+            )
+    except IntegrityError:
+        existing = _referral(court, number)
+        if existing is None:
+            raise
+        return ReferralReceived(existing, created=False)
+    return ReferralReceived(referral, created=True)
+
+
+def _referral(court: Court, number: str) -> CourtReferral | None:
+    return (
+        CourtReferral.objects.select_related("case__dispatch_unit")
+        .filter(court=court, case_number=number)
+        .first()
+    )
+
+
+def court_save(*, actor, court: Court) -> Court:
+    """A court as an administrator entered it: its account, the organisation it refers to, its
+    callback address and secret."""
+    if not (court.name or "").strip():
+        raise InvalidInput(_("名称不能为空"), "name")
+    record_save(actor=actor, instance=court, redact=PLATFORM_SECRETS)
+    return court
+
+
+def court_delete(*, actor, court: Court) -> None:
+    record_delete(actor=actor, instance=court, redact=PLATFORM_SECRETS)

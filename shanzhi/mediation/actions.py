@@ -158,3 +158,23 @@ ACTIONS.add(
 def perform(name: str, user, case_id, data: dict):
     action = ACTIONS[name]
     return action.service(actor=user, case_id=case_id, **action.interface["arguments"](data))
+
+
+def register_on_work_orders() -> None:
+    """转调解 is an action of the work order, declared here where its service lives: the work
+    order's page and API offer it like their own (`POST /workorders/{id}/actions/refer_mediation`).
+    """
+    from shanzhi.workorders.actions import ACTIONS as ORDER_ACTIONS
+    from shanzhi.workorders.choices import Action as OrderAction
+
+    if OrderAction.REFER_MEDIATION in ORDER_ACTIONS:
+        return  # ready() may run twice in tests
+    ORDER_ACTIONS.add(
+        OrderAction.REFER_MEDIATION,
+        services.guard_refer_from_order,
+        service=services.workorder_refer,
+        form=forms.ReferFromOrderForm,
+        schema=schemas.ReferFromOrderIn,
+        summary="转调解 · Refer to mediation",
+        done=gettext_lazy("已转人民调解，工单挂起等待调解结果"),
+    )

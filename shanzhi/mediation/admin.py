@@ -27,10 +27,13 @@ class RosterAdmin(ServiceAdmin):
         pass  # saved in save_related, together with the specialities
 
     def save_related(self, request, form, formsets, change):
-        specialities = form.cleaned_data.get("specialities")
         try:
             roster_save(
-                actor=request.user, obj=form.instance, created=not change, specialities=specialities
+                actor=request.user,
+                obj=form.instance,
+                created=not change,
+                specialities=form.cleaned_data.get("specialities"),
+                categories=form.cleaned_data.get("categories"),
             )
         except ValidationError as error:
             raise InvalidInput("；".join(error.messages)) from error
@@ -44,6 +47,7 @@ class DisputeTypeAdmin(RosterAdmin):
     list_display = ["code", "name", "parent", "mediation_days", "is_active", "sort"]
     list_filter = ["is_active"]
     search_fields = ["code", "name"]
+    filter_horizontal = ["categories"]
 
 
 @admin.register(MediationOrg)

@@ -12,6 +12,7 @@ class MediationConfig(AppConfig):
         from shanzhi.mediation import actions  # noqa: F401  (the registry of the case's actions)
         from shanzhi.mediation.choices import Action
 
+        actions.register_on_work_orders()
         labels.register(
             objects={"mediation": _("调解案件")},
             actions={**dict(Action.choices), "mediation.parties_view": _("查看当事人信息")},
@@ -19,6 +20,7 @@ class MediationConfig(AppConfig):
                 "mediation.session": _("调解会通知"),
                 "mediation.assigned": _("新调解案件"),
                 "mediation.applied": _("调解申请回执"),
+                "mediation.referred_in": _("法院委派受理告知"),
                 "mediation.assigned_party": _("调解承办告知"),
                 "mediation.warn": _("调解临期预警"),
                 "mediation.overdue": _("调解超期提醒"),

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shanzhi.core.dates import DEADLINE, BoundedDateField, BoundedDateTimeField
 from shanzhi.mediation.choices import PartyRole, ReferralTarget, SessionKind
-from shanzhi.workorders.forms import BootstrapMixin
+from shanzhi.workorders.forms import ActionForm, BootstrapMixin
 
 TEXT2 = forms.Textarea(attrs={"rows": 2})
 TEXT4 = forms.Textarea(attrs={"rows": 4})
@@ -214,3 +214,26 @@ class PublicRatingForm(BootstrapMixin, forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["rating"].choices = Rating.choices
+
+
+class ReferFromOrderForm(ActionForm):
+    """转调解 on a work order's page: the dispute type (the one its category maps to first) and
+    the other side; the appellant is the applicant."""
+
+    dispute_type = forms.ChoiceField(label=_("纠纷类型"))
+    respondent_name = forms.CharField(label=_("被申请人姓名或名称"), max_length=100)
+    respondent_phone = forms.CharField(label=_("被申请人电话"), max_length=32, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from shanzhi.mediation import selectors
+        from shanzhi.mediation.services import dispute_type_for_category
+
+        super().__init__(*args, **kwargs)
+        self.fields["dispute_type"].choices = [
+            (t.code, f"{t.parent.name} › {t.name}" if t.parent else t.name)
+            for t in selectors.dispute_types()
+        ]
+        if self.order is not None and not self.is_bound:
+            mapped = dispute_type_for_category(self.order.category)
+            if mapped is not None:
+                self.initial["dispute_type"] = mapped.code

@@ -34,6 +34,15 @@ class DisputeType(models.Model):
         related_name="children",
     )
     mediation_days = models.PositiveSmallIntegerField(_("调解期限（工作日）"), default=30)
+    # The work-order categories whose appeals may be referred to mediation as this type (转调解):
+    # a category covers its subtree.
+    categories = models.ManyToManyField(
+        "workorders.Category",
+        verbose_name=_("对应工单分类"),
+        blank=True,
+        related_name="dispute_types",
+        help_text=_("这些事项分类（含下级）的工单可以转调解，并默认为本纠纷类型"),
+    )
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -216,6 +225,15 @@ class DisputeCase(models.Model):
     # civil procedure), and when they were reminded that the window is closing.
     confirm_due_at = models.DateTimeField(_("司法确认申请期限"), null=True, blank=True)
     confirm_reminded_at = models.DateTimeField(_("司法确认提醒时间"), null=True, blank=True)
+    # 转调解: the work order this dispute came from; its reply is the mediation's outcome.
+    work_order = models.OneToOneField(
+        "workorders.WorkOrder",
+        verbose_name=_("来源工单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispute",
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("受理人"),

@@ -122,3 +122,9 @@ class ConfirmRuleIn(CleanSchema):
     ruled_on: FilterDate = Field(..., description="裁定日期", json_schema_extra={"minLength": 1})
     ruling_number: str = Field(..., min_length=1, max_length=64, description="裁定书文号")
     reason: str = Field("", max_length=2000, description="驳回时必填")
+
+
+class ReferFromOrderIn(CleanSchema):
+    dispute_type: str = Field(..., min_length=1, max_length=16, description="纠纷类型编码")
+    respondent_name: str = Field(..., min_length=1, max_length=100, description="被申请人")
+    respondent_phone: str = Field("", max_length=32)

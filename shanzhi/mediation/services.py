@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanzhi.core import workdays
+from shanzhi.core import events, workdays
 from shanzhi.core.cases import require
 from shanzhi.core.errors import Conflict, Forbidden, InvalidInput
 from shanzhi.core.ids import parse_id
@@ -27,6 +27,7 @@ from shanzhi.mediation.choices import (
     DisputeSource,
     DisputeState,
     MediationLevel,
+    OrgKind,
     PartyKind,
     PartyRole,
     ReferralTarget,
@@ -46,6 +47,12 @@ from shanzhi.mediation.models import (
 from shanzhi.org.choices import MEDIATION_ROLES
 from shanzhi.territory.choices import territory_prefix
 from shanzhi.territory.models import Grid, Region
+from shanzhi.workorders.case import WORKORDER
+from shanzhi.workorders.choices import Action as OrderAction
+from shanzhi.workorders.choices import ReplyResult
+from shanzhi.workorders.choices import State as OrderState
+from shanzhi.workorders.services.guards import guard_lead
+from shanzhi.workorders.services.handling import workorder_hand_over, workorder_take_back
 from shanzhi.workorders.services.intake import new_code
 
 CODE_PREFIX = "TJ"  # 调解
@@ -267,26 +274,55 @@ def case_apply(*, data: CaseInput) -> DisputeCase:
     if org is None:
         raise InvalidInput(_("受理组织不存在，请重新扫描解纷码"), "org")
     case = _register(None, data, DisputeSource.ONLINE, org)
-    applicant = Party.objects.filter(case=case, role=PartyRole.APPLICANT).exclude(phone="").first()
-    notify_all(
-        [
-            Message(
-                kind="mediation.applied",
-                text=_(
-                    "【善治】调解申请已受理，案件编号 %(code)s，凭编号和手机号后四位可查询进度。"
-                )
-                % {"code": case.code},
-                phone=applicant.phone,
-                object_type=MEDIATION.name,
-                object_id=case.code,
-                area_code=case.area_code,
-            )
-        ]
+    _tell_parties(
+        case,
+        "mediation.applied",
+        _("【善治】调解申请已受理，案件编号 %(code)s，凭编号和手机号后四位可查询进度。"),
+        roles=(PartyRole.APPLICANT,),
     )
     return case
 
 
-def _register(actor_user, data: CaseInput, source: str, org: MediationOrg) -> DisputeCase:
+def case_take_referral(*, actor_user, data: CaseInput, org: MediationOrg) -> DisputeCase:
+    """A dispute a court referred (委派/委托调解), taken in at the organisation the court refers
+    to (interop.Court.centre), which assigns it like any other; every party with a phone gets
+    the code by SMS."""
+    case = _register(actor_user, data, DisputeSource.COURT, org)
+    _tell_parties(
+        case,
+        "mediation.referred_in",
+        _("【善治】人民法院委派的纠纷已由%(org)s受理调解，案件编号 %(code)s，")
+        + _("凭编号和手机号后四位可查询进度。"),
+    )
+    return case
+
+
+def _tell_parties(case: DisputeCase, kind: str, text: str, roles=tuple(PartyRole.values)):
+    """An SMS to each party of these roles with a phone number (the first of each number)."""
+    phones = dict.fromkeys(
+        Party.objects.filter(case=case, role__in=roles)
+        .exclude(phone="")
+        .values_list("phone", flat=True)
+    )
+    words = {"code": case.code, "org": case.dispatch_unit.name}
+    notify_all(
+        [
+            Message(
+                kind=kind,
+                text=text % words,
+                phone=phone,
+                object_type=MEDIATION.name,
+                object_id=case.code,
+                area_code=case.area_code,
+            )
+            for phone in phones
+        ]
+    )
+
+
+def _register(
+    actor_user, data: CaseInput, source: str, org: MediationOrg, work_order=None
+) -> DisputeCase:
     dispute_type = DisputeType.objects.filter(
         code=(data.dispute_type_code or "").strip(), is_active=True
     ).first()
@@ -336,6 +372,7 @@ def _register(actor_user, data: CaseInput, source: str, org: MediationOrg) -> Di
                     due_at=workdays.add_working_days(now, dispute_type.mediation_days),
                     visits=1 if source == DisputeSource.WINDOW else 0,
                     registered_by=actor_user,
+                    work_order=work_order,
                 )
                 for party in parties:
                     party.case = case
@@ -719,6 +756,132 @@ def case_fail(*, actor, case_id, reason: str, target: str = "") -> DisputeCase:
     )
 
 
+# -- from a work order (转调解) ------------------------------------------------------------------
+
+
+def dispute_type_for_category(category) -> DisputeType | None:
+    """The dispute type whose work-order categories cover this category (the nearest: a leaf's
+    own mapping before its group's), or None: then its appeals are not referred to mediation."""
+    codes = [code for code in reversed(category.path.split("/")) if code]
+    mapped = dict(
+        DisputeType.categories.through.objects.filter(
+            category__code__in=codes, disputetype__is_active=True
+        ).values_list("category__code", "disputetype_id")
+    )
+    nearest = next((mapped[code] for code in codes if code in mapped), None)
+    return DisputeType.objects.filter(pk=nearest).first() if nearest else None
+
+
+def guard_refer_from_order(ctx) -> None:
+    """转调解: the lead unit, while handling, an order of a category mapped to a dispute type,
+    not referred before."""
+    guard_lead(OrderState.HANDLING)(ctx)
+    if dispute_type_for_category(ctx.order.category) is None:
+        raise Conflict(_("该事项分类不属于矛盾纠纷，不能转调解"))
+    if DisputeCase.objects.filter(work_order_id=ctx.order.pk).exists():
+        raise Conflict(_("该工单已转调解"))
+
+
+def _committee_for(area_code: str) -> MediationOrg | None:
+    """Where a work order's dispute is mediated: its township's people's mediation committee,
+    else its county's centre."""
+    orgs = MediationOrg.objects.select_related("unit")
+    return (
+        orgs.filter(
+            kind=OrgKind.TOWNSHIP_COMMITTEE, unit__region_id=area_code[:9].ljust(12, "0")
+        ).first()
+        or orgs.filter(kind=OrgKind.CENTRE, unit__region_id=area_code[:6].ljust(12, "0")).first()
+    )
+
+
+def workorder_refer(
+    *, actor, order_id, dispute_type: str, respondent_name: str, respondent_phone: str = ""
+):
+    """转调解 (an action of the work order, registered by this app): the dispute is taken in
+    at the township's mediation committee with the appellant as applicant, one code; the work
+    order waits, suspended, and the mediation's outcome becomes its reply (`_order_answered`),
+    so that the appellant sees one story."""
+    respondent_name = _text(respondent_name, "respondent_name", _("被申请人"), 100)
+    with transaction.atomic():
+        order = WORKORDER.begin(order_id, actor, OrderAction.REFER_MEDIATION).order
+        org = _committee_for(order.area_code)
+        if org is None:
+            raise Conflict(_("该地没有人民调解组织，不能转调解"))
+        appeal = order.appeals.filter(is_primary=True).first()
+        if appeal is None or not appeal.appellant_phone:
+            raise Conflict(_("诉求人没有留下电话，无法作为调解申请人"))
+        case = _register(
+            actor,
+            CaseInput(
+                dispute_type_code=dispute_type,
+                title=order.title,
+                facts=appeal.content[:4000],
+                region_code=order.area_code[:12],
+                lon=order.lon,
+                lat=order.lat,
+                address=order.address[:200],
+                parties=[
+                    PartyInput(
+                        role=PartyRole.APPLICANT,
+                        name=appeal.appellant_name or _("诉求人"),
+                        phone=appeal.appellant_phone,
+                    ),
+                    PartyInput(
+                        role=PartyRole.RESPONDENT, name=respondent_name, phone=respondent_phone
+                    ),
+                ],
+            ),
+            DisputeSource.WORKORDER,
+            org,
+            work_order=order,
+        )
+        workorder_hand_over(
+            order,
+            actor=actor,
+            action=OrderAction.REFER_MEDIATION,
+            reason=_("转%(org)s调解，调解案件编号 %(code)s")
+            % {"org": org.unit.name, "code": case.code},
+            after={"dispute": case.code, "org": org.unit.name},
+        )
+    return order
+
+
+def _order_answered(case: DisputeCase, actor) -> None:
+    """A dispute from a work order has ended: the order's reply is the outcome (an agreement
+    solves the matter; a failure or a referral out explains where it goes)."""
+    if not case.work_order_id:
+        return
+    if case.state == DisputeState.AGREED:
+        result = ReplyResult.SOLVED
+        text = _("经%(org)s调解，双方达成协议：%(agreement)s") % {
+            "org": (case.lead_unit or case.dispatch_unit).name,
+            "agreement": case.agreement,
+        }
+    else:
+        result = ReplyResult.UNSOLVED
+        target = case.get_referral_target_display() if case.referral_target else ""
+        text = _("经%(org)s调解未能达成协议：%(reason)s") % {
+            "org": (case.lead_unit or case.dispatch_unit).name,
+            "reason": case.outcome_reason,
+        } + (_("已引导当事人通过%(target)s解决。") % {"target": target} if target else "")
+    workorder_take_back(actor=actor, order_id=case.work_order_id, result=result, text=text[:2000])
+
+
+@events.subscriber(MEDIATION.event(Action.AGREE))
+def _agreed(*, case, actor, at):
+    _order_answered(case, actor)
+
+
+@events.subscriber(MEDIATION.event(Action.FAIL))
+def _failed(*, case, actor, at):
+    _order_answered(case, actor)
+
+
+@events.subscriber(MEDIATION.event(Action.REFER_OUT))
+def _referred(*, case, actor, at):
+    _order_answered(case, actor)
+
+
 # -- judicial confirmation (司法确认) -----------------------------------------------------------
 
 # 人民调解法 §33: the parties apply jointly within 30 days of the agreement taking effect; the
@@ -866,7 +1029,11 @@ def _confirmation_sweep(now: datetime.datetime) -> dict[str, int]:
     )
     for case_id in DisputeCase.objects.filter(closing).values_list("pk", flat=True):
         with transaction.atomic():
-            case = DisputeCase.objects.select_for_update().filter(closing, pk=case_id).first()
+            case = (
+                DisputeCase.objects.select_for_update(of=("self",))
+                .filter(closing, pk=case_id)
+                .first()
+            )  # of: the condition joins the confirmation (an outer join PostgreSQL cannot lock)
             if case is None:
                 continue
             case.confirm_reminded_at = now
@@ -907,7 +1074,7 @@ def _confirmation_sweep(now: datetime.datetime) -> dict[str, int]:
     for case_id in JudicialConfirmation.objects.filter(late).values_list("case_id", flat=True):
         with transaction.atomic():
             confirmation = (
-                JudicialConfirmation.objects.select_for_update()
+                JudicialConfirmation.objects.select_for_update(of=("self",))
                 .filter(late, case_id=case_id)
                 .select_related("case__mediator")
                 .first()
@@ -932,21 +1099,24 @@ def _confirmation_sweep(now: datetime.datetime) -> dict[str, int]:
 # -- the roster and the types (administrators, through the admin) ------------------------------
 
 
-def roster_save(*, actor, obj, created: bool, specialities=None):
+def roster_save(*, actor, obj, created: bool, specialities=None, categories=None):
     """Save a dispute type, a mediation organisation or a mediator as an administrator edited
-    it, with its specialities, and record it in the audit trail."""
+    it, with its specialities (a type: its work-order categories), and record it in the audit
+    trail."""
     with transaction.atomic():
         obj.full_clean(validate_unique=True)
         obj.save()
-        if specialities is not None:
-            obj.specialities.set(specialities)
         after = {
             field.name: str(getattr(obj, field.attname))
             for field in obj._meta.concrete_fields
             if not field.primary_key
         }
         if specialities is not None:
+            obj.specialities.set(specialities)
             after["specialities"] = sorted(str(s) for s in specialities)
+        if categories is not None:
+            obj.categories.set(categories)
+            after["categories"] = sorted(c.code for c in categories)
         audit_record(
             actor=actor,
             action=f"{obj._meta.model_name}.{'create' if created else 'update'}",

@@ -188,6 +188,9 @@ class Action(models.TextChoices):
     WARN = "warn", _("临期预警")
     OVERDUE = "overdue", _("超期")
     REMIND = "remind", _("催办")
+    # 转调解: the lead unit hands a dispute to a people's mediation committee (mediation app);
+    # the order waits, suspended, and the mediation's outcome becomes its reply.
+    REFER_MEDIATION = "refer_mediation", _("转调解")
 
 
 # Steps an appellant sees on the tracking page (progress notes only when marked public).
@@ -199,6 +202,7 @@ PUBLIC_ACTIONS = frozenset(
         Action.DISPATCH,
         Action.SIGN,
         Action.NOTE,
+        Action.REFER_MEDIATION,
         Action.REPLY,
         Action.VERIFY,
         Action.RATE,

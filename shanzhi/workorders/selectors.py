@@ -556,6 +556,12 @@ def public_step_text(event: AuditEvent, order: WorkOrder, *, published: bool) ->
         return after.get("lead_unit_name") or ""
     if event.action == Action.NOTE:
         return after.get("text") or ""
+    if event.action == Action.REFER_MEDIATION and after.get("dispute"):
+        # The appellant is the applicant of the mediation: they follow it on 调解查询.
+        return _("%(org)s受理调解，案件编号 %(code)s") % {
+            "org": after.get("org") or "",
+            "code": after["dispute"],
+        }
     if event.action == Action.RATE and after.get("rating") in Rating.values:
         # the label only: on a merged order other appellants read this timeline too
         return str(Rating(after["rating"]).label)

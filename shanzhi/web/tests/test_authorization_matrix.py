@@ -137,6 +137,7 @@ API_LIST_OPERATIONS = {
 API_OTHER_OPERATIONS = {
     ("POST", "/api/v1/appeals"): "anyone files an appeal anywhere",
     ("POST", "/api/v1/inbound/hotline"): "a hotline platform's own token (interop test_hotline)",
+    ("POST", "/api/v1/mediation/referrals"): "a court's own token (interop test_courts)",
     ("GET", "/api/v1/me"): "the caller's own account",
     ("GET", "/api/v1/categories"): "the category tree: configuration, public to staff",
     ("GET", "/api/v1/regions"): "the national division codes: public reference data",
@@ -183,6 +184,7 @@ ACTION_BODIES = {
     "co_reply": {"text": "已配合"},
     "verify": {"accept": True},
     "rate": {"appeal": "S000", "rating": "satisfied"},
+    "refer_mediation": {"dispute_type": "0202", "respondent_name": "王五"},
 }
 
 

@@ -85,6 +85,7 @@ ACTION_BODIES = {
     "co_reply": {"text": "已配合"},
     "verify": {"accept": True, "note": ""},
     "rate": {"appeal": "S000", "rating": "satisfied", "comment": ""},
+    "refer_mediation": {"dispute_type": "0202", "respondent_name": "王五"},
 }
 ACTION_PREFIX = "/api/v1/workorders/{order_id}/actions/"
 
@@ -124,6 +125,12 @@ def _application_sample() -> dict:
     return {**sample, "org": MediationOrg.objects.get(unit__name="月河街道人民调解委员会").pk}
 
 
+def _referral_sample() -> dict:
+    from shanzhi.interop.tests.test_courts import referral
+
+    return {**referral(), "amount": 1200.5, "people_involved": 3, "address": "月河街道"}
+
+
 API_SAMPLES = {
     "/api/v1/appeals": _appeal_sample,
     "/api/v1/mediation/cases": _dispute_sample,
@@ -131,6 +138,7 @@ API_SAMPLES = {
     "/api/v1/mediation/track/{code}/rating": lambda: {"phone_tail": "5678", "rating": "satisfied"},
     "/api/v1/track/{code}/rating": lambda: {"phone_tail": "5678", "rating": "satisfied"},
     "/api/v1/inbound/hotline": _hotline_body,
+    "/api/v1/mediation/referrals": _referral_sample,
 }
 
 
@@ -169,6 +177,7 @@ def test_every_write_endpoint_has_a_sample():
 @pytest.fixture
 def world(client_as):
     """An order waiting for dispatch, a tracking code, a hotline platform with its token."""
+    from shanzhi.interop.tests.test_courts import make_court
     from shanzhi.interop.tests.test_hotline import make_platform
     from shanzhi.workorders.tests.helpers import register
 
@@ -177,6 +186,7 @@ def world(client_as):
         "order_id": registered["work_order_id"],
         "tracking_code": registered["tracking_code"],
         "hotline": make_platform(),
+        "court": make_court(),
         "dispatcher": client_as("dispatcher"),
         "mediator": client_as("mediator"),
         "resident": client_as("resident"),
@@ -240,6 +250,9 @@ def test_hostile_bodies_on_the_api_never_give_a_500(world, path):
         if path == "/api/v1/inbound/hotline":
             client = Client()
             headers["HTTP_AUTHORIZATION"] = f"Bearer {world['hotline'].token}"
+        if path == "/api/v1/mediation/referrals":
+            client = Client()
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {world['court'].token}"
         before, disputes = Appeal.objects.count(), DisputeCase.objects.count()
         data = json.dumps(body, ensure_ascii=False, allow_nan=True)
         response = client.post(url, data, content_type="application/json", **headers)

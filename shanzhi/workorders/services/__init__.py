@@ -14,6 +14,7 @@ from shanzhi.workorders.services.handling import (
     workorder_decide_extension,
     workorder_dispatch,
     workorder_escalate,
+    workorder_hand_over,
     workorder_merge,
     workorder_note,
     workorder_reply,
@@ -23,11 +24,14 @@ from shanzhi.workorders.services.handling import (
     workorder_sign,
     workorder_supervise,
     workorder_suspend,
+    workorder_take_back,
 )
 from shanzhi.workorders.services.intake import AppealInput, Registered, Upload, appeal_register
 from shanzhi.workorders.services.tracking import appeal_track, tracking_code_normal
 
 __all__ = [
+    "workorder_hand_over",
+    "workorder_take_back",
     "AppealInput",
     "Registered",
     "Upload",

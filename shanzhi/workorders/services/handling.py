@@ -481,6 +481,78 @@ def workorder_resume(*, actor, order_id, note: str = "") -> WorkOrder:
     return order
 
 
+def workorder_hand_over(order: WorkOrder, *, actor, action: str, reason: str, after: dict):
+    """Suspend an order, locked by `begin(…, action)`, while a process outside the work-order
+    loop takes its matter (转调解: a people's mediation case): its deadlines stand still until
+    `workorder_take_back`. Call in the transaction that began the action."""
+    before = {"state": order.state}
+    order.suspended_from, order.state = order.state, State.SUSPENDED
+    order.suspended_at = timezone.now()
+    return save(
+        order,
+        ["state", "suspended_from", "suspended_at"],
+        actor=actor,
+        action=action,
+        before=before,
+        after={"state": order.state, **after},
+        reason=reason,
+    )
+
+
+def workorder_take_back(*, actor, order_id, result: str, text: str) -> WorkOrder | None:
+    """The process an order was handed over to has ended: the clock runs again (its deadlines
+    move by the time it stood still, as after 恢复) and the outcome is the lead unit's reply,
+    which the dispatcher verifies like any other. An order no longer waiting (the dispatcher
+    resumed it meanwhile) is left as it is. Call in the transaction of the ending."""
+    order = (
+        WorkOrder.objects.select_for_update()
+        .filter(pk=order_id, state=State.SUSPENDED, suspended_from=State.HANDLING)
+        .first()
+    )
+    if order is None:
+        return None
+    now = timezone.now()
+    deadlines.resume(order, suspended_at=order.suspended_at, now=now)
+    order.suspended_from, order.suspended_at = "", None
+    order.state = State.PENDING_VERIFY
+    order.replied_at, order.reply_result, order.reply_text = now, result, text
+    Assignment.objects.filter(
+        work_order=order,
+        unit=order.lead_unit,
+        role=AssignmentRole.LEAD,
+        state=AssignmentState.SIGNED,
+    ).update(state=AssignmentState.REPLIED, replied_at=now, reply_text=text)
+    save(
+        order,
+        [
+            "state",
+            "suspended_from",
+            "suspended_at",
+            "replied_at",
+            "reply_result",
+            "reply_text",
+            *deadlines.DEADLINE_FIELDS,
+        ],
+        actor=actor,
+        action=Action.REPLY,
+        before={"state": State.SUSPENDED},
+        after={
+            "state": order.state,
+            "result": result,
+            "text": text,
+            "on_time": bool(order.handle_deadline and now <= order.handle_deadline),
+        },
+        at=now,
+    )
+    tell_units(
+        order,
+        "workorder.replied",
+        _("工单 %(code)s 已回复，待核查") % {"code": order.code},
+        order.dispatch_unit_id,
+    )
+    return order
+
+
 def workorder_note(*, actor, order_id, text: str, public: bool = False) -> WorkOrder:
     """过程反馈: a progress note in the timeline; public notes reach the appellant too."""
     text = text_input(text, "text")

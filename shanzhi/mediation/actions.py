@@ -9,6 +9,7 @@ from shanzhi.mediation import forms, schemas, services
 from shanzhi.mediation.case import MEDIATION
 from shanzhi.mediation.choices import Action
 from shanzhi.org.access import Actor
+from shanzhi.workorders.services.uploads import Upload
 
 ACTIONS = Actions(MEDIATION, Actor.of)
 
@@ -117,6 +118,18 @@ ACTIONS.add(
     done=gettext_lazy("已按调解不成结案"),
 )
 
+ACTIONS.add(
+    Action.EVIDENCE,
+    services.guard_evidence,
+    service=services.case_evidence_add,
+    form=forms.EvidenceForm,
+    schema=None,  # files come through the pages only, like the work orders' photos
+    arguments=lambda data: {
+        "uploads": [Upload(name=f.name, file=f, size=f.size) for f in data["files"]],
+        "description": data.get("description") or "",
+    },
+    done=gettext_lazy("已上传证据"),
+)
 ACTIONS.add(
     Action.CONFIRM_APPLY,
     services.guard_confirm_apply,

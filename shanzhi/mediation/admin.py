@@ -10,6 +10,7 @@ from shanzhi.mediation.models import (
     Consultation,
     DisputeCase,
     DisputeType,
+    Evidence,
     JudicialConfirmation,
     MediationOrg,
     MediationSession,
@@ -114,3 +115,14 @@ class JudicialConfirmationAdmin(ReadOnlyAdmin):
     list_display = ["case", "court", "applied_on", "state", "accepted_on", "ruled_on"]
     list_filter = ["state", "is_accept_late"]
     search_fields = ["case__code", "court", "ruling_number"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    """What was uploaded to which case (the files themselves open on the case page, for its own
+    mediation staff, and every opening is logged)."""
+
+    list_display = ["case", "kind", "content_type", "size", "by_party", "uploaded_at"]
+    list_filter = ["kind", "by_party"]
+    search_fields = ["case__code"]
+    exclude = ["file"]

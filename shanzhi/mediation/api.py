@@ -105,6 +105,17 @@ class ConfirmationOut(Schema):
     note: str
 
 
+class EvidenceOut(Schema):
+    id: int
+    kind: str
+    name: str
+    content_type: str
+    size: int
+    description: str
+    by_party: bool
+    uploaded_at: datetime.datetime
+
+
 class StepOut(Schema):
     at: datetime.datetime
     action: str
@@ -131,6 +142,7 @@ class CaseOut(CaseSummary):
     parties_masked: bool
     sessions: list[SessionOut]
     consultations: list[ConsultationOut]
+    evidence: list[EvidenceOut]
     allowed_actions: list[str]
     timeline: list[StepOut]
 
@@ -218,7 +230,12 @@ def _detail(request, case: DisputeCase) -> dict:
             {"held_at": c.held_at, "participants": c.participants, "plan": c.plan, "tasks": c.tasks}
             for c in case.consultations.all()
         ],
-        "allowed_actions": MEDIATION.allowed(request.user, case),
+        "evidence": selectors.evidence_of(case, unmasked=unmasked),
+        "allowed_actions": [
+            name
+            for name in MEDIATION.allowed(request.user, case)
+            if actions.ACTIONS[name].interface["schema"] is not None
+        ],
         "timeline": [
             {
                 "at": event.created_at,
@@ -358,7 +375,8 @@ def _action_route(action) -> None:
 
 
 for _registered in actions.ACTIONS:
-    _action_route(_registered)
+    if _registered.interface["schema"] is not None:  # evidence: files, through the pages
+        _action_route(_registered)
 
 
 class PublicSessionOut(Schema):
@@ -387,6 +405,8 @@ class PublicCaseOut(Schema):
     rating: str
     may_rate: bool
     confirmation: ConfirmationOut | None
+    evidence_count: int
+    may_add_evidence: bool
 
 
 class PublicRatingIn(CleanSchema):

@@ -53,6 +53,7 @@ class Action(models.TextChoices):
     AGREE = "agree", _("达成协议")
     FAIL = "fail", _("调解不成")
     RATE = "rate", _("当事人评价")
+    EVIDENCE = "evidence", _("提交证据")
     CONFIRM_APPLY = "confirm_apply", _("申请司法确认")
     CONFIRM_ACCEPT = "confirm_accept", _("法院受理决定")
     CONFIRM_RULE = "confirm_rule", _("法院确认裁定")

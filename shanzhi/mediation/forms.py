@@ -6,7 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from shanzhi.core.dates import DEADLINE, BoundedDateField, BoundedDateTimeField
 from shanzhi.mediation.choices import PartyRole, ReferralTarget, SessionKind
-from shanzhi.workorders.forms import ActionForm, BootstrapMixin
+from shanzhi.workorders.forms import (
+    ActionForm,
+    BootstrapMixin,
+    MultipleFileField,
+    MultipleFileInput,
+)
 
 TEXT2 = forms.Textarea(attrs={"rows": 2})
 TEXT4 = forms.Textarea(attrs={"rows": 4})
@@ -175,6 +180,22 @@ class ConfirmRuleForm(BootstrapMixin, forms.Form):
     ruled_on = BoundedDateField(label=_("裁定日期"), widget=DAY)
     ruling_number = forms.CharField(label=_("裁定书文号"), max_length=64)
     reason = forms.CharField(label=_("驳回的理由"), max_length=2000, widget=TEXT2, required=False)
+
+
+class EvidenceForm(BootstrapMixin, forms.Form):
+    files = MultipleFileField(
+        label=_("证据文件"),
+        help_text=_("照片、录音、视频或 PDF，每个不超过 10 MB，一次最多 9 个"),
+        widget=MultipleFileInput(attrs={"accept": "image/*,audio/*,video/*,application/pdf"}),
+    )
+    description = forms.CharField(label=_("证据说明"), max_length=200, required=False)
+
+
+class PublicEvidenceForm(EvidenceForm):
+    """The parties' upload on the tracking page: the code and four digits again, hidden."""
+
+    code = forms.CharField(max_length=16, widget=forms.HiddenInput)
+    phone_tail = forms.RegexField(regex=r"^[0-9]{4}$", max_length=4, widget=forms.HiddenInput)
 
 
 class TrackForm(BootstrapMixin, forms.Form):

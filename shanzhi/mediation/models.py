@@ -373,3 +373,33 @@ class JudicialConfirmation(models.Model):
 
     def __str__(self):
         return f"{self.case.code} {self.get_state_display()}"
+
+
+class Evidence(models.Model):
+    """A file of evidence (证据): a photo, a recording, a video or a PDF, recognised by its first
+    bytes, uploaded by a party on the tracking page or by the case's mediation staff. Served
+    only to those who see the parties in full, and each view is logged."""
+
+    case = models.ForeignKey(
+        DisputeCase, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    kind = models.CharField(_("类型"), max_length=16)
+    file = models.FileField(_("文件"), upload_to="evidence/%Y/%m/")
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    description = models.CharField(_("证据说明"), max_length=200, blank=True)
+    by_party = models.BooleanField(_("当事人提交"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("证据")
+        verbose_name_plural = _("证据")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return f"{self.case.code} {self.original_name}"

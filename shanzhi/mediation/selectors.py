@@ -259,7 +259,28 @@ def public_view(case: DisputeCase) -> dict:
         "rating": case.rating,
         "may_rate": case.state in CLOSED_STATES and case.rated_at is None,
         "confirmation": confirmation_of(case),
+        "evidence_count": case.evidence.count(),
+        "may_add_evidence": case.state not in CLOSED_STATES,
     }
+
+
+def evidence_of(case: DisputeCase, *, unmasked: bool) -> list[dict]:
+    """The case's evidence, oldest first: what it is and who gave it. Its names and notes may
+    name people: only those who see the parties in full read them (and open the files, through
+    the view that checks who asks)."""
+    return [
+        {
+            "id": item.pk,
+            "kind": item.kind,
+            "name": item.original_name if unmasked else "",
+            "content_type": item.content_type,
+            "size": item.size,
+            "description": item.description if unmasked else "",
+            "by_party": item.by_party,
+            "uploaded_at": item.uploaded_at,
+        }
+        for item in case.evidence.all()
+    ]
 
 
 SIMILAR_SHOWN = 5

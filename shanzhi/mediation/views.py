@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,8 +20,10 @@ from shanzhi.mediation import actions, forms, selectors, services
 from shanzhi.mediation.actions import ACTIONS
 from shanzhi.mediation.case import MEDIATION
 from shanzhi.mediation.choices import Action, DisputeState, SessionState
+from shanzhi.mediation.models import Evidence
 from shanzhi.org.access import Actor
 from shanzhi.org.choices import MEDIATION_OVERSIGHT_ROLES, MEDIATION_ROLES
+from shanzhi.workorders.services.uploads import Upload
 
 PAGE_SIZE = 30
 FIELD_NAMES = {"parties": "applicant_name", "mediator": "mediator"}
@@ -157,6 +159,7 @@ def _detail_page(request, case, *, failed=None, status=200):
             "sessions": case.sessions.all(),
             "consultations": case.consultations.all(),
             "confirmation": selectors.confirmation_of(case),
+            "evidence": selectors.evidence_of(case, unmasked=unmasked),
             "similar": selectors.similar_cases(request.user, case),
             "timeline": [
                 {
@@ -194,7 +197,7 @@ def case_act(request, case_id: int, action: str):
         raise Http404
     form_class = ACTIONS[action].interface["form"]
     kwargs = _form_kwargs(case, action)
-    form = form_class(request.POST, **kwargs)
+    form = form_class(request.POST, request.FILES, **kwargs)
     if not form.is_valid():
         messages.error(request, _("请检查填写的内容。"))
         return _detail_page(request, case, failed=(action, form), status=400)
@@ -215,6 +218,13 @@ def case_act(request, case_id: int, action: str):
     except NotFound:
         return redirect("mediation-list")  # escalated out of this person's reach
     return redirect("mediation-detail", case_id=case_id)
+
+
+def _tracked(form, case) -> dict:
+    """The code and the four digits that opened the case, for the forms that follow."""
+    if case is None:
+        return {}
+    return {"code": form.cleaned_data["code"], "phone_tail": form.cleaned_data["phone_tail"]}
 
 
 @require_GET
@@ -245,12 +255,8 @@ def case_track(request):
         {
             "form": form,
             "case": selectors.public_view(case) if case else None,
-            "rate_form": forms.PublicRatingForm(
-                initial={
-                    "code": form.cleaned_data.get("code", "") if case else "",
-                    "phone_tail": form.cleaned_data.get("phone_tail", "") if case else "",
-                }
-            ),
+            "rate_form": forms.PublicRatingForm(initial=_tracked(form, case)),
+            "evidence_form": forms.PublicEvidenceForm(initial=_tracked(form, case)),
         },
         status=status,
     )
@@ -336,6 +342,81 @@ def window_codes(request):
             {"org": org, "url": url, "svg": segno.make(url, error="m").svg_inline(scale=5)}
         )
     return render(request, "mediation/codes.html", {"codes": codes})
+
+
+@require_POST
+def case_track_evidence(request):
+    """/mediation/track/evidence/: a party's evidence from the tracking page (code and four
+    digits sent again, hidden); the page is shown again with the result."""
+    form = forms.PublicEvidenceForm(request.POST, request.FILES)
+    track = forms.TrackForm(
+        {"code": request.POST.get("code", ""), "phone_tail": request.POST.get("phone_tail", "")}
+    )
+    wait = throttle.hit(request, "track", settings.TRACK_RATE)
+    if wait is not None:
+        return throttle.refused_page(request, wait, "mediation/track.html", {"form": track})
+    case, status = None, 400
+    if form.is_valid() and track.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.party_evidence_add(
+                code=data["code"],
+                phone_tail=data["phone_tail"],
+                uploads=[Upload(name=f.name, file=f, size=f.size) for f in data["files"]],
+                description=data["description"],
+            )
+        except ServiceError as error:
+            form.add_error("files" if error.field == "files" else None, error.message)
+            status = error.status
+            if not isinstance(error, NotFound | Forbidden):  # a wrong tail is not tried again
+                case = services.case_track(
+                    code=track.cleaned_data["code"], phone_tail=track.cleaned_data["phone_tail"]
+                )
+        else:
+            messages.success(request, _("证据已提交，调解员会看到"))
+            status = 200
+    return render(
+        request,
+        "mediation/track.html",
+        {
+            "form": track,
+            "case": selectors.public_view(case) if case else None,
+            "rate_form": forms.PublicRatingForm(initial=_tracked(track, case)),
+            "evidence_form": form
+            if status != 200
+            else forms.PublicEvidenceForm(initial=_tracked(track, case)),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def evidence_file(request, evidence_id: int):
+    """/mediation/evidence/<id>/: a file of evidence, to those who see the case's parties in
+    full (its own mediation staff); the view is logged."""
+    item = Evidence.objects.select_related("case").filter(pk=evidence_id).first()
+    if item is None:
+        raise Http404
+    case = selectors.case_get_for(request.user, item.case_id)  # not visible: the same 404
+    if not selectors.sees_parties(request.user, case):
+        raise Http404
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404 from None
+    services.evidence_viewed(actor=request.user, item=item)
+    response = FileResponse(
+        handle,
+        content_type=item.content_type,
+        as_attachment=item.content_type not in INLINE_TYPES,
+        filename=item.original_name or item.file.name.rsplit("/", 1)[-1],
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+INLINE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf")
 
 
 @require_POST

@@ -16,6 +16,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
@@ -24,7 +25,7 @@ from django.utils import timezone
 from shanzhi.core.outbox import Outgoing, enqueue
 from shanzhi.interop.models import HotlineOrder, HotlinePlatform
 from shanzhi.mediation.models import DisputeCase, MediationOrg
-from shanzhi.mediation.services import CaseInput, PartyInput, case_register
+from shanzhi.mediation.services import CaseInput, PartyInput, case_register, party_evidence_add
 from shanzhi.org.models import Household, Unit
 from shanzhi.territory.models import Grid
 from shanzhi.workorders.models import Appeal, Attachment, WorkOrder
@@ -70,6 +71,8 @@ PAGE_OBJECT_ROUTES = {
     # Public, but only with a party's phone tail: a wrong one is the same 404 as a wrong code.
     ("mediation/track/", "GET"),
     ("mediation/track/rate/", "POST"),
+    ("mediation/track/evidence/", "POST"),
+    ("mediation/evidence/<int:evidence_id>/", "GET"),
     ("mediation/<int:case_id>/act/<str:action>/", "POST"),
 }
 # Pages that list or export what is in the person's territory.
@@ -240,6 +243,9 @@ def foreign(settings, tmp_path):
     from shanzhi.workorders.tests.test_pages import tiny_png
 
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Every public route is tried with a wrong phone tail: more tries than the day's limit, and
+    # the code would lock (403) before the last of them (the lock has its own tests).
+    settings.TRACKING_FAILURE_LIMIT = 20
     grid = Grid.objects.filter(code__startswith=FOREIGN_TOWNSHIP).order_by("code").first()
     household = Household.objects.filter(grid=grid).first()
     assert grid is not None and household is not None
@@ -302,8 +308,14 @@ def foreign(settings, tmp_path):
             ],
         ),
     )
+    evidence = party_evidence_add(
+        code=dispute.code,
+        phone_tail=FOREIGN_PHONE[-4:],
+        uploads=[Upload(name="钱多多的收据.pdf", file=io.BytesIO(b"%PDF-1.4 matrix"), size=15)],
+    ).evidence.get()
     return {
         "dispute": dispute,
+        "evidence": evidence,
         "unit": Unit.objects.filter(region__code__startswith=FOREIGN_TOWNSHIP[:6])
         .exclude(kind__in=["centre", "command_room"])
         .order_by("pk")
@@ -391,6 +403,16 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
     pages += [
         ("GET", f"/mediation/{dispute.pk}/", {}),
         ("GET", f"/mediation/{dispute.pk}/agreement/", {}),
+        ("GET", f"/mediation/evidence/{foreign['evidence'].pk}/", {}),
+        (
+            "POST",
+            "/mediation/track/evidence/",
+            {
+                "code": dispute.code,
+                "phone_tail": wrong_tail,
+                "files": [SimpleUploadedFile("x.pdf", b"%PDF-1.4 x")],
+            },
+        ),
         ("GET", f"/mediation/track/?code={dispute.code}&phone_tail={wrong_tail}", {}),
         (
             "POST",

@@ -393,6 +393,8 @@ if REDIS_URL:
     CACHES["shared"] = CACHES["throttle"] = _REDIS_CACHE
 # Applications to mediation from the public (网上申请, the 解纷码): per client address.
 MEDIATION_APPLY_RATE = os.environ.get("SHANZHI_MEDIATION_APPLY_RATE") or "10/h"
+# 履行回访: how many days after an agreement its mediator asks whether it was kept.
+MEDIATION_FOLLOW_UP_DAYS = int(os.environ.get("SHANZHI_MEDIATION_FOLLOW_UP_DAYS") or "30")
 # The public tracking page and API together: requests per minute from one client address.
 TRACK_RATE = os.environ.get("SHANZHI_TRACK_RATE") or "30/m"
 # Wrong phone tails (or unknown codes) for one tracking code in one local day, tracking and

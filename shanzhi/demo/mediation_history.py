@@ -13,6 +13,7 @@ import datetime
 import random
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from shanzhi.mediation.choices import (
     ConfirmationState,
     DisputeSource,
     DisputeState,
+    Fulfilment,
     MediationLevel,
     OrgKind,
     PartyRole,
@@ -59,6 +61,8 @@ STORIES = {
 }
 # Where disputes come from: online through a 解纷码, referred by the court, at the window.
 SOURCES = [(DisputeSource.ONLINE, 62), (DisputeSource.COURT, 20), (DisputeSource.WINDOW, 18)]
+# Past agreements were followed up within a few days of their day; the recent ones still wait.
+FOLLOW_UP_GRACE = datetime.timedelta(days=5)
 LEVELS = [(MediationLevel.VILLAGE, 55), (MediationLevel.TOWNSHIP, 30), (MediationLevel.COUNTY, 15)]
 
 
@@ -277,6 +281,9 @@ def _dispute(rng, world: _World, registered: datetime.datetime, now, taken):
     if outcome < resolved:
         case.state, case.agreement = DisputeState.AGREED, f"经调解，双方自愿达成如下协议：{gist}"
         case.confirm_due_at = workdays.add_legal_days(closing, CONFIRM_DAYS)
+        case.follow_up_due_at = closing + datetime.timedelta(days=settings.MEDIATION_FOLLOW_UP_DAYS)
+        if case.follow_up_due_at + FOLLOW_UP_GRACE <= now:  # asked about long ago: almost all kept
+            case.fulfilment = Fulfilment.FULFILLED
     elif outcome < resolved + (0.5 if source == DisputeSource.COURT else 0.05):
         case.state, case.outcome_reason = DisputeState.FAILED, "双方分歧较大，调解不成。"
         case.referral_target = ReferralTarget.LITIGATION

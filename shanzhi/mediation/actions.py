@@ -131,6 +131,24 @@ ACTIONS.add(
     done=gettext_lazy("已上传证据"),
 )
 ACTIONS.add(
+    Action.SIGN,
+    services.guard_sign,
+    service=services.case_sign,
+    form=forms.SignForm,
+    schema=schemas.SignIn,
+    arguments=lambda data: {"party_ids": data["parties"]},
+    done=gettext_lazy("已登记当场签字"),
+)
+ACTIONS.add(
+    Action.FOLLOW_UP,
+    services.guard_follow_up,
+    service=services.case_follow_up,
+    form=forms.FollowUpForm,
+    schema=schemas.FollowUpIn,
+    arguments=lambda data: {"fulfilment": data["fulfilment"], "note": data.get("note") or ""},
+    done=gettext_lazy("已记录履行回访"),
+)
+ACTIONS.add(
     Action.CONFIRM_APPLY,
     services.guard_confirm_apply,
     service=services.case_confirm_apply,

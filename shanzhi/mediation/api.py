@@ -71,6 +71,8 @@ class PartyOut(Schema):
     id_number: str
     phone: str
     address: str
+    confirmed_at: datetime.datetime | None
+    confirmed_via: str
 
 
 class SessionOut(Schema):
@@ -407,6 +409,9 @@ class PublicCaseOut(Schema):
     confirmation: ConfirmationOut | None
     evidence_count: int
     may_add_evidence: bool
+    parties: int
+    parties_confirmed: int
+    may_confirm: bool
 
 
 class PublicRatingIn(CleanSchema):
@@ -424,6 +429,27 @@ class PublicRatingIn(CleanSchema):
 def case_track(request, code: str, phone_tail: str = Query("", max_length=4)):
     """Public: the case code and the last four digits of a party's phone."""
     return selectors.public_view(services.case_track(code=code, phone_tail=phone_tail))
+
+
+class PublicConfirmIn(CleanSchema):
+    phone_tail: str = Field(..., min_length=4, max_length=4)
+    confirm_code: str = Field(..., min_length=6, max_length=6, description="短信中的 6 位确认码")
+
+
+@public_router.post(
+    "/mediation/track/{code}/confirmation",
+    response=PublicCaseOut,
+    throttle=TRACK_THROTTLE,
+    summary="当事人确认调解协议 · A party confirms the agreement",
+)
+def case_confirm(request, code: str, payload: PublicConfirmIn):
+    """Public: a party confirms the agreement with the six-digit code sent to their phone when
+    it was recorded. A wrong code counts against the case code like a wrong tail."""
+    return selectors.public_view(
+        services.party_confirm_agreement(
+            code=code, phone_tail=payload.phone_tail, confirm_code=payload.confirm_code
+        )
+    )
 
 
 class AppliedOut(Schema):

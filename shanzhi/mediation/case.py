@@ -74,6 +74,15 @@ def _confirmations(actor) -> Q:
     )
 
 
+def _follow_ups(actor) -> Q:
+    """Agreements whose fulfilment is due to be asked about (履行回访)."""
+    return Q(
+        state=DisputeState.AGREED,
+        follow_up_due_at__lte=timezone.now(),
+        fulfilment__in=["", "partly"],
+    ) & (Q(mediator__user=actor.user) | Q(lead_unit_id__in=actor.units_with(MEDIATION_ROLES)))
+
+
 MEDIATION = CaseKind(
     name="mediation",
     model=DisputeCase,
@@ -89,5 +98,6 @@ MEDIATION = CaseKind(
         "due": Inbox(gettext_lazy("临近期限"), _due_soon),
         "overdue": Inbox(gettext_lazy("已超期"), _overdue),
         "confirm": Inbox(gettext_lazy("司法确认"), _confirmations),
+        "follow_up": Inbox(gettext_lazy("履行回访"), _follow_ups),
     },
 )

@@ -54,6 +54,9 @@ class Action(models.TextChoices):
     FAIL = "fail", _("调解不成")
     RATE = "rate", _("当事人评价")
     EVIDENCE = "evidence", _("提交证据")
+    SIGN = "sign", _("当场签字确认")
+    FOLLOW_UP = "follow_up", _("履行回访")
+    PARTY_CONFIRM = "party_confirm", _("当事人网上确认协议")
     CONFIRM_APPLY = "confirm_apply", _("申请司法确认")
     CONFIRM_ACCEPT = "confirm_accept", _("法院受理决定")
     CONFIRM_RULE = "confirm_rule", _("法院确认裁定")
@@ -72,6 +75,22 @@ class PartyRole(models.TextChoices):
 class PartyKind(models.TextChoices):
     PERSON = "person", _("自然人")
     ORGANISATION = "organisation", _("单位")
+
+
+class ConfirmVia(models.TextChoices):
+    """How a party confirmed the agreement (调解协议书): signed on the spot, or online with the
+    code sent to their phone."""
+
+    IN_PERSON = "in_person", _("当场签字")
+    ONLINE = "online", _("网上确认")
+
+
+class Fulfilment(models.TextChoices):
+    """What the follow-up (履行回访) found."""
+
+    FULFILLED = "fulfilled", _("已履行")
+    PARTLY = "partly", _("部分履行，继续跟进")
+    BROKEN = "broken", _("未履行，重新调解")
 
 
 class ReferralTarget(models.TextChoices):

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.core.dates import DEADLINE, BoundedDateField, BoundedDateTimeField
-from shanzhi.mediation.choices import PartyRole, ReferralTarget, SessionKind
+from shanzhi.mediation.choices import Fulfilment, PartyRole, ReferralTarget, SessionKind
 from shanzhi.workorders.forms import (
     ActionForm,
     BootstrapMixin,
@@ -196,6 +196,45 @@ class PublicEvidenceForm(EvidenceForm):
 
     code = forms.CharField(max_length=16, widget=forms.HiddenInput)
     phone_tail = forms.RegexField(regex=r"^[0-9]{4}$", max_length=4, widget=forms.HiddenInput)
+
+
+class SignForm(BootstrapMixin, forms.Form):
+    parties = forms.TypedMultipleChoiceField(
+        label=_("当场签字的当事人"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, parties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parties"].choices = [
+            (p.pk, f"{p.get_role_display()} {p.name}") for p in parties
+        ]
+
+
+class PublicConfirmForm(BootstrapMixin, forms.Form):
+    """A party confirms the agreement with the code sent to their phone."""
+
+    code = forms.CharField(max_length=16, widget=forms.HiddenInput)
+    phone_tail = forms.RegexField(regex=r"^[0-9]{4}$", max_length=4, widget=forms.HiddenInput)
+    confirm_code = forms.RegexField(
+        label=_("短信确认码"),
+        regex=r"^[0-9]{6}$",
+        max_length=6,
+        error_messages={"invalid": _("请填写短信中的 6 位数字确认码")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class FollowUpForm(BootstrapMixin, forms.Form):
+    fulfilment = forms.ChoiceField(
+        label=_("履行情况"), choices=Fulfilment.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("回访情况"),
+        max_length=2000,
+        widget=TEXT2,
+        required=False,
+        help_text=_("部分履行或未履行时必填"),
+    )
 
 
 class TrackForm(BootstrapMixin, forms.Form):

@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from shanzhi.mediation.choices import (
     ConfirmationState,
+    ConfirmVia,
     DisputeSource,
     DisputeState,
+    Fulfilment,
     MediationLevel,
     OrgKind,
     PartyKind,
@@ -234,6 +236,11 @@ class DisputeCase(models.Model):
         on_delete=models.PROTECT,
         related_name="dispute",
     )
+    # 履行回访: when the agreement's fulfilment is due to be asked about, and what was found.
+    follow_up_due_at = models.DateTimeField(_("履行回访日期"), null=True, blank=True)
+    fulfilment = models.CharField(
+        _("履行情况"), max_length=16, choices=Fulfilment.choices, blank=True
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("受理人"),
@@ -268,6 +275,13 @@ class Party(models.Model):
     id_number = models.CharField(_("证件号码"), max_length=32, blank=True)
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
+    # The party's confirmation of the agreement: signed on the spot, or online with the code
+    # sent to their phone when the agreement was recorded (kept as a keyed hash).
+    confirmed_at = models.DateTimeField(_("协议确认时间"), null=True, blank=True)
+    confirmed_via = models.CharField(
+        _("确认方式"), max_length=16, choices=ConfirmVia.choices, blank=True
+    )
+    confirm_code_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("当事人")

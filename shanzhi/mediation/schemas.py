@@ -4,7 +4,13 @@ from ninja import Field
 
 from shanzhi.core.dates import DeadlineMoment, FilterDate, PastMoment
 from shanzhi.core.text import CleanSchema
-from shanzhi.mediation.choices import PartyKind, PartyRole, ReferralTarget, SessionKind
+from shanzhi.mediation.choices import (
+    Fulfilment,
+    PartyKind,
+    PartyRole,
+    ReferralTarget,
+    SessionKind,
+)
 
 
 class PartyIn(CleanSchema):
@@ -128,3 +134,12 @@ class ReferFromOrderIn(CleanSchema):
     dispute_type: str = Field(..., min_length=1, max_length=16, description="纠纷类型编码")
     respondent_name: str = Field(..., min_length=1, max_length=100, description="被申请人")
     respondent_phone: str = Field("", max_length=32)
+
+
+class SignIn(CleanSchema):
+    parties: list[int] = Field(..., min_length=1, max_length=20, description="当场签字的当事人")
+
+
+class FollowUpIn(CleanSchema):
+    fulfilment: Fulfilment
+    note: str = Field("", max_length=2000, description="部分履行或未履行时必填")

@@ -86,6 +86,8 @@ def parties_of(case: DisputeCase, *, unmasked: bool) -> list[dict]:
                 "id_number": party.id_number if unmasked else mask_id_number(party.id_number),
                 "phone": party.phone if unmasked else mask_phone(party.phone),
                 "address": party.address if unmasked else "",
+                "confirmed_at": party.confirmed_at,
+                "confirmed_via": party.get_confirmed_via_display() if party.confirmed_via else "",
             }
         )
     return rows
@@ -261,6 +263,19 @@ def public_view(case: DisputeCase) -> dict:
         "confirmation": confirmation_of(case),
         "evidence_count": case.evidence.count(),
         "may_add_evidence": case.state not in CLOSED_STATES,
+        **_confirmations(case),
+    }
+
+
+def _confirmations(case: DisputeCase) -> dict:
+    """How many parties confirmed the agreement, and whether one may still confirm online."""
+    if case.state != DisputeState.AGREED:
+        return {"parties": 0, "parties_confirmed": 0, "may_confirm": False}
+    rows = list(Party.objects.filter(case=case).values_list("confirmed_at", "confirm_code_hash"))
+    return {
+        "parties": len(rows),
+        "parties_confirmed": sum(1 for at, _hash in rows if at),
+        "may_confirm": any(not at and code for at, code in rows),
     }
 
 

@@ -7,10 +7,12 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from shanzhi.core import events, workdays
@@ -27,8 +29,10 @@ from shanzhi.mediation.choices import (
     OPEN_STATES,
     Action,
     ConfirmationState,
+    ConfirmVia,
     DisputeSource,
     DisputeState,
+    Fulfilment,
     MediationLevel,
     OrgKind,
     PartyKind,
@@ -736,13 +740,198 @@ def case_agree(*, actor, case_id, agreement: str) -> DisputeCase:
         case.agreement = agreement
         case.closed_at = timezone.now()
         case.confirm_due_at = workdays.add_legal_days(case.closed_at, CONFIRM_DAYS)
+        case.follow_up_due_at = case.closed_at + datetime.timedelta(
+            days=settings.MEDIATION_FOLLOW_UP_DAYS
+        )
+        case.fulfilment = ""
+        _send_confirm_codes(case)
         return MEDIATION.save(
             case,
-            ["state", "agreement", "closed_at", "confirm_due_at"],
+            ["state", "agreement", "closed_at", "confirm_due_at", "follow_up_due_at", "fulfilment"],
             actor=actor,
             action=Action.AGREE,
             before=before,
             after={"state": case.state, "confirm_due": _day(case.confirm_due_at)},
+        )
+
+
+# -- the parties' confirmation of the agreement -------------------------------------------------
+
+
+def _confirm_code_hash(party_id: int, code: str) -> str:
+    return salted_hmac("shanzhi.mediation.confirm", f"{party_id}:{code}").hexdigest()
+
+
+def _send_confirm_codes(case: DisputeCase) -> None:
+    """Each party with a phone gets a six-digit code to confirm the agreement online (调解查询);
+    the others sign on the spot. Only a keyed hash of the code is kept."""
+    messages = []
+    for party in Party.objects.filter(case=case, confirmed_at__isnull=True).exclude(phone=""):
+        code = f"{secrets.randbelow(10**6):06d}"
+        party.confirm_code_hash = _confirm_code_hash(party.pk, code)
+        party.save(update_fields=["confirm_code_hash"])
+        messages.append(
+            Message(
+                kind="mediation.confirm_code",
+                text=_(
+                    "【善治】您的纠纷（%(case)s）已达成调解协议，请在“调解查询”核对协议内容后确认，"
+                )
+                % {"case": case.code}
+                + _("确认码 %(code)s，请勿告诉他人。") % {"code": code},
+                phone=party.phone,
+                object_type=MEDIATION.name,
+                object_id=case.code,
+                area_code=case.area_code,
+            )
+        )
+    notify_all(messages)
+
+
+def guard_sign(ctx) -> None:
+    guard_agreed_staff(ctx)
+    if not Party.objects.filter(case=ctx.case, confirmed_at__isnull=True).exists():
+        raise Conflict(_("各方当事人均已确认协议"))
+
+
+def guard_agreed_staff(ctx) -> None:
+    require(_coordinates(ctx) or _handles(ctx), _("只有承办或分派组织的调解员可以登记签字"))
+    MEDIATION.require_state(ctx.case, DisputeState.AGREED)
+
+
+def case_sign(*, actor, case_id, party_ids) -> DisputeCase:
+    """当场签字确认: the parties who signed the printed 调解协议书 in front of the mediator."""
+    ids = {parse_id(pk) for pk in party_ids or []} - {None}
+    if not ids:
+        raise InvalidInput(_("请选择签字的当事人"), "parties")
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.SIGN)
+        parties = list(Party.objects.select_for_update().filter(case=ctx.case, pk__in=ids))
+        if len(parties) != len(ids):
+            raise InvalidInput(_("当事人不属于本案"), "parties")
+        if any(p.confirmed_at for p in parties):
+            raise Conflict(_("所选当事人中已有人确认过协议"))
+        now = timezone.now()
+        Party.objects.filter(pk__in=ids).update(
+            confirmed_at=now, confirmed_via=ConfirmVia.IN_PERSON, confirm_code_hash=""
+        )
+        return MEDIATION.save(
+            ctx.case,
+            [],
+            actor=actor,
+            action=Action.SIGN,
+            before={},
+            after={"parties": sorted(p.get_role_display() for p in parties)},
+        )
+
+
+def party_confirm_agreement(*, code: str, phone_tail: str, confirm_code: str) -> DisputeCase:
+    """A party confirms the agreement online on the tracking page, with the code and four
+    digits of their phone and the six-digit code sent to that phone. A wrong confirmation code
+    counts against the case code like a wrong tail; confirming twice is a conflict."""
+    from shanzhi.workorders.services.tracking import _locked, tracking_failure_count
+
+    case = case_track(code=code, phone_tail=phone_tail)  # first: a wrong tail learns nothing
+    digits = (confirm_code or "").strip()
+    with transaction.atomic():
+        case = MEDIATION.lock(case.pk)
+        if case.state != DisputeState.AGREED:
+            raise Conflict(_("案件尚未达成调解协议"))
+        tail = (phone_tail or "").strip()
+        party = next(
+            (
+                p
+                for p in Party.objects.select_for_update().filter(case=case, phone__endswith=tail)
+                if digits.isdigit()
+                and p.confirm_code_hash
+                and constant_time_compare(p.confirm_code_hash, _confirm_code_hash(p.pk, digits))
+            ),
+            None,
+        )
+        if party is None:
+            already = Party.objects.filter(
+                case=case, phone__endswith=tail, confirmed_at__isnull=False
+            ).exists()
+            if (
+                already
+                and not Party.objects.filter(
+                    case=case, phone__endswith=tail, confirmed_at__isnull=True
+                ).exists()
+            ):
+                raise Conflict(_("您已确认过调解协议"))
+            wrong = True
+        else:
+            wrong = False
+            party.confirmed_at, party.confirmed_via = timezone.now(), ConfirmVia.ONLINE
+            party.confirm_code_hash = ""
+            party.save(update_fields=["confirmed_at", "confirmed_via", "confirm_code_hash"])
+            case = MEDIATION.save(
+                case,
+                [],
+                actor=None,
+                action=Action.PARTY_CONFIRM,
+                before={},
+                after={"party": party.get_role_display()},
+            )
+    if wrong:  # counted outside the transaction above, which changed nothing
+        if tracking_failure_count(code=case.code, day=timezone.localdate()):
+            raise _locked()
+        raise InvalidInput(_("确认码不正确"), "confirm_code")
+    return case
+
+
+# -- 履行回访: was the agreement kept? -----------------------------------------------------------
+
+FOLLOW_UP_AGAIN = datetime.timedelta(days=7)  # partly kept: asked again a week later
+
+
+def guard_follow_up(ctx) -> None:
+    require(_coordinates(ctx) or _handles(ctx), _("只有承办或分派组织的调解员可以履行回访"))
+    MEDIATION.require_state(ctx.case, DisputeState.AGREED)
+    if ctx.case.follow_up_due_at is None or ctx.case.fulfilment == Fulfilment.FULFILLED:
+        raise Conflict(_("该协议已履行，无需回访"))
+
+
+def case_follow_up(*, actor, case_id, fulfilment: str, note: str = "") -> DisputeCase:
+    """履行回访: kept (closed for good), partly kept (asked again in a week), or broken: the
+    case is mediated again (调解中, the same code, a new period from now); the agreement stays in
+    the timeline."""
+    if fulfilment not in Fulfilment.values:
+        raise InvalidInput(_("请选择履行情况"), "fulfilment")
+    note = _text(note, "note", _("回访情况"), 2000, required=fulfilment != Fulfilment.FULFILLED)
+    with transaction.atomic():
+        ctx = MEDIATION.begin(case_id, actor, Action.FOLLOW_UP)
+        case = ctx.case
+        now = timezone.now()
+        before = {"state": case.state, "fulfilment": case.fulfilment}
+        case.fulfilment = fulfilment
+        fields = ["fulfilment"]
+        if fulfilment == Fulfilment.PARTLY:
+            case.follow_up_due_at = now + FOLLOW_UP_AGAIN
+            fields.append("follow_up_due_at")
+        elif fulfilment == Fulfilment.BROKEN:
+            case.state = DisputeState.MEDIATING
+            case.closed_at = case.confirm_due_at = case.confirm_reminded_at = None
+            case.follow_up_due_at = case.warned_at = None
+            case.is_overdue = False
+            case.due_at = workdays.add_working_days(now, case.dispute_type.mediation_days)
+            fields += [
+                "state",
+                "closed_at",
+                "confirm_due_at",
+                "confirm_reminded_at",
+                "follow_up_due_at",
+                "warned_at",
+                "is_overdue",
+                "due_at",
+            ]
+        return MEDIATION.save(
+            case,
+            fields,
+            actor=actor,
+            action=Action.FOLLOW_UP,
+            before=before,
+            after={"state": case.state, "fulfilment": fulfilment},
+            reason=note,
         )
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("mediation/track/", views.case_track, name="mediation-track"),
     path("mediation/track/rate/", views.case_track_rate, name="mediation-track-rate"),
     path("mediation/track/evidence/", views.case_track_evidence, name="mediation-track-evidence"),
+    path("mediation/track/confirm/", views.case_track_confirm, name="mediation-track-confirm"),
     path("mediation/evidence/<int:evidence_id>/", views.evidence_file, name="mediation-evidence"),
     path("mediation/apply/", views.case_apply, name="mediation-apply"),
     path("mediation/codes/", views.window_codes, name="mediation-codes"),

@@ -128,6 +128,8 @@ def _form_kwargs(case, name: str) -> dict:
         return {"mediators": selectors.assignable_mediators(case)}
     if name == Action.RECORD:
         return {"sessions": case.sessions.filter(state=SessionState.SCHEDULED)}
+    if name == Action.SIGN:
+        return {"parties": case.parties.filter(confirmed_at__isnull=True)}
     return {}
 
 
@@ -257,6 +259,7 @@ def case_track(request):
             "case": selectors.public_view(case) if case else None,
             "rate_form": forms.PublicRatingForm(initial=_tracked(form, case)),
             "evidence_form": forms.PublicEvidenceForm(initial=_tracked(form, case)),
+            "confirm_form": forms.PublicConfirmForm(initial=_tracked(form, case)),
         },
         status=status,
     )
@@ -342,6 +345,47 @@ def window_codes(request):
             {"org": org, "url": url, "svg": segno.make(url, error="m").svg_inline(scale=5)}
         )
     return render(request, "mediation/codes.html", {"codes": codes})
+
+
+@require_POST
+def case_track_confirm(request):
+    """/mediation/track/confirm/: a party confirms the agreement with the code sent to their
+    phone (code and four digits sent again, hidden); the page is shown again with the result."""
+    form = forms.PublicConfirmForm(request.POST)
+    track = forms.TrackForm(
+        {"code": request.POST.get("code", ""), "phone_tail": request.POST.get("phone_tail", "")}
+    )
+    wait = throttle.hit(request, "track", settings.TRACK_RATE)
+    if wait is not None:
+        return throttle.refused_page(request, wait, "mediation/track.html", {"form": track})
+    case, status = None, 400
+    if form.is_valid() and track.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.party_confirm_agreement(
+                code=data["code"], phone_tail=data["phone_tail"], confirm_code=data["confirm_code"]
+            )
+        except ServiceError as error:
+            form.add_error("confirm_code" if error.field else None, error.message)
+            status = error.status
+            if not isinstance(error, NotFound | Forbidden):  # a wrong tail is not tried again
+                case = services.case_track(
+                    code=track.cleaned_data["code"], phone_tail=track.cleaned_data["phone_tail"]
+                )
+        else:
+            messages.success(request, _("您已确认调解协议"))
+            status = 200
+    return render(
+        request,
+        "mediation/track.html",
+        {
+            "form": track,
+            "case": selectors.public_view(case) if case else None,
+            "confirm_form": form if status != 200 else None,
+            "rate_form": forms.PublicRatingForm(initial=_tracked(track, case)),
+        },
+        status=status,
+    )
 
 
 @require_POST

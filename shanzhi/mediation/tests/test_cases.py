@@ -332,7 +332,8 @@ def test_a_session_is_scheduled_the_parties_are_told_and_the_minutes_kept(
     assert told == ["13812345678", "13912345678"]
     assert case["code"] in outbox[-1].text and "月河街道说事室" in outbox[-1].text
     today = centre.get("/api/v1/mediation/cases?box=today").json()
-    assert [c["code"] for c in today["items"]] == [case["code"]]
+    # (the demo's own session of 孙静 is today too when the demo was built before 15:00)
+    assert case["code"] in [c["code"] for c in today["items"]]
 
     record = {
         "session": session["id"],
@@ -345,7 +346,8 @@ def test_a_session_is_scheduled_the_parties_are_told_and_the_minutes_kept(
     assert recorded["sessions"][0]["minutes"].startswith("申请人陈述")
     status, answer = post(centre, url + "record", record)
     assert status == 409, answer
-    assert centre.get("/api/v1/mediation/cases?box=today").json()["count"] == 0
+    today = centre.get("/api/v1/mediation/cases?box=today").json()
+    assert case["code"] not in [c["code"] for c in today["items"]]
 
 
 def test_a_party_follows_the_case_with_the_code_and_four_digits(client, client_as, settings):

@@ -72,6 +72,7 @@ PAGE_OBJECT_ROUTES = {
     ("mediation/track/", "GET"),
     ("mediation/track/rate/", "POST"),
     ("mediation/track/evidence/", "POST"),
+    ("mediation/track/confirm/", "POST"),
     ("mediation/evidence/<int:evidence_id>/", "GET"),
     ("mediation/<int:case_id>/act/<str:action>/", "POST"),
 }
@@ -125,6 +126,7 @@ API_OBJECT_OPERATIONS = {
     ("GET", "/api/v1/mediation/cases/{case_id}/similar"),
     ("GET", "/api/v1/mediation/track/{code}"),
     ("POST", "/api/v1/mediation/track/{code}/rating"),
+    ("POST", "/api/v1/mediation/track/{code}/confirmation"),
 }
 ACTION_PREFIX = "/api/v1/workorders/{order_id}/actions/"
 MEDIATION_ACTION_PREFIX = "/api/v1/mediation/cases/{case_id}/actions/"
@@ -169,6 +171,8 @@ MEDIATION_ACTION_BODIES = {
         "ruled_on": "2026-12-03",
         "ruling_number": "（2026）浙0502民特1号",
     },
+    "sign": {"parties": [1]},
+    "follow_up": {"fulfilment": "fulfilled", "note": "已履行"},
 }
 
 # Bodies that would be valid for an object one may act on, so that a refusal is about who asks.
@@ -406,6 +410,11 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
         ("GET", f"/mediation/evidence/{foreign['evidence'].pk}/", {}),
         (
             "POST",
+            "/mediation/track/confirm/",
+            {"code": dispute.code, "phone_tail": wrong_tail, "confirm_code": "123456"},
+        ),
+        (
+            "POST",
             "/mediation/track/evidence/",
             {
                 "code": dispute.code,
@@ -451,6 +460,11 @@ def test_objects_of_a_foreign_territory_are_refused_and_nothing_changes(
             "POST",
             f"/api/v1/mediation/track/{dispute.code}/rating",
             {"phone_tail": wrong_tail, "rating": "satisfied"},
+        ),
+        (
+            "POST",
+            f"/api/v1/mediation/track/{dispute.code}/confirmation",
+            {"phone_tail": wrong_tail, "confirm_code": "123456"},
         ),
     ] + [
         ("POST", f"/api/v1/mediation/cases/{dispute.pk}/actions/{a}", body)

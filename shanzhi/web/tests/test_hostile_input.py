@@ -136,6 +136,10 @@ API_SAMPLES = {
     "/api/v1/mediation/cases": _dispute_sample,
     "/api/v1/mediation/applications": _application_sample,
     "/api/v1/mediation/track/{code}/rating": lambda: {"phone_tail": "5678", "rating": "satisfied"},
+    "/api/v1/mediation/track/{code}/confirmation": lambda: {
+        "phone_tail": "5678",
+        "confirm_code": "123456",
+    },
     "/api/v1/track/{code}/rating": lambda: {"phone_tail": "5678", "rating": "satisfied"},
     "/api/v1/inbound/hotline": _hotline_body,
     "/api/v1/mediation/referrals": _referral_sample,
@@ -161,6 +165,8 @@ MEDIATION_ACTION_BODIES = {
         "ruled_on": "2026-12-03",
         "ruling_number": "（2026）浙0502民特1号",
     },
+    "sign": {"parties": [1]},
+    "follow_up": {"fulfilment": "fulfilled", "note": "已履行"},
 }
 
 

@@ -172,24 +172,30 @@ def seed_disputes(
     first = today - datetime.timedelta(days=int(365 * years))
     span = (today - first).days
     taken = set(DisputeCase.objects.values_list("code", flat=True))
-    made = []
-    for index in range(cases):
-        day = first + datetime.timedelta(days=int(span * (index + rng.random()) / cases))
-        made.append(_dispute(rng, world, _working_hours(rng, day), now, taken))
-    made.sort(key=lambda item: item[0].registered_at)  # ids grow with time
     with transaction.atomic():
-        DisputeCase.objects.bulk_create([case for case, *_rest in made], batch_size=2000)
-        Party.objects.bulk_create(
-            [p for case, parties, *_r in made for p in _bind(parties, case)], batch_size=5000
-        )
-        MediationSession.objects.bulk_create(
-            [s for case, _p, sessions, _c in made for s in _bind(sessions, case)], batch_size=5000
-        )
-        JudicialConfirmation.objects.bulk_create(
-            [c for case, _p, _s, c in made if c is not None and _bind([c], case)],
-            batch_size=5000,
-        )
-    return len(made)
+        for start in range(0, cases, CHUNK):
+            made = []
+            for index in range(start, min(start + CHUNK, cases)):
+                day = first + datetime.timedelta(days=int(span * (index + rng.random()) / cases))
+                made.append(_dispute(rng, world, _working_hours(rng, day), now, taken))
+            _write(sorted(made, key=lambda item: item[0].registered_at))  # ids grow with time
+    return cases
+
+
+CHUNK = 20_000  # cases made and written at a time: a million never sit in memory at once
+
+
+def _write(made) -> None:
+    DisputeCase.objects.bulk_create([case for case, *_rest in made], batch_size=2000)
+    Party.objects.bulk_create(
+        [p for case, parties, *_r in made for p in _bind(parties, case)], batch_size=5000
+    )
+    MediationSession.objects.bulk_create(
+        [s for case, _p, sessions, _c in made for s in _bind(sessions, case)], batch_size=5000
+    )
+    JudicialConfirmation.objects.bulk_create(
+        [c for case, _p, _s, c in made if c is not None and _bind([c], case)], batch_size=5000
+    )
 
 
 def _bind(rows, case):

@@ -258,7 +258,7 @@ def _place(data: CaseInput, org: MediationOrg) -> tuple[Region, Grid | None, str
         if located is None:
             raise InvalidInput(_("该位置不在任何网格内"), "lon")
         grid = Grid.objects.filter(code=located.grid.code).first()
-        area_code = located.area_code
+        area_code = located.area_code[:12]  # the village (a grid's code adds three digits)
         if not area_code.startswith(territory_prefix(region.code)):
             raise InvalidInput(_("位置不在所选区域内"), "lon")
     if not area_code.startswith(scope):

@@ -566,3 +566,13 @@ def test_a_party_rates_the_mediation_once_it_is_closed(client, client_as):
         centre.get(f"/api/v1/mediation/cases/{case['id']}").json()["timeline"][-1]["action"]
         == "rate"
     )
+
+
+def test_a_point_gives_the_grid_and_the_village(client_as):
+    from shanzhi.workorders.tests.helpers import YUEHE_GRID, point_in
+
+    lon, lat = point_in(YUEHE_GRID)
+    case = register(client_as("mediator"), lon=lon, lat=lat, region=YUEHE_GRID[:12])
+    stored = DisputeCase.objects.get(pk=case["id"])
+    # The area is the village (12 digits), the grid kept beside it.
+    assert (stored.area_code, stored.grid.code) == (YUEHE_GRID[:12], YUEHE_GRID)

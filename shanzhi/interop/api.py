@@ -19,8 +19,8 @@ from shanzhi.interop import services
 from shanzhi.interop.choices import CourtReferralKind
 from shanzhi.interop.models import Court, HotlinePlatform
 from shanzhi.interop.selectors import open_alarm_events
-from shanzhi.mediation.schemas import PartyIn
-from shanzhi.mediation.services import CaseInput, PartyInput
+from shanzhi.mediation.schemas import DisputeBody
+from shanzhi.mediation.services import CaseInput
 from shanzhi.org.selectors import region_get_for
 from shanzhi.territory.models import Region
 
@@ -141,7 +141,7 @@ def hotline_inbound(request):
     )
 
 
-class ReferralIn(CleanSchema):
+class ReferralIn(DisputeBody):
     """A dispute referred by a court (委派/委托调解)."""
 
     case_number: str = Field(
@@ -154,15 +154,6 @@ class ReferralIn(CleanSchema):
         CourtReferralKind.PRE_LITIGATION, description="pre_litigation 诉前委派 / entrusted 诉中委托"
     )
     judge: str = Field("", max_length=50, description="承办法官")
-    dispute_type: str = Field(..., min_length=1, max_length=16, description="纠纷类型编码")
-    title: str = Field(..., min_length=1, max_length=200)
-    facts: str = Field(..., min_length=1, max_length=4000)
-    request: str = Field("", max_length=2000)
-    region: str = Field(..., min_length=1, max_length=12, description="纠纷发生地的区划代码")
-    address: str = Field("", max_length=200)
-    amount: float | None = Field(None, ge=0, lt=10**12, description="元，按分取整")
-    people_involved: int = Field(2, ge=1, le=100_000)
-    parties: list[PartyIn] = Field(..., min_length=1, max_length=20)
 
 
 class ReferralAck(Schema):
@@ -198,17 +189,7 @@ def court_referral(request, payload: ReferralIn):
         case_number=payload.case_number,
         kind=payload.kind,
         judge=payload.judge,
-        data=CaseInput(
-            dispute_type_code=payload.dispute_type,
-            title=payload.title,
-            facts=payload.facts,
-            request=payload.request,
-            region_code=payload.region,
-            address=payload.address,
-            amount=payload.amount,
-            people_involved=payload.people_involved,
-            parties=[PartyInput(**party.dict()) for party in payload.parties],
-        ),
+        data=CaseInput.of(payload.dict()),
     )
     referral = received.referral
     return Status(

@@ -304,22 +304,7 @@ def case_list(request, filters: Query[CaseFilter]):
 def case_create(request, payload: CaseIn):
     case = services.case_register(
         actor_user=request.user,
-        data=services.CaseInput(
-            dispute_type_code=payload.dispute_type,
-            title=payload.title,
-            facts=payload.facts,
-            request=payload.request,
-            region_code=payload.region,
-            lon=payload.lon,
-            lat=payload.lat,
-            address=payload.address,
-            amount=payload.amount,
-            people_involved=payload.people_involved,
-            is_major=payload.is_major,
-            is_group=payload.is_group,
-            org_id=payload.org,
-            parties=[services.PartyInput(**party.dict()) for party in payload.parties],
-        ),
+        data=services.CaseInput.of(payload.dict()),
     )
     return Status(201, _detail(request, selectors.case_get_for(request.user, case.pk)))
 
@@ -468,20 +453,7 @@ class AppliedOut(Schema):
 def case_apply(request, payload: ApplicationIn):
     """Public: an application to the organisation of a 解纷码. The applicant gets the case code
     by SMS and follows it with GET /mediation/track/{code}."""
-    case = services.case_apply(
-        data=services.CaseInput(
-            dispute_type_code=payload.dispute_type,
-            title=payload.title,
-            facts=payload.facts,
-            request=payload.request,
-            region_code=payload.region,
-            address=payload.address,
-            amount=payload.amount,
-            people_involved=payload.people_involved,
-            org_id=payload.org,
-            parties=[services.PartyInput(**party.dict()) for party in payload.parties],
-        )
-    )
+    case = services.case_apply(data=services.CaseInput.of(payload.dict()))
     return Status(
         201,
         {

@@ -41,10 +41,10 @@ class CaseIn(CleanSchema):
     parties: list[PartyIn] = Field(..., min_length=1, max_length=20)
 
 
-class ApplicationIn(CleanSchema):
-    """An application from the public (网上申请) to the organisation of a 解纷码."""
+class DisputeBody(CleanSchema):
+    """The dispute as the public or another system states it (an application, a court's
+    referral); the window's CaseIn adds the place's point and the staff's flags."""
 
-    org: int = Field(..., ge=1, le=2**31 - 1, description="解纷码上的受理组织")
     dispute_type: str = Field(..., min_length=1, max_length=16, description="纠纷类型编码")
     title: str = Field(..., min_length=1, max_length=200)
     facts: str = Field(..., min_length=1, max_length=4000)
@@ -54,6 +54,12 @@ class ApplicationIn(CleanSchema):
     amount: float | None = Field(None, ge=0, lt=10**12, description="元，按分取整")
     people_involved: int = Field(2, ge=1, le=100_000)
     parties: list[PartyIn] = Field(..., min_length=1, max_length=20)
+
+
+class ApplicationIn(DisputeBody):
+    """An application from the public (网上申请) to the organisation of a 解纷码."""
+
+    org: int = Field(..., ge=1, le=2**31 - 1, description="解纷码上的受理组织")
 
 
 class AssignIn(CleanSchema):

@@ -2,13 +2,11 @@
 later step is an action of the case kit: lock, guard, change, save with audit and event."""
 
 import datetime
-import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -62,7 +60,12 @@ from shanzhi.workorders.choices import State as OrderState
 from shanzhi.workorders.services.guards import guard_lead
 from shanzhi.workorders.services.handling import workorder_hand_over, workorder_take_back
 from shanzhi.workorders.services.intake import new_code
-from shanzhi.workorders.services.uploads import check_uploads, discard_stored
+from shanzhi.workorders.services.uploads import (
+    check_uploads,
+    discard_stored,
+    file_digest,
+    store_file,
+)
 
 CODE_PREFIX = "TJ"  # 调解
 MAX_PARTIES = 20
@@ -95,6 +98,19 @@ class CaseInput:
     lat: float | None = None
     address: str = ""
     org_id: int | None = None  # the organisation whose window takes it in
+
+    # An API body names some fields as people see them (the type's and region's codes).
+    RENAMED = {"dispute_type": "dispute_type_code", "region": "region_code", "org": "org_id"}
+
+    @classmethod
+    def of(cls, body: dict) -> "CaseInput":
+        """From an API body (the window's, an application's, a court's referral): the fields
+        it has, under their names here; other fields of the body are not the dispute's."""
+        names = {f.name for f in fields(cls)}
+        data = {cls.RENAMED.get(key, key): value for key, value in body.items()}
+        data = {key: value for key, value in data.items() if key in names}
+        data["parties"] = [PartyInput(**party) for party in body.get("parties") or []]
+        return cls(**data)
 
 
 # -- guards ----------------------------------------------------------------------------------
@@ -962,26 +978,19 @@ def guard_evidence(ctx) -> None:
 
 def _store_evidence(case, checked, *, description, by_party, user, stored) -> None:
     for upload, (content_type, kind, ext) in checked:
-        digest = hashlib.sha256()
-        upload.file.seek(0)
-        for chunk in iter(lambda f=upload.file: f.read(65536), b""):
-            digest.update(chunk)
-        upload.file.seek(0)
         item = Evidence(
             case=case,
             kind=kind,
             content_type=content_type,
             size=upload.size,
-            sha256=digest.hexdigest(),
+            sha256=file_digest(upload.file),
             original_name=upload.name[:200],
             description=description,
             by_party=by_party,
             uploaded_by=user,
             uploaded_at=timezone.now(),
         )
-        item.file.save(f"{secrets.token_hex(16)}.{ext}", File(upload.file), save=False)
-        stored.append(item.file.name)
-        item.save()
+        store_file(item, upload, ext, stored)
 
 
 def _add_evidence(case_id, uploads, description, *, actor, begin) -> DisputeCase:

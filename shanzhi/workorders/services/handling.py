@@ -514,43 +514,8 @@ def workorder_take_back(*, actor, order_id, result: str, text: str) -> WorkOrder
     now = timezone.now()
     deadlines.resume(order, suspended_at=order.suspended_at, now=now)
     order.suspended_from, order.suspended_at = "", None
-    order.state = State.PENDING_VERIFY
-    order.replied_at, order.reply_result, order.reply_text = now, result, text
-    Assignment.objects.filter(
-        work_order=order,
-        unit=order.lead_unit,
-        role=AssignmentRole.LEAD,
-        state=AssignmentState.SIGNED,
-    ).update(state=AssignmentState.REPLIED, replied_at=now, reply_text=text)
-    save(
-        order,
-        [
-            "state",
-            "suspended_from",
-            "suspended_at",
-            "replied_at",
-            "reply_result",
-            "reply_text",
-            *deadlines.DEADLINE_FIELDS,
-        ],
-        actor=actor,
-        action=Action.REPLY,
-        before={"state": State.SUSPENDED},
-        after={
-            "state": order.state,
-            "result": result,
-            "text": text,
-            "on_time": bool(order.handle_deadline and now <= order.handle_deadline),
-        },
-        at=now,
-    )
-    tell_units(
-        order,
-        "workorder.replied",
-        _("工单 %(code)s 已回复，待核查") % {"code": order.code},
-        order.dispatch_unit_id,
-    )
-    return order
+    moved = ["suspended_from", "suspended_at", *deadlines.DEADLINE_FIELDS]
+    return _record_reply(order, actor, result, text, now, State.SUSPENDED, moved, {})
 
 
 def workorder_note(*, actor, order_id, text: str, public: bool = False) -> WorkOrder:
@@ -683,14 +648,6 @@ def _reply(actor, order_id, result, text, checked, photos_public, stored) -> Wor
     with transaction.atomic():
         order = begin(order_id, actor, Action.REPLY).order
         now = timezone.now()
-        order.state = State.PENDING_VERIFY
-        order.replied_at, order.reply_result, order.reply_text = now, result, text
-        Assignment.objects.filter(
-            work_order=order,
-            unit=order.lead_unit,
-            role=AssignmentRole.LEAD,
-            state=AssignmentState.SIGNED,
-        ).update(state=AssignmentState.REPLIED, replied_at=now, reply_text=text)
         store_uploads(
             checked,
             order=order,
@@ -700,27 +657,42 @@ def _reply(actor, order_id, result, text, checked, photos_public, stored) -> Wor
             step=AttachmentStep.REPLY,
             public=photos_public,
         )
-        save(
-            order,
-            ["state", "replied_at", "reply_result", "reply_text"],
-            actor=actor,
-            action=Action.REPLY,
-            before={"state": State.HANDLING},
-            after={
-                "state": order.state,
-                "result": result,
-                "text": text,
-                "on_time": bool(order.handle_deadline and now <= order.handle_deadline),
-                **({"files": len(checked), "files_public": photos_public} if checked else {}),
-            },
-            at=now,
-        )
-        tell_units(
-            order,
-            "workorder.replied",
-            _("工单 %(code)s 已回复，待核查") % {"code": order.code},
-            order.dispatch_unit_id,
-        )
+        files = {"files": len(checked), "files_public": photos_public} if checked else {}
+        return _record_reply(order, actor, result, text, now, State.HANDLING, [], files)
+
+
+def _record_reply(order, actor, result, text, now, was: str, fields: list[str], after: dict):
+    """The lead unit's answer on a locked order: the order waits for verification, the lead
+    assignment is answered, the dispatcher told."""
+    order.state = State.PENDING_VERIFY
+    order.replied_at, order.reply_result, order.reply_text = now, result, text
+    Assignment.objects.filter(
+        work_order=order,
+        unit=order.lead_unit,
+        role=AssignmentRole.LEAD,
+        state=AssignmentState.SIGNED,
+    ).update(state=AssignmentState.REPLIED, replied_at=now, reply_text=text)
+    save(
+        order,
+        ["state", "replied_at", "reply_result", "reply_text", *fields],
+        actor=actor,
+        action=Action.REPLY,
+        before={"state": was},
+        after={
+            "state": order.state,
+            "result": result,
+            "text": text,
+            "on_time": bool(order.handle_deadline and now <= order.handle_deadline),
+            **after,
+        },
+        at=now,
+    )
+    tell_units(
+        order,
+        "workorder.replied",
+        _("工单 %(code)s 已回复，待核查") % {"code": order.code},
+        order.dispatch_unit_id,
+    )
     return order
 
 

@@ -95,11 +95,6 @@ def store_uploads(
 ) -> None:
     """Save the files; their names go into `stored` so a failed change can remove them."""
     for upload, (content_type, kind, ext) in checked:
-        digest = hashlib.sha256()
-        upload.file.seek(0)
-        for chunk in iter(lambda f=upload.file: f.read(65536), b""):
-            digest.update(chunk)
-        upload.file.seek(0)
         attachment = Attachment(
             work_order=order,
             appeal=appeal,
@@ -108,14 +103,30 @@ def store_uploads(
             public=public,
             content_type=content_type,
             size=upload.size,
-            sha256=digest.hexdigest(),
+            sha256=file_digest(upload.file),
             original_name=upload.name[:200],
             uploaded_by=actor_user,
             created_at=timezone.now(),
         )
-        attachment.file.save(f"{secrets.token_hex(16)}.{ext}", File(upload.file), save=False)
-        stored.append(attachment.file.name)
-        attachment.save()
+        store_file(attachment, upload, ext, stored)
+
+
+def file_digest(file) -> str:
+    """The SHA-256 of a file object's content, read from the start, left at the start."""
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(65536), b""):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def store_file(item, upload: Upload, ext: str, stored: list[str]) -> None:
+    """Save an upload under a random name into `item.file` and the row; the name goes into
+    `stored`, so that a change that fails later can remove the file (`discard_stored`)."""
+    item.file.save(f"{secrets.token_hex(16)}.{ext}", File(upload.file), save=False)
+    stored.append(item.file.name)
+    item.save()
 
 
 def discard_stored(names: list[str]) -> None:

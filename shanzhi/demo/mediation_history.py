@@ -289,7 +289,7 @@ def _dispute(rng, world: _World, registered: datetime.datetime, now, taken):
         case.confirm_due_at = workdays.add_legal_days(closing, CONFIRM_DAYS)
         case.follow_up_due_at = closing + datetime.timedelta(days=settings.MEDIATION_FOLLOW_UP_DAYS)
         if case.follow_up_due_at + FOLLOW_UP_GRACE <= now:  # asked about long ago: almost all kept
-            case.fulfilment = Fulfilment.FULFILLED
+            case.fulfilment, case.follow_up_due_at = Fulfilment.FULFILLED, None
     elif outcome < resolved + (0.5 if source == DisputeSource.COURT else 0.05):
         case.state, case.outcome_reason = DisputeState.FAILED, "双方分歧较大，调解不成。"
         case.referral_target = ReferralTarget.LITIGATION

@@ -3,13 +3,18 @@
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from shanzhi.core.cases import CaseKind, Inbox
 from shanzhi.mediation.choices import CONFIRMATION_PENDING, Action, DisputeState, SessionState
-from shanzhi.mediation.models import DisputeCase, MediationSession
+from shanzhi.mediation.models import (
+    DisputeCase,
+    JudicialConfirmation,
+    MediationSession,
+    Mediator,
+)
 from shanzhi.org.choices import MEDIATION_ROLES
 
 
@@ -19,12 +24,18 @@ def _visible(actor):
     return cases_visible_to(actor.user)
 
 
+def _mine_q(actor) -> Q:
+    """Cases whose mediator is this person: through their roster rows (a subquery, so that the
+    cases are not joined to the roster)."""
+    return Q(mediator_id__in=Mediator.objects.filter(user=actor.user).values("pk"))
+
+
 def _to_assign(actor) -> Q:
     return Q(state=DisputeState.PENDING, dispatch_unit_id__in=actor.units_with(MEDIATION_ROLES))
 
 
 def _mine(actor) -> Q:
-    return Q(state=DisputeState.MEDIATING, mediator__user=actor.user)
+    return Q(state=DisputeState.MEDIATING) & _mine_q(actor)
 
 
 # How near the end of its period a case counts as due soon (the inbox, and the sweep's warning).
@@ -37,13 +48,12 @@ CONFIRM_WINDOW_CLOSING = datetime.timedelta(days=5)
 def _sessions_today(actor) -> Q:
     start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
     today = MediationSession.objects.filter(
-        case=OuterRef("pk"),
         state=SessionState.SCHEDULED,
         starts_at__gte=start,
         starts_at__lt=start + datetime.timedelta(days=1),
-    )
-    return Q(Exists(today)) & (
-        Q(mediator__user=actor.user) | Q(lead_unit_id__in=actor.units_with(MEDIATION_ROLES))
+    ).values("case_id")
+    return Q(pk__in=today) & (
+        _mine_q(actor) | Q(lead_unit_id__in=actor.units_with(MEDIATION_ROLES))
     )
 
 
@@ -62,25 +72,27 @@ def _confirmations(actor) -> Q:
     """司法确认 to follow: the court has not ruled yet, or the 30 days for applying end within
     the reminder's five days and nobody has applied."""
     now = timezone.now()
-    waiting = Q(confirmation__state__in=CONFIRMATION_PENDING) | Q(
-        confirmation__isnull=True,
+    # Two small sets read through their indexes and joined here: one query with an OR of both
+    # (through a join to the confirmations) read every agreement of the county, 340 ms at a
+    # million cases.
+    pending = JudicialConfirmation.objects.filter(state__in=CONFIRMATION_PENDING)
+    closing = DisputeCase.objects.filter(
+        state=DisputeState.AGREED,
         confirm_due_at__gt=now,
         confirm_due_at__lte=now + CONFIRM_WINDOW_CLOSING,
-    )
-    return (
-        Q(state=DisputeState.AGREED)
-        & waiting
-        & (Q(mediator__user=actor.user) | Q(lead_unit_id__in=actor.units_with(MEDIATION_ROLES)))
+        confirmation__isnull=True,
+    ).values_list("pk", flat=True)
+    waiting = {*pending.values_list("case_id", flat=True), *closing}
+    return Q(state=DisputeState.AGREED, pk__in=waiting) & (
+        _mine_q(actor) | Q(lead_unit_id__in=actor.units_with(MEDIATION_ROLES))
     )
 
 
 def _follow_ups(actor) -> Q:
     """Agreements whose fulfilment is due to be asked about (履行回访)."""
-    return Q(
-        state=DisputeState.AGREED,
-        follow_up_due_at__lte=timezone.now(),
-        fulfilment__in=["", "partly"],
-    ) & (Q(mediator__user=actor.user) | Q(lead_unit_id__in=actor.units_with(MEDIATION_ROLES)))
+    return Q(state=DisputeState.AGREED, follow_up_due_at__lte=timezone.now()) & (
+        _mine_q(actor) | Q(lead_unit_id__in=actor.units_with(MEDIATION_ROLES))
+    )
 
 
 MEDIATION = CaseKind(

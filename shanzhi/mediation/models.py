@@ -225,7 +225,9 @@ class DisputeCase(models.Model):
     visits = models.PositiveSmallIntegerField(_("到场次数"), default=0)
     # 司法确认: by when the parties may apply (30 days from the agreement, on the calendar of
     # civil procedure), and when they were reminded that the window is closing.
-    confirm_due_at = models.DateTimeField(_("司法确认申请期限"), null=True, blank=True)
+    confirm_due_at = models.DateTimeField(
+        _("司法确认申请期限"), null=True, blank=True, db_index=True
+    )
     confirm_reminded_at = models.DateTimeField(_("司法确认提醒时间"), null=True, blank=True)
     # 转调解: the work order this dispute came from; its reply is the mediation's outcome.
     work_order = models.OneToOneField(
@@ -236,8 +238,9 @@ class DisputeCase(models.Model):
         on_delete=models.PROTECT,
         related_name="dispute",
     )
-    # 履行回访: when the agreement's fulfilment is due to be asked about, and what was found.
-    follow_up_due_at = models.DateTimeField(_("履行回访日期"), null=True, blank=True)
+    # 履行回访: when the agreement's fulfilment is due to be asked about (none once it was
+    # kept, so that the inbox reads only the agreements still to ask about), and what was found.
+    follow_up_due_at = models.DateTimeField(_("履行回访日期"), null=True, blank=True, db_index=True)
     fulfilment = models.CharField(
         _("履行情况"), max_length=16, choices=Fulfilment.choices, blank=True
     )
@@ -254,7 +257,12 @@ class DisputeCase(models.Model):
         verbose_name = _("调解案件")
         verbose_name_plural = _("调解案件")
         ordering = ["-registered_at", "-pk"]
-        indexes = [models.Index(fields=["state", "area_code"], name="mediation_state_area")]
+        indexes = [
+            models.Index(fields=["state", "area_code"], name="mediation_state_area"),
+            # The lists, newest first; the inboxes' deadlines among the open cases.
+            models.Index(fields=["-registered_at", "-id"], name="mediation_newest"),
+            models.Index(fields=["state", "due_at"], name="mediation_state_due"),
+        ]
 
     def __str__(self):
         return self.code
@@ -374,6 +382,7 @@ class JudicialConfirmation(models.Model):
         max_length=16,
         choices=ConfirmationState.choices,
         default=ConfirmationState.APPLIED,
+        db_index=True,
     )
     is_accept_late = models.BooleanField(_("法院受理超期"), default=False)
     accepted_on = models.DateField(_("受理决定日期"), null=True, blank=True)

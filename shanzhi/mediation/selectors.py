@@ -43,7 +43,7 @@ def cases_visible_to(user) -> QuerySet[DisputeCase]:
     units = actor.units_with(MEDIATION_ROLES)
     if units:
         query |= Q(dispatch_unit_id__in=units) | Q(lead_unit_id__in=units)
-    query |= Q(mediator__user=user)
+    query |= Q(mediator_id__in=Mediator.objects.filter(user=user).values("pk"))
     return DisputeCase.objects.filter(query)
 
 

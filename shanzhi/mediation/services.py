@@ -903,7 +903,7 @@ FOLLOW_UP_AGAIN = datetime.timedelta(days=7)  # partly kept: asked again a week 
 def guard_follow_up(ctx) -> None:
     require(_coordinates(ctx) or _handles(ctx), _("只有承办或分派组织的调解员可以履行回访"))
     MEDIATION.require_state(ctx.case, DisputeState.AGREED)
-    if ctx.case.follow_up_due_at is None or ctx.case.fulfilment == Fulfilment.FULFILLED:
+    if ctx.case.follow_up_due_at is None:
         raise Conflict(_("该协议已履行，无需回访"))
 
 
@@ -921,7 +921,10 @@ def case_follow_up(*, actor, case_id, fulfilment: str, note: str = "") -> Disput
         before = {"state": case.state, "fulfilment": case.fulfilment}
         case.fulfilment = fulfilment
         fields = ["fulfilment"]
-        if fulfilment == Fulfilment.PARTLY:
+        if fulfilment == Fulfilment.FULFILLED:
+            case.follow_up_due_at = None  # nothing more to ask
+            fields.append("follow_up_due_at")
+        elif fulfilment == Fulfilment.PARTLY:
             case.follow_up_due_at = now + FOLLOW_UP_AGAIN
             fields.append("follow_up_due_at")
         elif fulfilment == Fulfilment.BROKEN:

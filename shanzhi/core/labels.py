@@ -61,3 +61,19 @@ def message_label(kind: str) -> str:
 def action_choices(actions) -> list[tuple[str, str]]:
     """(key, name) pairs for a filter over the given action keys, sorted by name."""
     return sorted(((a, action_label(a)) for a in actions), key=lambda pair: pair[1])
+
+
+# How the services name actors who are not signed-in people (AuditEvent.actor_label).
+ACTORS = {
+    "public": _("群众（网上提交）"),
+    "appellant": _("诉求人"),
+    "party": _("当事人"),
+    "system": _("系统"),
+}
+
+
+def actor_name(event) -> str:
+    """Who took a step, as people read it: the person's name, else the services' label."""
+    if event.actor_id and event.actor is not None:
+        return event.actor.get_full_name() or event.actor.get_username()
+    return str(ACTORS.get(event.actor_label, event.actor_label))

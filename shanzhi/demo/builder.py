@@ -320,7 +320,7 @@ def build(*, seed: int = 2026, password: str | None = None) -> DemoResult:
         orders += demo_devices.build_alarms()
         from shanzhi.demo import mediation as demo_mediation
 
-        mediation_counts = demo_mediation.build(rng, people, villages_by_township)
+        mediation_counts = demo_mediation.build(rng, people, villages_by_township, password_hash)
         result.counts = {
             "townships": sum(len(t) for t in data.TOWNSHIPS.values()),
             "villages": sum(len(v) for v in villages_by_township.values()),

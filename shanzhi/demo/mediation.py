@@ -190,7 +190,9 @@ def build_types() -> dict[str, DisputeType]:
     return types
 
 
-def build(rng: random.Random, people: dict, villages_by_township: dict) -> dict[str, int]:
+def build(
+    rng: random.Random, people: dict, villages_by_township: dict, password_hash: str = ""
+) -> dict[str, int]:
     types = build_types()
     mediators = 0
     staff_org = None
@@ -232,13 +234,18 @@ def build(rng: random.Random, people: dict, villages_by_township: dict) -> dict[
                         full_name=_name(rng),
                         password=None,
                     )
+                    # They sign in with the demo password like the demo's other accounts.
+                    user.password = password_hash
+                    user.save(update_fields=["password"])
                     org.membership_grant(actor=ACTOR, user=user, unit=unit, role=Role.MEDIATOR)
+                roster_name = _name(rng)  # drawn either way: the demo stays the same per seed
                 _mediator(
                     rng,
                     committee,
                     area=township,
                     specialities=[types["02"], types["0201"], types["0203"], types["03"]],
                     user=user,
+                    name=user.get_full_name() if user else roster_name,
                 )
                 mediators += 1
             for village in villages_by_township.get(township.code, [])[:2]:

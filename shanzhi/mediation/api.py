@@ -10,6 +10,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 
 from shanzhi.core.cases import expecting_version
 from shanzhi.core.errors import InvalidInput
+from shanzhi.core.labels import actor_name
 from shanzhi.core.pagination import CappedPaginator
 from shanzhi.core.text import CleanSchema
 from shanzhi.core.throttle import RateThrottle
@@ -242,7 +243,7 @@ def _detail(request, case: DisputeCase) -> dict:
             {
                 "at": event.created_at,
                 "action": event.action,
-                "actor": (event.actor.get_full_name() if event.actor else "") or event.actor_label,
+                "actor": actor_name(event),
                 "reason": event.reason,
                 "after": event.after or {},
             }

@@ -68,6 +68,8 @@ from shanzhi.workorders.services.uploads import (
 )
 
 CODE_PREFIX = "TJ"  # 调解
+# How the audit trail names who acted when it was no signed-in person (core.labels.actor_name).
+PARTY, PUBLIC = "party", "public"
 MAX_PARTIES = 20
 PHONE_DIGITS = (7, 15)
 
@@ -403,7 +405,7 @@ def _register(
                     party.case = case
                 Party.objects.bulk_create(parties)
                 audit_record(
-                    actor=actor_user,
+                    actor=actor_user or PUBLIC,
                     action=Action.REGISTER,
                     object_type=MEDIATION.name,
                     object_id=case.pk,
@@ -883,7 +885,7 @@ def party_confirm_agreement(*, code: str, phone_tail: str, confirm_code: str) ->
             case = MEDIATION.save(
                 case,
                 [],
-                actor=None,
+                actor=PARTY,
                 action=Action.PARTY_CONFIRM,
                 before={},
                 after={"party": party.get_role_display()},
@@ -1057,7 +1059,7 @@ def party_evidence_add(*, code: str, phone_tail: str, uploads, description: str 
             raise Conflict(_("案件已结案，不能再提交证据"))
         return locked
 
-    return _add_evidence(case.pk, uploads, description, actor=None, begin=begin)
+    return _add_evidence(case.pk, uploads, description, actor=PARTY, begin=begin)
 
 
 def evidence_viewed(*, actor, item: Evidence) -> None:
@@ -1559,7 +1561,7 @@ def case_rate(*, code: str, phone_tail: str, rating: str, comment: str = "") -> 
         return MEDIATION.save(
             case,
             ["rating", "rating_comment", "rated_at"],
-            actor=None,
+            actor=PARTY,
             action=Action.RATE,
             before={},
             after={"rating": rating},

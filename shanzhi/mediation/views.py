@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shanzhi.core import throttle
 from shanzhi.core.cases import expecting_version
 from shanzhi.core.errors import Forbidden, NotFound, ServiceError
-from shanzhi.core.labels import action_label
+from shanzhi.core.labels import action_label, actor_name
 from shanzhi.core.pagination import CappedPaginator
 from shanzhi.mediation import actions, forms, selectors, services
 from shanzhi.mediation.actions import ACTIONS
@@ -166,8 +166,7 @@ def _detail_page(request, case, *, failed=None, status=200):
             "timeline": [
                 {
                     "at": event.created_at,
-                    "actor": (event.actor.get_full_name() if event.actor else "")
-                    or event.actor_label,
+                    "actor": actor_name(event),
                     "label": action_label(event.action),
                     "reason": event.reason,
                 }
@@ -222,6 +221,21 @@ def case_act(request, case_id: int, action: str):
     return redirect("mediation-detail", case_id=case_id)
 
 
+def _track_page(request, track, case, status, **failed):
+    """The parties' page: the case the code and four digits opened, with its forms (a refused
+    one as it was sent, with its errors; the others fresh, carrying the code and digits)."""
+    initial = _tracked(track, case)
+    context = {
+        "form": track,
+        "case": selectors.public_view(case) if case else None,
+        "rate_form": forms.PublicRatingForm(initial=initial),
+        "evidence_form": forms.PublicEvidenceForm(initial=initial),
+        "confirm_form": forms.PublicConfirmForm(initial=initial),
+    }
+    context.update(failed)
+    return render(request, "mediation/track.html", context, status=status)
+
+
 def _tracked(form, case) -> dict:
     """The code and the four digits that opened the case, for the forms that follow."""
     if case is None:
@@ -251,18 +265,7 @@ def case_track(request):
             status = error.status
     elif request.GET:
         status = 400
-    return render(
-        request,
-        "mediation/track.html",
-        {
-            "form": form,
-            "case": selectors.public_view(case) if case else None,
-            "rate_form": forms.PublicRatingForm(initial=_tracked(form, case)),
-            "evidence_form": forms.PublicEvidenceForm(initial=_tracked(form, case)),
-            "confirm_form": forms.PublicConfirmForm(initial=_tracked(form, case)),
-        },
-        status=status,
-    )
+    return _track_page(request, form, case, status)
 
 
 @login_required
@@ -375,16 +378,8 @@ def case_track_confirm(request):
         else:
             messages.success(request, _("您已确认调解协议"))
             status = 200
-    return render(
-        request,
-        "mediation/track.html",
-        {
-            "form": track,
-            "case": selectors.public_view(case) if case else None,
-            "confirm_form": form if status != 200 else None,
-            "rate_form": forms.PublicRatingForm(initial=_tracked(track, case)),
-        },
-        status=status,
+    return _track_page(
+        request, track, case, status, **({"confirm_form": form} if status != 200 else {})
     )
 
 
@@ -419,18 +414,8 @@ def case_track_evidence(request):
         else:
             messages.success(request, _("证据已提交，调解员会看到"))
             status = 200
-    return render(
-        request,
-        "mediation/track.html",
-        {
-            "form": track,
-            "case": selectors.public_view(case) if case else None,
-            "rate_form": forms.PublicRatingForm(initial=_tracked(track, case)),
-            "evidence_form": form
-            if status != 200
-            else forms.PublicEvidenceForm(initial=_tracked(track, case)),
-        },
-        status=status,
+    return _track_page(
+        request, track, case, status, **({"evidence_form": form} if status != 200 else {})
     )
 
 
@@ -499,13 +484,4 @@ def case_track_rate(request):
             )
         except ServiceError:
             case = None
-    return render(
-        request,
-        "mediation/track.html",
-        {
-            "form": track,
-            "case": selectors.public_view(case) if case else None,
-            "rate_form": form,
-        },
-        status=status,
-    )
+    return _track_page(request, track, case, status, rate_form=form)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shanzhi.core import throttle
 from shanzhi.core.errors import Forbidden, NotFound, ServiceError
+from shanzhi.core.labels import ACTORS
 from shanzhi.core.pagination import CappedPaginator
 from shanzhi.core.privacy import phone_key
 from shanzhi.org.access import Actor
@@ -741,8 +742,8 @@ def _action_label(action: str) -> str:
 
 
 def _actor_labels() -> dict:
-    """How the services name actors who are not signed-in people."""
-    return {"public": _("群众（网上提交）"), "appellant": _("诉求人"), "system": _("系统")}
+    """How the services name actors who are not signed-in people (core.labels)."""
+    return {key: str(label) for key, label in ACTORS.items()}
 
 
 def _event_rows(order) -> list[dict]:
